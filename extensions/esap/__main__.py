@@ -1,0 +1,7 @@
+"""``python -m esap`` runs the ``esap`` command."""
+
+import sys
+
+from esap.cli import main
+
+sys.exit(main())

@@ -1,0 +1,287 @@
+"""Typed models of ``esap.yaml``: the single source of truth for the admin config.
+
+Validation errors, the JSON Schema (``esap config schema``, editors, the Helm
+chart's ``values.schema.json``) and the reference docs are all derived from
+these models, so a setting is described exactly once: here, in its
+``Field(description=...)``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+#: A reference to a secret: ``env:NAME`` (an environment variable) or
+#: ``file:/absolute/path`` (a file whose content, stripped, is the secret).
+SECRET_REF_PATTERN = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$")
+
+NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+
+class SecretRef(str):
+    """A secret given by reference, never inline.
+
+    The value is resolved only where it is used (``resolve()``), so a loaded
+    config can be printed, logged or sent to a user server without leaking it.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(
+            cls._validate,
+            core_schema.str_schema(),
+            serialization=core_schema.plain_serializer_function_ser_schema(str),
+        )
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "pattern": SECRET_REF_PATTERN.pattern,
+            "description": "A secret by reference: env:NAME or file:/absolute/path.",
+        }
+
+    @classmethod
+    def _validate(cls, value: str) -> SecretRef:
+        if not SECRET_REF_PATTERN.match(value):
+            raise ValueError("secret_inline")
+        return cls(value)
+
+    def resolve(self) -> str:
+        """Return the secret's value; raise ``LookupError`` naming what is missing."""
+        kind, _, where = self.partition(":")
+        if kind == "env":
+            import os
+
+            value = os.environ.get(where)
+            if value is None:
+                raise LookupError(f"environment variable {where} is not set")
+            return value
+        try:
+            return Path(where).read_text().strip()
+        except OSError as exc:
+            raise LookupError(f"cannot read secret file {where}: {exc.strerror}") from exc
+
+
+class _Model(BaseModel):
+    """Base of every section: unknown keys are errors, values are checked strictly."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class HubService(_Model):
+    """An external program (a bot, a monitoring job, the test harness) allowed to call the hub's REST API."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Service name, as the hub shows it.")]
+    token: SecretRef = Field(description="The service's API token, by reference (env:NAME or file:/path).")
+    scopes: list[str] = Field(
+        default_factory=list,
+        description="JupyterHub scopes granted to the service, e.g. admin:users, admin:servers, tokens.",
+    )
+
+
+class HubSection(_Model):
+    """How the hub itself runs."""
+
+    title: str = Field("ESAP Hub", description="Name shown on the login page and in the lab.")
+    mode: Literal["local", "kubernetes"] = Field(
+        "local",
+        description="local: user servers are processes on this machine; kubernetes: pods via KubeSpawner.",
+    )
+    ip: str = Field("127.0.0.1", description="Address the public proxy listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the public proxy listens on.")
+    data_dir: Path = Field(
+        Path(".esap-hub"),
+        description="Where the hub keeps its database, secrets and (local mode) user homes; "
+        "relative paths are relative to the config file.",
+    )
+    admin_users: list[str] = Field(default_factory=list, description="Users who are hub admins.")
+    cookie_secret: SecretRef | None = Field(
+        None, description="Hub cookie secret by reference; generated in data_dir when absent."
+    )
+    services: list[HubService] = Field(
+        default_factory=list, description="External programs allowed to call the hub REST API."
+    )
+    singleuser_default_url: str = Field("/lab", description="Page a user lands on after spawn.")
+
+
+class OidcSettings(_Model):
+    """Login through an OpenID Connect provider (INDIGO IAM or any other)."""
+
+    issuer: AnyHttpUrl = Field(description="Issuer URL; endpoints are found by OpenID discovery.")
+    client_id: str = Field(min_length=1, description="OAuth client id registered at the provider.")
+    client_secret: SecretRef = Field(description="OAuth client secret, by reference.")
+    scopes: list[str] = Field(
+        default_factory=lambda: ["openid", "profile", "email"], description="Scopes to request."
+    )
+    username_claim: str = Field("preferred_username", description="Claim that names the user.")
+    groups_claim: str = Field("groups", description="Claim that lists the user's groups.")
+    allowed_groups: list[str] = Field(default_factory=list, description="Groups allowed to log in.")
+    admin_groups: list[str] = Field(default_factory=list, description="Groups whose members are admins.")
+
+
+class AuthSection(_Model):
+    """How users log in."""
+
+    type: Literal["shared-password", "oidc"] = Field(
+        "shared-password",
+        description="shared-password: one password for every user (local hubs, workshops); "
+        "oidc: an OpenID Connect provider such as INDIGO IAM.",
+    )
+    password: SecretRef | None = Field(
+        None,
+        description="shared-password: the user password by reference; when absent one is "
+        "generated, kept in data_dir and printed at start.",
+    )
+    admin_password: SecretRef | None = Field(
+        None, description="shared-password: a separate password for admin_users (optional)."
+    )
+    allowed_users: list[str] = Field(
+        default_factory=list,
+        description="Users allowed to log in; empty means anyone who knows the password.",
+    )
+    oidc: OidcSettings | None = Field(None, description="Settings for type: oidc.")
+
+    @model_validator(mode="after")
+    def _oidc_needs_settings(self) -> AuthSection:
+        if self.type == "oidc" and self.oidc is None:
+            raise ValueError("oidc_missing")
+        return self
+
+
+class Profile(_Model):
+    """A server size / image a user may choose at spawn."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id of the profile.")]
+    display_name: str | None = Field(None, description="Name shown in the spawn form.")
+    description: str = Field("", description="One line shown under the name.")
+    image: str | None = Field(None, description="Container image (kubernetes mode).")
+    cpu: float | None = Field(None, gt=0, description="CPU cores guaranteed and limited.")
+    memory: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?[KMGT]i?$")] | None = Field(
+        None, description="Memory, e.g. 4G or 512Mi."
+    )
+    gpu: int = Field(0, ge=0, description="GPUs to attach (kubernetes mode).")
+    groups: list[str] = Field(
+        default_factory=list, description="Groups that may use it; empty means everyone."
+    )
+    default: bool = Field(False, description="Pre-selected in the spawn form.")
+    idle_timeout: int | None = Field(
+        None, gt=0, description="Seconds of inactivity before the server is culled."
+    )
+
+
+class DataServiceEntry(_Model):
+    """A data service (TAP, SIA2, SCS, SSA, registry, or a third-party adapter)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id, unique in the list.")]
+    type: str = Field(description="Adapter name, e.g. tap, sia2, scs, ssa, registry.")
+    url: AnyHttpUrl = Field(description="Base URL of the service.")
+    title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
+    description: str = Field("", description="One line shown in the lab.")
+    enabled: bool = Field(True, description="Searched by default.")
+    timeout: float = Field(30.0, gt=0, description="Seconds before the service counts as down.")
+    token: SecretRef | None = Field(None, description="Bearer token for the service, by reference.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
+
+
+class SoftwareCatalogueEntry(_Model):
+    """A software catalogue (codemeta folder/URL, the OSSR, or a third-party adapter)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id, unique in the list.")]
+    type: str = Field(description="Adapter name, e.g. codemeta, ossr.")
+    url: AnyHttpUrl | None = Field(None, description="Base URL of the catalogue, if remote.")
+    path: Path | None = Field(None, description="Folder of codemeta.json files, if local.")
+    title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
+    description: str = Field("", description="One line shown in the lab.")
+    enabled: bool = Field(True, description="Searched by default.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
+
+
+class ArchiveEntry(_Model):
+    """An archive that publications go to (local bag store, Zenodo, InvenioRDM, ...)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id, unique in the list.")]
+    type: str = Field(description="Adapter name, e.g. local, zenodo, invenio-rdm.")
+    url: AnyHttpUrl | None = Field(None, description="API base URL, for remote archives.")
+    path: Path | None = Field(None, description="Directory that holds the records (type local).")
+    title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
+    description: str = Field("", description="One line shown in the lab.")
+    community: str | None = Field(None, description="Community the records are submitted to.")
+    token: SecretRef | None = Field(
+        None, description="A platform-wide token, by reference; users may add their own."
+    )
+    options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
+
+
+class DaskLimits(_Model):
+    """Per-user limits, for everyone or for one group."""
+
+    max_clusters: int | None = Field(None, ge=0, description="Clusters a user may run at once.")
+    max_cores: float | None = Field(None, gt=0, description="Cores over all of a user's clusters.")
+    max_memory: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?[KMGT]i?$")] | None = Field(
+        None, description="Memory over all of a user's clusters, e.g. 16G."
+    )
+
+
+class DaskSection(_Model):
+    """Bulk analysis on Dask Gateway."""
+
+    enabled: bool = Field(False, description="Run dask-gateway-server as a hub service.")
+    worker_cores: float = Field(1, gt=0, description="Default cores per worker.")
+    worker_memory: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?[KMGT]i?$")] = Field(
+        "2G", description="Default memory per worker."
+    )
+    limits: DaskLimits = Field(default_factory=DaskLimits, description="Limits for every user.")
+    group_limits: dict[str, DaskLimits] = Field(
+        default_factory=dict, description="Limits per group, overriding the defaults."
+    )
+
+
+class WorkshopSection(_Model):
+    """Workshop hubs: temporary accounts and course material."""
+
+    material: str | None = Field(None, description="Git URL of the course material.")
+    branch: str = Field("main", description="Branch of the material to pull.")
+    users: int = Field(0, ge=0, le=1000, description="Temporary accounts to create.")
+    hours: float = Field(4, gt=0, description="Hours before accounts and servers are removed.")
+
+
+class EsapConfig(_Model):
+    """The whole ``esap.yaml``."""
+
+    hub: HubSection = Field(default_factory=HubSection, description="How the hub runs.")
+    auth: AuthSection = Field(default_factory=AuthSection, description="How users log in.")
+    profiles: list[Profile] = Field(default_factory=list, description="Server choices at spawn.")
+    data_services: list[DataServiceEntry] = Field(
+        default_factory=list, description="Data services searched from the Data panel."
+    )
+    software_catalogues: list[SoftwareCatalogueEntry] = Field(
+        default_factory=list, description="Software catalogues searched from the Software panel."
+    )
+    archives: list[ArchiveEntry] = Field(
+        default_factory=list, description="Archives that publications go to."
+    )
+    dask: DaskSection = Field(default_factory=DaskSection, description="Bulk analysis.")
+    workshop: WorkshopSection = Field(default_factory=WorkshopSection, description="Workshops.")
+
+    @field_validator("data_services", "software_catalogues", "archives", "profiles")
+    @classmethod
+    def _names_unique(cls, entries: list[Any]) -> list[Any]:
+        seen: set[str] = set()
+        for entry in entries:
+            if entry.name in seen:
+                raise ValueError(f"duplicate_name:{entry.name}")
+            seen.add(entry.name)
+        return entries
