@@ -1,0 +1,68 @@
+# ESAP Hub: `make run` starts the local hub, `make test` runs every test.
+# Both install what they need first and reuse it on the next call.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 8000
+CONFIG ?= esap.yaml
+CHP_VERSION := 5.3.0
+
+BIN := $(VENV)/bin
+MARK := $(VENV)/.esap
+LAB := extensions/labextension
+LAB_SOURCES := $(shell find $(LAB)/src $(LAB)/style $(LAB)/schema -type f 2>/dev/null) \
+	$(wildcard $(LAB)/package.json $(LAB)/yarn.lock $(LAB)/tsconfig.json)
+
+.PHONY: run test install install-test system-packages lint clean help
+
+help:
+	@echo "make run    start the local hub on http://127.0.0.1:$(PORT) (PORT=, CONFIG= to change)"
+	@echo "make test   install what the tests need and run them all"
+
+run: install
+	$(BIN)/esap hub --config $(CONFIG) --port $(PORT)
+
+test: install-test system-packages
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check extensions tests benchmarks
+	$(BIN)/mypy
+
+install: $(MARK)/runtime $(MARK)/proxy
+install-test: $(MARK)/test $(MARK)/proxy
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The labextension is built by the package's build hook; it is rebuilt when
+# its sources change (the hook skips the build while its output exists).
+$(MARK)/runtime: $(BIN)/python pyproject.toml $(LAB_SOURCES)
+	$(BIN)/python -m pip install --quiet hatchling "hatch-jupyter-builder>=0.9" "jupyterlab>=4.2,<5"
+	rm -rf extensions/esap/labextension
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e .
+	@mkdir -p $(MARK) && touch $@
+
+$(MARK)/test: $(MARK)/runtime
+	$(BIN)/python -m pip install --quiet --no-build-isolation -e ".[test]"
+	@mkdir -p $(MARK) && touch $@
+
+$(MARK)/proxy: $(BIN)/python
+	npm install --silent --no-fund --no-audit --no-save --no-package-lock \
+		--prefix $(VENV) configurable-http-proxy@$(CHP_VERSION)
+	ln -sf ../node_modules/.bin/configurable-http-proxy $(BIN)/configurable-http-proxy
+	@mkdir -p $(MARK) && touch $@
+
+# Debian packages of the real servers the tests talk to (Chromium, PostgreSQL,
+# GAVO DaCHS); installed with apt only where missing.
+system-packages:
+	bash tests/install-system-packages.sh
+
+clean:
+	rm -rf $(VENV) extensions/esap/labextension $(LAB)/lib $(LAB)/node_modules \
+		$(LAB)/tsconfig.tsbuildinfo .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,93 @@
+"""Compose a JupyterHub traitlets config from an :class:`EsapConfig`."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from esap.config import ConfigError, EsapConfig, Problem, load
+from esap.hub.auth import configure_auth, resolve_secret
+from esap.hub.services import configure_services
+from esap.hub.spawner import configure_spawner
+from esap.hub.state import HubState
+
+#: Path of the ``esap.yaml`` that ``configure_from_env`` reads.
+CONFIG_ENV = "ESAP_CONFIG"
+#: Overrides ``hub.port`` (what ``esap hub --port`` sets).
+PORT_ENV = "ESAP_HUB_PORT"
+
+
+def proxy_command() -> list[str] | None:
+    """configurable-http-proxy from the hub's environment, else from PATH."""
+    beside = Path(sys.executable).parent / "configurable-http-proxy"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("configurable-http-proxy")
+    return [found] if found else None
+
+
+def configure(c: Any, config: EsapConfig) -> None:
+    """Configure JupyterHub (the ``c`` of a ``jupyterhub_config.py``) from ``config``.
+
+    Raises :class:`ConfigError` when a referenced secret cannot be resolved or
+    a setting cannot be honoured, with the key to fix.
+    """
+    hub = config.hub
+    state = HubState(hub.data_dir.resolve())
+    state.prepare()
+
+    c.JupyterHub.ip = hub.ip
+    c.JupyterHub.port = hub.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = hub.internal_port
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.proxy_api_port}"
+    command = proxy_command()
+    if command:
+        c.ConfigurableHTTPProxy.command = command
+    c.ConfigurableHTTPProxy.pid_file = str(state.root / "jupyterhub-proxy.pid")
+    c.JupyterHub.db_url = state.database_url
+    c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
+    c.JupyterHub.cookie_secret_file = str(state.cookie_secret_file)
+    if hub.cookie_secret is not None:
+        value = resolve_secret(hub.cookie_secret, "hub.cookie_secret", "set it, or remove it")
+        try:
+            c.JupyterHub.cookie_secret = bytes.fromhex(value)
+        except ValueError:
+            raise ConfigError(
+                [
+                    Problem(
+                        "hub.cookie_secret",
+                        repr(str(hub.cookie_secret)),
+                        "the cookie secret is not hexadecimal",
+                        "generate one with `openssl rand -hex 32`",
+                    )
+                ]
+            ) from None
+    c.JupyterHub.template_vars = {"announcement_login": f"Welcome to {hub.title}"}
+    c.JupyterHub.default_url = "/hub/home"
+    c.JupyterHub.cleanup_servers = True
+
+    configure_auth(c, config, state)
+    configure_spawner(c, config, state)
+    configure_services(c, config)
+
+
+def configure_from_env(c: Any) -> EsapConfig:
+    """Load ``$ESAP_CONFIG`` (default ``esap.yaml``), apply ``$ESAP_HUB_PORT``, configure ``c``.
+
+    This is what a ``jupyterhub_config.py`` calls; it returns the config used.
+    """
+    config = load(os.environ.get(CONFIG_ENV, "esap.yaml"))
+    port = os.environ.get(PORT_ENV)
+    if port:
+        config = with_port(config, int(port))
+    configure(c, config)
+    return config
+
+
+def with_port(config: EsapConfig, port: int) -> EsapConfig:
+    """Return ``config`` listening on another public port."""
+    return config.model_copy(update={"hub": config.hub.model_copy(update={"port": port})})

@@ -1,0 +1,33 @@
+"""The ``esap`` jupyter-server extension: the REST API under ``/esap/api/v1``.
+
+One handler module per resource, each exporting ``default_handlers`` (as
+JupyterHub's ``apihandlers`` do); this module only mounts them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+
+from esap.server import config_handlers, openapi_handlers
+
+API_PREFIX = "esap/api/v1"
+
+#: Every handler module of the API, in mount order.
+HANDLER_MODULES = (config_handlers, openapi_handlers)
+
+
+def api_handlers() -> list[tuple[str, Any]]:
+    """Every ``(path relative to the API prefix, handler)`` the API serves."""
+    return [route for module in HANDLER_MODULES for route in module.default_handlers]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    """Mount the API on the server's base URL."""
+    base_url = serverapp.web_app.settings["base_url"]
+    routes = [
+        (url_path_join(base_url, API_PREFIX, path), handler) for path, handler in api_handlers()
+    ]
+    serverapp.web_app.add_handlers(".*$", routes)
+    serverapp.log.info("ESAP Hub API mounted at %s", url_path_join(base_url, API_PREFIX))
