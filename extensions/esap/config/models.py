@@ -8,11 +8,13 @@ these models, so a setting is described exactly once: here, in its
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -21,11 +23,26 @@ from pydantic import (
     model_validator,
 )
 
+from esap import plugins
+
 #: A reference to a secret: ``env:NAME`` (an environment variable) or
 #: ``file:/absolute/path`` (a file whose content, stripped, is the secret).
 SECRET_REF_PATTERN = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]*|file:/.+)$")
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+
+#: A memory size as Kubernetes and Dask Gateway write it: 4G, 512Mi, 1.5Ti.
+MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]i?$"
+
+#: Validation codes raised by the models below; ``esap.config.errors`` turns
+#: each into a message that says what is wrong and how to fix it.
+SECRET_INLINE = "secret_inline"
+SECRET_REF_MALFORMED = "secret_ref_malformed"
+SECRET_IN_URL = "secret_in_url"
+OIDC_MISSING = "oidc_missing"
+DUPLICATE_NAME = "duplicate_name"
+UNKNOWN_TYPE = "unknown_type"
+PORT_CLASH = "port_clash"
 
 
 class SecretRef(str):
@@ -56,15 +73,17 @@ class SecretRef(str):
     @classmethod
     def _validate(cls, value: str) -> SecretRef:
         if not SECRET_REF_PATTERN.match(value):
-            raise ValueError("secret_inline")
+            # "env:" / "file:" with a bad name or a relative path is a mistyped
+            # reference, not a pasted secret: say so, so the message can show it.
+            if value.startswith(("env:", "file:")):
+                raise ValueError(SECRET_REF_MALFORMED)
+            raise ValueError(SECRET_INLINE)
         return cls(value)
 
     def resolve(self) -> str:
         """Return the secret's value; raise ``LookupError`` naming what is missing."""
         kind, _, where = self.partition(":")
         if kind == "env":
-            import os
-
             value = os.environ.get(where)
             if value is None:
                 raise LookupError(f"environment variable {where} is not set")
@@ -75,10 +94,42 @@ class SecretRef(str):
             raise LookupError(f"cannot read secret file {where}: {exc.strerror}") from exc
 
 
+def _no_password_in_url(url: AnyHttpUrl) -> AnyHttpUrl:
+    """Refuse ``https://user:secret@host``: a password in a URL is an inline secret."""
+    if url.password:
+        raise ValueError(SECRET_IN_URL)
+    return url
+
+
+#: An http(s) URL with a host and without an inline password.
+HttpUrl = Annotated[AnyHttpUrl, AfterValidator(_no_password_in_url)]
+
+#: A memory size such as 4G or 512Mi.
+Memory = Annotated[str, Field(pattern=MEMORY_PATTERN)]
+
+
 class _Model(BaseModel):
     """Base of every section: unknown keys are errors, values are checked strictly."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class _AdapterEntry(_Model):
+    """Base of the entries whose ``type`` names an adapter in a plugin group.
+
+    The allowed names are not a fixed enum: third-party packages add their own
+    through entry points, so they are looked up in ``esap.plugins`` at
+    validation time (without importing any adapter).
+    """
+
+    adapter_group: ClassVar[str]
+
+    @field_validator("type", check_fields=False)
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in plugins.names(cls.adapter_group):
+            raise ValueError(UNKNOWN_TYPE)
+        return value
 
 
 class HubService(_Model):
@@ -102,6 +153,23 @@ class HubSection(_Model):
     )
     ip: str = Field("127.0.0.1", description="Address the public proxy listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the public proxy listens on.")
+    internal_port: int = Field(
+        8081, ge=1, le=65535, description="Port of the hub's own API, on 127.0.0.1."
+    )
+    proxy_api_port: int = Field(
+        8001, ge=1, le=65535, description="Port of the proxy's REST API, on 127.0.0.1."
+    )
+    internal_port: int = Field(
+        8081, ge=1, le=65535, description="Port of the hub's internal API (on 127.0.0.1)."
+    )
+    proxy_api_port: int = Field(
+        8001, ge=1, le=65535, description="Port of the proxy's REST API (on 127.0.0.1)."
+    )
+    cull_idle_after: int = Field(
+        3600,
+        ge=0,
+        description="Seconds of inactivity after which a user server is stopped; 0 never.",
+    )
     data_dir: Path = Field(
         Path(".esap-hub"),
         description="Where the hub keeps its database, secrets and (local mode) user homes; "
@@ -115,12 +183,26 @@ class HubSection(_Model):
         default_factory=list, description="External programs allowed to call the hub REST API."
     )
     singleuser_default_url: str = Field("/lab", description="Page a user lands on after spawn.")
+    cull_idle_after: int = Field(
+        3600,
+        ge=0,
+        description="Seconds of inactivity before a user server is stopped "
+        "(jupyterhub-idle-culler); 0 never stops idle servers.",
+    )
+
+    @model_validator(mode="after")
+    def _ports_distinct(self) -> HubSection:
+        if self.internal_port == self.port:
+            raise ValueError(f"{PORT_CLASH}:internal_port")
+        if self.proxy_api_port in (self.port, self.internal_port):
+            raise ValueError(f"{PORT_CLASH}:proxy_api_port")
+        return self
 
 
 class OidcSettings(_Model):
     """Login through an OpenID Connect provider (INDIGO IAM or any other)."""
 
-    issuer: AnyHttpUrl = Field(description="Issuer URL; endpoints are found by OpenID discovery.")
+    issuer: HttpUrl = Field(description="Issuer URL; endpoints are found by OpenID discovery.")
     client_id: str = Field(min_length=1, description="OAuth client id registered at the provider.")
     client_secret: SecretRef = Field(description="OAuth client secret, by reference.")
     scopes: list[str] = Field(
@@ -157,7 +239,7 @@ class AuthSection(_Model):
     @model_validator(mode="after")
     def _oidc_needs_settings(self) -> AuthSection:
         if self.type == "oidc" and self.oidc is None:
-            raise ValueError("oidc_missing")
+            raise ValueError(OIDC_MISSING)
         return self
 
 
@@ -169,7 +251,7 @@ class Profile(_Model):
     description: str = Field("", description="One line shown under the name.")
     image: str | None = Field(None, description="Container image (kubernetes mode).")
     cpu: float | None = Field(None, gt=0, description="CPU cores guaranteed and limited.")
-    memory: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?[KMGT]i?$")] | None = Field(
+    memory: Memory | None = Field(
         None, description="Memory, e.g. 4G or 512Mi."
     )
     gpu: int = Field(0, ge=0, description="GPUs to attach (kubernetes mode).")
@@ -182,12 +264,18 @@ class Profile(_Model):
     )
 
 
-class DataServiceEntry(_Model):
+class DataServiceEntry(_AdapterEntry):
     """A data service (TAP, SIA2, SCS, SSA, registry, or a third-party adapter)."""
 
+    adapter_group: ClassVar[str] = plugins.DATA_SERVICES
+
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id, unique in the list.")]
-    type: str = Field(description="Adapter name, e.g. tap, sia2, scs, ssa, registry.")
-    url: AnyHttpUrl = Field(description="Base URL of the service.")
+    type: str = Field(
+        description="Adapter name, e.g. tap, sia2, scs, ssa, registry "
+        "(or one a package registers under the entry-point group esap.data_services).",
+        examples=list(plugins.BUILTIN[plugins.DATA_SERVICES]),
+    )
+    url: HttpUrl = Field(description="Base URL of the service.")
     title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
     description: str = Field("", description="One line shown in the lab.")
     enabled: bool = Field(True, description="Searched by default.")
@@ -196,26 +284,46 @@ class DataServiceEntry(_Model):
     options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
 
-class SoftwareCatalogueEntry(_Model):
+class SoftwareCatalogueEntry(_AdapterEntry):
     """A software catalogue (codemeta folder/URL, the OSSR, or a third-party adapter)."""
 
+    adapter_group: ClassVar[str] = plugins.SOFTWARE_CATALOGUES
+
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id, unique in the list.")]
-    type: str = Field(description="Adapter name, e.g. codemeta, ossr.")
-    url: AnyHttpUrl | None = Field(None, description="Base URL of the catalogue, if remote.")
-    path: Path | None = Field(None, description="Folder of codemeta.json files, if local.")
+    type: str = Field(
+        description="Adapter name, e.g. codemeta, ossr "
+        "(or one a package registers under the entry-point group esap.software_catalogues).",
+        examples=list(plugins.BUILTIN[plugins.SOFTWARE_CATALOGUES]),
+    )
+    url: HttpUrl | None = Field(None, description="Base URL of the catalogue, if remote.")
+    path: Path | None = Field(
+        None,
+        description="Folder of codemeta.json files, if local; relative paths are relative "
+        "to the config file.",
+    )
     title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
     description: str = Field("", description="One line shown in the lab.")
     enabled: bool = Field(True, description="Searched by default.")
     options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
 
-class ArchiveEntry(_Model):
+class ArchiveEntry(_AdapterEntry):
     """An archive that publications go to (local bag store, Zenodo, InvenioRDM, ...)."""
 
+    adapter_group: ClassVar[str] = plugins.ARCHIVES
+
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id, unique in the list.")]
-    type: str = Field(description="Adapter name, e.g. local, zenodo, invenio-rdm.")
-    url: AnyHttpUrl | None = Field(None, description="API base URL, for remote archives.")
-    path: Path | None = Field(None, description="Directory that holds the records (type local).")
+    type: str = Field(
+        description="Adapter name, e.g. local, zenodo, invenio-rdm "
+        "(or one a package registers under the entry-point group esap.archives).",
+        examples=list(plugins.BUILTIN[plugins.ARCHIVES]),
+    )
+    url: HttpUrl | None = Field(None, description="API base URL, for remote archives.")
+    path: Path | None = Field(
+        None,
+        description="Directory that holds the records (type local); relative paths are "
+        "relative to the config file.",
+    )
     title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
     description: str = Field("", description="One line shown in the lab.")
     community: str | None = Field(None, description="Community the records are submitted to.")
@@ -230,7 +338,7 @@ class DaskLimits(_Model):
 
     max_clusters: int | None = Field(None, ge=0, description="Clusters a user may run at once.")
     max_cores: float | None = Field(None, gt=0, description="Cores over all of a user's clusters.")
-    max_memory: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?[KMGT]i?$")] | None = Field(
+    max_memory: Memory | None = Field(
         None, description="Memory over all of a user's clusters, e.g. 16G."
     )
 
@@ -240,7 +348,7 @@ class DaskSection(_Model):
 
     enabled: bool = Field(False, description="Run dask-gateway-server as a hub service.")
     worker_cores: float = Field(1, gt=0, description="Default cores per worker.")
-    worker_memory: Annotated[str, Field(pattern=r"^[0-9]+(\.[0-9]+)?[KMGT]i?$")] = Field(
+    worker_memory: Memory = Field(
         "2G", description="Default memory per worker."
     )
     limits: DaskLimits = Field(default_factory=DaskLimits, description="Limits for every user.")
@@ -282,6 +390,6 @@ class EsapConfig(_Model):
         seen: set[str] = set()
         for entry in entries:
             if entry.name in seen:
-                raise ValueError(f"duplicate_name:{entry.name}")
+                raise ValueError(f"{DUPLICATE_NAME}:{entry.name}")
             seen.add(entry.name)
         return entries
