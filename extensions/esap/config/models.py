@@ -19,6 +19,9 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
@@ -36,9 +39,9 @@ MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?[KMGT]i?$"
 
 #: Validation codes raised by the models below; ``esap.config.errors`` turns
 #: each into a message that says what is wrong and how to fix it.
-SECRET_INLINE = "secret_inline"
-SECRET_REF_MALFORMED = "secret_ref_malformed"
-SECRET_IN_URL = "secret_in_url"
+SECRET_INLINE = "secret_inline"  # noqa: S105 - an error code, not a secret
+SECRET_REF_MALFORMED = "secret_ref_malformed"  # noqa: S105 - an error code
+SECRET_IN_URL = "secret_in_url"  # noqa: S105 - an error code
 OIDC_MISSING = "oidc_missing"
 DUPLICATE_NAME = "duplicate_name"
 UNKNOWN_TYPE = "unknown_type"
@@ -108,6 +111,11 @@ HttpUrl = Annotated[AnyHttpUrl, AfterValidator(_no_password_in_url)]
 Memory = Annotated[str, Field(pattern=MEMORY_PATTERN)]
 
 
+def _value_error(code: str, data: Any) -> dict[str, Any]:
+    """An error in the shape ``ValidationError.from_exception_data`` takes, for ``code``."""
+    return {"type": "value_error", "loc": (), "input": data, "ctx": {"error": ValueError(code)}}
+
+
 class _Model(BaseModel):
     """Base of every section: unknown keys are errors, values are checked strictly."""
 
@@ -133,58 +141,58 @@ class _AdapterEntry(_Model):
 
 
 class HubService(_Model):
-    """An external program (a bot, a monitoring job, the test harness) allowed to call the hub's REST API."""
+    """An external program (a bot, a monitoring job, a test harness) that calls the hub's API."""
 
-    name: Annotated[str, Field(pattern=NAME_PATTERN, description="Service name, as the hub shows it.")]
-    token: SecretRef = Field(description="The service's API token, by reference (env:NAME or file:/path).")
+    name: Annotated[
+        str, Field(pattern=NAME_PATTERN, description="Service name, as the hub shows it.")
+    ]
+    token: SecretRef = Field(
+        description="The service's API token, by reference (env:NAME or file:/path)."
+    )
     scopes: list[str] = Field(
         default_factory=list,
-        description="JupyterHub scopes granted to the service, e.g. admin:users, admin:servers, tokens.",
+        description="JupyterHub scopes granted to the service, "
+        "e.g. admin:users, admin:servers, tokens.",
     )
 
 
 class HubSection(_Model):
     """How the hub itself runs."""
 
-    title: str = Field("ESAP Hub", description="Name shown on the login page and in the lab.")
+    title: str = Field(
+        default="ESAP Hub", description="Name shown on the login page and in the lab."
+    )
     mode: Literal["local", "kubernetes"] = Field(
-        "local",
-        description="local: user servers are processes on this machine; kubernetes: pods via KubeSpawner.",
+        default="local",
+        description="local: user servers are processes on this machine; "
+        "kubernetes: pods via KubeSpawner.",
     )
-    ip: str = Field("127.0.0.1", description="Address the public proxy listens on.")
-    port: int = Field(8000, ge=1, le=65535, description="Port the public proxy listens on.")
+    ip: str = Field(default="127.0.0.1", description="Address the public proxy listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the public proxy listens on.")
     internal_port: int = Field(
-        8081, ge=1, le=65535, description="Port of the hub's own API, on 127.0.0.1."
+        default=8081, ge=1, le=65535, description="Port of the hub's internal API (on 127.0.0.1)."
     )
     proxy_api_port: int = Field(
-        8001, ge=1, le=65535, description="Port of the proxy's REST API, on 127.0.0.1."
-    )
-    internal_port: int = Field(
-        8081, ge=1, le=65535, description="Port of the hub's internal API (on 127.0.0.1)."
-    )
-    proxy_api_port: int = Field(
-        8001, ge=1, le=65535, description="Port of the proxy's REST API (on 127.0.0.1)."
-    )
-    cull_idle_after: int = Field(
-        3600,
-        ge=0,
-        description="Seconds of inactivity after which a user server is stopped; 0 never.",
+        default=8001, ge=1, le=65535, description="Port of the proxy's REST API (on 127.0.0.1)."
     )
     data_dir: Path = Field(
-        Path(".esap-hub"),
+        default=Path(".esap-hub"),
         description="Where the hub keeps its database, secrets and (local mode) user homes; "
         "relative paths are relative to the config file.",
     )
     admin_users: list[str] = Field(default_factory=list, description="Users who are hub admins.")
     cookie_secret: SecretRef | None = Field(
-        None, description="Hub cookie secret by reference; generated in data_dir when absent."
+        default=None,
+        description="Hub cookie secret by reference; generated in data_dir when absent.",
     )
     services: list[HubService] = Field(
         default_factory=list, description="External programs allowed to call the hub REST API."
     )
-    singleuser_default_url: str = Field("/lab", description="Page a user lands on after spawn.")
+    singleuser_default_url: str = Field(
+        default="/lab", description="Page a user lands on after spawn."
+    )
     cull_idle_after: int = Field(
-        3600,
+        default=3600,
         ge=0,
         description="Seconds of inactivity before a user server is stopped "
         "(jupyterhub-idle-culler); 0 never stops idle servers.",
@@ -192,10 +200,12 @@ class HubSection(_Model):
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> HubSection:
+        """The hub, its API and the proxy's API cannot share a port (all bind locally)."""
         if self.internal_port == self.port:
-            raise ValueError(f"{PORT_CLASH}:internal_port")
-        if self.proxy_api_port in (self.port, self.internal_port):
-            raise ValueError(f"{PORT_CLASH}:proxy_api_port")
+            raise ValueError(f"{PORT_CLASH}:internal_port:port")
+        for other in ("port", "internal_port"):
+            if self.proxy_api_port == getattr(self, other):
+                raise ValueError(f"{PORT_CLASH}:proxy_api_port:{other}")
         return self
 
 
@@ -208,59 +218,77 @@ class OidcSettings(_Model):
     scopes: list[str] = Field(
         default_factory=lambda: ["openid", "profile", "email"], description="Scopes to request."
     )
-    username_claim: str = Field("preferred_username", description="Claim that names the user.")
-    groups_claim: str = Field("groups", description="Claim that lists the user's groups.")
+    username_claim: str = Field(
+        default="preferred_username", description="Claim that names the user."
+    )
+    groups_claim: str = Field(default="groups", description="Claim that lists the user's groups.")
     allowed_groups: list[str] = Field(default_factory=list, description="Groups allowed to log in.")
-    admin_groups: list[str] = Field(default_factory=list, description="Groups whose members are admins.")
+    admin_groups: list[str] = Field(
+        default_factory=list, description="Groups whose members are admins."
+    )
 
 
 class AuthSection(_Model):
     """How users log in."""
 
     type: Literal["shared-password", "oidc"] = Field(
-        "shared-password",
+        default="shared-password",
         description="shared-password: one password for every user (local hubs, workshops); "
         "oidc: an OpenID Connect provider such as INDIGO IAM.",
     )
     password: SecretRef | None = Field(
-        None,
+        default=None,
         description="shared-password: the user password by reference; when absent one is "
         "generated, kept in data_dir and printed at start.",
     )
     admin_password: SecretRef | None = Field(
-        None, description="shared-password: a separate password for admin_users (optional)."
+        default=None, description="shared-password: a separate password for admin_users (optional)."
     )
     allowed_users: list[str] = Field(
         default_factory=list,
         description="Users allowed to log in; empty means anyone who knows the password.",
     )
-    oidc: OidcSettings | None = Field(None, description="Settings for type: oidc.")
+    oidc: OidcSettings | None = Field(default=None, description="Settings for type: oidc.")
 
-    @model_validator(mode="after")
-    def _oidc_needs_settings(self) -> AuthSection:
-        if self.type == "oidc" and self.oidc is None:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _oidc_needs_settings(
+        cls, data: Any, handler: ModelWrapValidatorHandler[AuthSection]
+    ) -> AuthSection:
+        """``type: oidc`` without ``oidc:`` settings, reported even beside other errors.
+
+        An ``after`` validator would only run once every field is valid, so an
+        admin would learn about the missing section one check later.
+        """
+        missing = isinstance(data, dict) and data.get("type") == "oidc" and data.get("oidc") is None
+        try:
+            section = handler(data)
+        except ValidationError as exc:
+            if not missing:
+                raise
+            errors = [*exc.errors(), _value_error(OIDC_MISSING, data)]
+            raise ValidationError.from_exception_data(exc.title, errors) from None  # type: ignore[arg-type]
+        if missing:
             raise ValueError(OIDC_MISSING)
-        return self
+        return section
 
 
 class Profile(_Model):
     """A server size / image a user may choose at spawn."""
 
     name: Annotated[str, Field(pattern=NAME_PATTERN, description="Short id of the profile.")]
-    display_name: str | None = Field(None, description="Name shown in the spawn form.")
-    description: str = Field("", description="One line shown under the name.")
-    image: str | None = Field(None, description="Container image (kubernetes mode).")
-    cpu: float | None = Field(None, gt=0, description="CPU cores guaranteed and limited.")
-    memory: Memory | None = Field(
-        None, description="Memory, e.g. 4G or 512Mi."
-    )
-    gpu: int = Field(0, ge=0, description="GPUs to attach (kubernetes mode).")
+    display_name: str | None = Field(default=None, description="Name shown in the spawn form.")
+    description: str = Field(default="", description="One line shown under the name.")
+    image: str | None = Field(default=None, description="Container image (kubernetes mode).")
+    cpu: float | None = Field(default=None, gt=0, description="CPU cores guaranteed and limited.")
+    memory: Memory | None = Field(default=None, description="Memory, e.g. 4G or 512Mi.")
+    gpu: int = Field(default=0, ge=0, description="GPUs to attach (kubernetes mode).")
     groups: list[str] = Field(
         default_factory=list, description="Groups that may use it; empty means everyone."
     )
-    default: bool = Field(False, description="Pre-selected in the spawn form.")
+    default: bool = Field(default=False, description="Pre-selected in the spawn form.")
     idle_timeout: int | None = Field(
-        None, gt=0, description="Seconds of inactivity before the server is culled."
+        default=None, gt=0, description="Seconds of inactivity before the server is culled."
     )
 
 
@@ -276,11 +304,15 @@ class DataServiceEntry(_AdapterEntry):
         examples=list(plugins.BUILTIN[plugins.DATA_SERVICES]),
     )
     url: HttpUrl = Field(description="Base URL of the service.")
-    title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
-    description: str = Field("", description="One line shown in the lab.")
-    enabled: bool = Field(True, description="Searched by default.")
-    timeout: float = Field(30.0, gt=0, description="Seconds before the service counts as down.")
-    token: SecretRef | None = Field(None, description="Bearer token for the service, by reference.")
+    title: str | None = Field(default=None, description="Name shown in the lab; defaults to name.")
+    description: str = Field(default="", description="One line shown in the lab.")
+    enabled: bool = Field(default=True, description="Searched by default.")
+    timeout: float = Field(
+        default=30.0, gt=0, description="Seconds before the service counts as down."
+    )
+    token: SecretRef | None = Field(
+        default=None, description="Bearer token for the service, by reference."
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
 
@@ -295,15 +327,15 @@ class SoftwareCatalogueEntry(_AdapterEntry):
         "(or one a package registers under the entry-point group esap.software_catalogues).",
         examples=list(plugins.BUILTIN[plugins.SOFTWARE_CATALOGUES]),
     )
-    url: HttpUrl | None = Field(None, description="Base URL of the catalogue, if remote.")
+    url: HttpUrl | None = Field(default=None, description="Base URL of the catalogue, if remote.")
     path: Path | None = Field(
-        None,
+        default=None,
         description="Folder of codemeta.json files, if local; relative paths are relative "
         "to the config file.",
     )
-    title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
-    description: str = Field("", description="One line shown in the lab.")
-    enabled: bool = Field(True, description="Searched by default.")
+    title: str | None = Field(default=None, description="Name shown in the lab; defaults to name.")
+    description: str = Field(default="", description="One line shown in the lab.")
+    enabled: bool = Field(default=True, description="Searched by default.")
     options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
 
@@ -318,17 +350,19 @@ class ArchiveEntry(_AdapterEntry):
         "(or one a package registers under the entry-point group esap.archives).",
         examples=list(plugins.BUILTIN[plugins.ARCHIVES]),
     )
-    url: HttpUrl | None = Field(None, description="API base URL, for remote archives.")
+    url: HttpUrl | None = Field(default=None, description="API base URL, for remote archives.")
     path: Path | None = Field(
-        None,
+        default=None,
         description="Directory that holds the records (type local); relative paths are "
         "relative to the config file.",
     )
-    title: str | None = Field(None, description="Name shown in the lab; defaults to name.")
-    description: str = Field("", description="One line shown in the lab.")
-    community: str | None = Field(None, description="Community the records are submitted to.")
+    title: str | None = Field(default=None, description="Name shown in the lab; defaults to name.")
+    description: str = Field(default="", description="One line shown in the lab.")
+    community: str | None = Field(
+        default=None, description="Community the records are submitted to."
+    )
     token: SecretRef | None = Field(
-        None, description="A platform-wide token, by reference; users may add their own."
+        default=None, description="A platform-wide token, by reference; users may add their own."
     )
     options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
@@ -336,21 +370,23 @@ class ArchiveEntry(_AdapterEntry):
 class DaskLimits(_Model):
     """Per-user limits, for everyone or for one group."""
 
-    max_clusters: int | None = Field(None, ge=0, description="Clusters a user may run at once.")
-    max_cores: float | None = Field(None, gt=0, description="Cores over all of a user's clusters.")
+    max_clusters: int | None = Field(
+        default=None, ge=0, description="Clusters a user may run at once."
+    )
+    max_cores: float | None = Field(
+        default=None, gt=0, description="Cores over all of a user's clusters."
+    )
     max_memory: Memory | None = Field(
-        None, description="Memory over all of a user's clusters, e.g. 16G."
+        default=None, description="Memory over all of a user's clusters, e.g. 16G."
     )
 
 
 class DaskSection(_Model):
     """Bulk analysis on Dask Gateway."""
 
-    enabled: bool = Field(False, description="Run dask-gateway-server as a hub service.")
-    worker_cores: float = Field(1, gt=0, description="Default cores per worker.")
-    worker_memory: Memory = Field(
-        "2G", description="Default memory per worker."
-    )
+    enabled: bool = Field(default=False, description="Run dask-gateway-server as a hub service.")
+    worker_cores: float = Field(default=1, gt=0, description="Default cores per worker.")
+    worker_memory: Memory = Field(default="2G", description="Default memory per worker.")
     limits: DaskLimits = Field(default_factory=DaskLimits, description="Limits for every user.")
     group_limits: dict[str, DaskLimits] = Field(
         default_factory=dict, description="Limits per group, overriding the defaults."
@@ -360,17 +396,30 @@ class DaskSection(_Model):
 class WorkshopSection(_Model):
     """Workshop hubs: temporary accounts and course material."""
 
-    material: str | None = Field(None, description="Git URL of the course material.")
-    branch: str = Field("main", description="Branch of the material to pull.")
-    users: int = Field(0, ge=0, le=1000, description="Temporary accounts to create.")
-    hours: float = Field(4, gt=0, description="Hours before accounts and servers are removed.")
+    material: str | None = Field(default=None, description="Git URL of the course material.")
+    branch: str = Field(default="main", description="Branch of the material to pull.")
+    users: int = Field(default=0, ge=0, le=1000, description="Temporary accounts to create.")
+    hours: float = Field(
+        default=4, gt=0, description="Hours before accounts and servers are removed."
+    )
 
 
 class EsapConfig(_Model):
-    """The whole ``esap.yaml``."""
+    """The admin config of an ESAP Hub (``esap.yaml``), for the local hub and the Helm chart.
 
-    hub: HubSection = Field(default_factory=HubSection, description="How the hub runs.")
-    auth: AuthSection = Field(default_factory=AuthSection, description="How users log in.")
+    Every section is optional: an empty file is a working local hub.
+    """
+
+    # A field description equal to its model's docstring is dropped from the JSON
+    # Schema by pydantic, so these say a little more than the section docstrings.
+    hub: HubSection = Field(
+        default_factory=HubSection,
+        description="How the hub runs: title, mode, ports, data directory, admins.",
+    )
+    auth: AuthSection = Field(
+        default_factory=AuthSection,
+        description="How users log in: a shared password or an OpenID Connect provider.",
+    )
     profiles: list[Profile] = Field(default_factory=list, description="Server choices at spawn.")
     data_services: list[DataServiceEntry] = Field(
         default_factory=list, description="Data services searched from the Data panel."
@@ -381,15 +430,39 @@ class EsapConfig(_Model):
     archives: list[ArchiveEntry] = Field(
         default_factory=list, description="Archives that publications go to."
     )
-    dask: DaskSection = Field(default_factory=DaskSection, description="Bulk analysis.")
-    workshop: WorkshopSection = Field(default_factory=WorkshopSection, description="Workshops.")
+    dask: DaskSection = Field(
+        default_factory=DaskSection,
+        description="Bulk analysis on Dask Gateway: whether it runs, and per-user limits.",
+    )
+    workshop: WorkshopSection = Field(
+        default_factory=WorkshopSection,
+        description="Workshops: temporary accounts and the course material they get.",
+    )
 
-    @field_validator("data_services", "software_catalogues", "archives", "profiles")
+    @field_validator("data_services", "software_catalogues", "archives", "profiles", mode="wrap")
     @classmethod
-    def _names_unique(cls, entries: list[Any]) -> list[Any]:
+    def _names_unique(cls, entries: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Names are ids (in the REST API, the basket, the journal): one entry per name.
+
+        Checked on the raw entries, so a repeated name is reported together with
+        any other error in the list rather than only once the list is valid.
+        """
         seen: set[str] = set()
-        for entry in entries:
-            if entry.name in seen:
-                raise ValueError(f"{DUPLICATE_NAME}:{entry.name}")
-            seen.add(entry.name)
-        return entries
+        repeated: str | None = None
+        for entry in entries if isinstance(entries, list) else []:
+            name = entry.get("name") if isinstance(entry, dict) else getattr(entry, "name", None)
+            if isinstance(name, str) and name in seen and repeated is None:
+                repeated = name
+            if isinstance(name, str):
+                seen.add(name)
+        code = f"{DUPLICATE_NAME}:{repeated}"
+        try:
+            validated = handler(entries)
+        except ValidationError as exc:
+            if repeated is None:
+                raise
+            errors = [*exc.errors(), _value_error(code, entries)]
+            raise ValidationError.from_exception_data(exc.title, errors) from None  # type: ignore[arg-type]
+        if repeated is not None:
+            raise ValueError(code)
+        return validated

@@ -67,7 +67,6 @@ def configure(c: Any, config: EsapConfig) -> None:
                 ]
             ) from None
     c.JupyterHub.template_vars = {"announcement_login": f"Welcome to {hub.title}"}
-    c.JupyterHub.default_url = "/hub/home"
     c.JupyterHub.cleanup_servers = True
 
     configure_auth(c, config, state)

@@ -1,0 +1,180 @@
+"""The adapter registry: short names in ``esap.yaml`` -> adapter classes, by kind.
+
+An admin picks an adapter by name (``type: tap``); a community adds one by
+publishing a package with an entry point in one of the groups below, without
+touching ESAP Hub. Like fsspec's registry, the built-in adapters are listed as
+``"module:Class"`` strings and imported only when used, so checking a config
+never imports pyvo, astropy or a third-party package, and a missing optional
+dependency surfaces as "install X" at the moment the adapter is needed.
+
+Built-in names win over entry points of the same name, so an installed
+package cannot silently replace an adapter an admin already relies on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+from importlib.metadata import entry_points
+from typing import Final
+
+DATA_SERVICES: Final = "esap.data_services"
+SOFTWARE_CATALOGUES: Final = "esap.software_catalogues"
+ARCHIVES: Final = "esap.archives"
+
+#: The adapters that ship with ESAP Hub, as ``"module:attribute"`` targets.
+BUILTIN: Final[dict[str, dict[str, str]]] = {
+    DATA_SERVICES: {
+        "tap": "esap.data.tap:TapService",
+        "sia2": "esap.data.sia2:Sia2Service",
+        "scs": "esap.data.scs:ConeSearchService",
+        "ssa": "esap.data.ssa:SsaService",
+        "registry": "esap.data.registry:RegistryService",
+    },
+    SOFTWARE_CATALOGUES: {
+        "codemeta": "esap.software.codemeta:CodemetaCatalogue",
+        "ossr": "esap.software.ossr:OssrCatalogue",
+    },
+    ARCHIVES: {
+        "local": "esap.publish.local:LocalArchive",
+        "zenodo": "esap.publish.zenodo:ZenodoArchive",
+        "invenio-rdm": "esap.publish.invenio_rdm:InvenioRdmArchive",
+    },
+}
+
+#: What a person calls each kind, for messages.
+KIND: Final[dict[str, str]] = {
+    DATA_SERVICES: "data service",
+    SOFTWARE_CATALOGUES: "software catalogue",
+    ARCHIVES: "archive",
+}
+
+#: Import name -> distribution to install, where the two differ or the hint helps.
+_INSTALL_HINTS: Final[dict[str, str]] = {
+    "pyvo": "pyvo",
+    "astropy": "astropy",
+    "eossr": "eossr",
+    "bagit": "bagit",
+    "rocrate": "rocrate",
+    "httpx": "httpx",
+}
+
+
+class AdapterNotFoundError(LookupError):
+    """No adapter of that name is built in or installed in that group."""
+
+
+class AdapterImportError(ImportError):
+    """The adapter is known, but its module (or a dependency of it) cannot be imported."""
+
+
+def groups() -> tuple[str, ...]:
+    """The entry-point groups ESAP Hub reads, one per adapter kind."""
+    return tuple(BUILTIN)
+
+
+def _check_group(group: str) -> None:
+    if group not in BUILTIN:
+        raise ValueError(f"unknown adapter group {group!r}; known groups: {', '.join(BUILTIN)}")
+
+
+@functools.cache
+def _installed(group: str) -> dict[str, str]:
+    """Entry points of ``group`` as ``{name: "module:attr"}``, read once per process.
+
+    Scanning installed distributions costs milliseconds per call and a config
+    validates one entry per service, so the answer is cached; ``refresh()``
+    forgets it (after installing a package into a running process, or in tests).
+    """
+    return {ep.name: ep.value for ep in entry_points(group=group)}
+
+
+def refresh() -> None:
+    """Forget the cached entry points, so the next look-up rescans installed packages."""
+    _installed.cache_clear()
+
+
+def targets(group: str) -> dict[str, str]:
+    """Every known adapter of ``group`` as ``{name: "module:attr"}``, built-ins first."""
+    _check_group(group)
+    found = dict(BUILTIN[group])
+    for name, target in _installed(group).items():
+        found.setdefault(name, target)
+    return found
+
+
+def names(group: str) -> list[str]:
+    """Names an admin may write as ``type:`` for this kind; nothing is imported."""
+    return list(targets(group))
+
+
+def suggest(group: str, name: str) -> str | None:
+    """The known name closest to a misspelt ``name``, if one is close enough."""
+    close = difflib.get_close_matches(name, names(group), n=1)
+    return close[0] if close else None
+
+
+def load(group: str, name: str) -> type:
+    """Import and return the adapter class registered as ``name`` in ``group``.
+
+    Raises ``AdapterNotFoundError`` for an unknown name (listing the known
+    ones) and ``AdapterImportError`` saying what to install when the module or
+    one of its dependencies is missing.
+    """
+    known = targets(group)
+    if name not in known:
+        close = suggest(group, name)
+        hint = f"did you mean {close!r}? " if close else ""
+        raise AdapterNotFoundError(
+            f"no {KIND[group]} adapter named {name!r}; {hint}"
+            f"known: {', '.join(known)} (third-party adapters register "
+            f"under the entry-point group {group})"
+        )
+    target = known[name]
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        missing = exc.name or module_name
+        top = missing.partition(".")[0]
+        if top == "esap" or missing == module_name:
+            what = f"the module {missing} is not installed"
+            fix = "reinstall esap-hub, or install the package that provides it"
+        else:
+            package = _INSTALL_HINTS.get(top, top)
+            what = f"it needs {missing}, which is not installed"
+            fix = f"install {package} (pip install {package})"
+        raise AdapterImportError(
+            f"cannot load the {KIND[group]} adapter {name!r} ({target}): {what}; {fix}",
+            name=missing,
+        ) from exc
+    try:
+        adapter = getattr(module, attr) if attr else module
+    except AttributeError as exc:
+        raise AdapterImportError(
+            f"cannot load the {KIND[group]} adapter {name!r}: {module_name} has no {attr}",
+            name=module_name,
+        ) from exc
+    if not isinstance(adapter, type):
+        raise AdapterImportError(
+            f"the {KIND[group]} adapter {name!r} ({target}) is not a class", name=module_name
+        )
+    return adapter
+
+
+__all__ = [
+    "ARCHIVES",
+    "BUILTIN",
+    "DATA_SERVICES",
+    "KIND",
+    "SOFTWARE_CATALOGUES",
+    "AdapterImportError",
+    "AdapterNotFoundError",
+    "groups",
+    "load",
+    "names",
+    "refresh",
+    "suggest",
+    "targets",
+]

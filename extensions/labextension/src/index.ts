@@ -1,0 +1,67 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+
+import { HubConfigModel } from './hubconfig';
+import { EsapSidebar } from './sidebar';
+
+/**
+ * The command ids of the ESAP extension.
+ */
+export namespace CommandIDs {
+  export const refreshSidebar = 'esap:refresh-sidebar';
+}
+
+/**
+ * The ESAP sidebar: what the hub offers (data services, software
+ * catalogues, archives), in the left area.
+ */
+const sidebarPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'esap-hub:sidebar',
+  description:
+    'Lists the data services, software catalogues and archives the hub offers.',
+  autoStart: true,
+  optional: [ICommandPalette, ILayoutRestorer, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
+  ): void => {
+    const appTranslator = translator ?? nullTranslator;
+    const trans = appTranslator.load('esap-hub');
+    const model = new HubConfigModel(app.serviceManager.serverSettings);
+
+    app.commands.addCommand(CommandIDs.refreshSidebar, {
+      label: trans.__('Refresh ESAP sidebar'),
+      caption: trans.__('Reload what this hub offers'),
+      icon: refreshIcon,
+      execute: () => model.refresh()
+    });
+
+    const sidebar = new EsapSidebar({
+      model,
+      commands: app.commands,
+      refreshCommand: CommandIDs.refreshSidebar,
+      translator: appTranslator
+    });
+    app.shell.add(sidebar, 'left', { rank: 200 });
+
+    if (palette) {
+      palette.addItem({
+        command: CommandIDs.refreshSidebar,
+        category: trans.__('ESAP')
+      });
+    }
+    if (restorer) {
+      restorer.add(sidebar, sidebar.id);
+    }
+  }
+};
+
+export default [sidebarPlugin];
