@@ -10,6 +10,8 @@ CHP_VERSION := 5.3.0
 
 BIN := $(VENV)/bin
 MARK := $(VENV)/.esap
+# the build hook finds jlpm (from jupyter-builder) on PATH
+WITH_VENV := PATH="$(abspath $(BIN)):$$PATH"
 LAB := extensions/labextension
 LAB_SOURCES := $(shell find $(LAB)/src $(LAB)/style $(LAB)/schema -type f 2>/dev/null) \
 	$(wildcard $(LAB)/package.json $(LAB)/yarn.lock $(LAB)/tsconfig.json)
@@ -43,13 +45,14 @@ $(BIN)/python:
 # The labextension is built by the package's build hook; it is rebuilt when
 # its sources change (the hook skips the build while its output exists).
 $(MARK)/runtime: $(BIN)/python pyproject.toml $(LAB_SOURCES)
-	$(BIN)/python -m pip install --quiet hatchling "hatch-jupyter-builder>=0.9" "jupyterlab>=4.2,<5"
+	$(BIN)/python -m pip install --quiet hatchling "hatch-jupyter-builder>=0.9" \
+		"jupyter-builder>=1.2" "jupyterlab>=4.2,<5"
 	rm -rf extensions/esap/labextension
-	$(BIN)/python -m pip install --quiet --no-build-isolation -e .
+	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -e .
 	@mkdir -p $(MARK) && touch $@
 
 $(MARK)/test: $(MARK)/runtime
-	$(BIN)/python -m pip install --quiet --no-build-isolation -e ".[test]"
+	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -e ".[test]"
 	@mkdir -p $(MARK) && touch $@
 
 $(MARK)/proxy: $(BIN)/python

@@ -33,7 +33,9 @@ def _own_verbs(handler: type) -> list[str]:
     return verbs
 
 
-@pytest.mark.parametrize(("path", "handler"), api_handlers(), ids=lambda v: getattr(v, "__name__", v))
+@pytest.mark.parametrize(
+    ("path", "handler"), api_handlers(), ids=lambda v: getattr(v, "__name__", v)
+)
 def test_every_verb_is_authenticated(path: str, handler: type) -> None:
     verbs = _own_verbs(handler)
     assert verbs, f"{handler.__name__} ({path}) serves no verb"

@@ -48,7 +48,10 @@ def shipped_hub(tmp_path: Path) -> Iterator[RunningHub]:
     shipped = yaml.safe_load((REPO / "esap.yaml").read_text())
     harness = hub_config(tmp_path)
     shipped["hub"].update(
-        {key: harness["hub"][key] for key in ("port", "internal_port", "proxy_api_port", "services")}
+        {
+            key: harness["hub"][key]
+            for key in ("port", "internal_port", "proxy_api_port", "services")
+        }
     )
     shipped["hub"]["data_dir"] = str(tmp_path / "data")
     shipped["auth"]["password"] = harness["auth"]["password"]
@@ -71,4 +74,6 @@ def test_the_shipped_config_lists_its_services(page: Page, shipped_hub: RunningH
         names = [entry["name"] for entry in shipped[section]]
         assert names, f"the shipped esap.yaml offers no {section}"
         for name in names:
-            expect(sidebar.locator(f'[data-esap-kind="{kind}"][data-esap-name="{name}"]')).to_be_visible()
+            expect(
+                sidebar.locator(f'[data-esap-kind="{kind}"][data-esap-name="{name}"]')
+            ).to_be_visible()

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from esap.config import json_schema
 
 REPO = Path(__file__).resolve().parent.parent

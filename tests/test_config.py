@@ -12,6 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+
 from esap import __version__, plugins
 from esap.config import (
     ConfigError,

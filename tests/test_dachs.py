@@ -15,6 +15,7 @@ import math
 import httpx
 import pytest
 import pyvo
+
 from harness.dachs import DachsService, csv_rows
 
 pytestmark = [

@@ -56,8 +56,13 @@ def test_busy_port_is_named_with_the_way_out(tmp_path: Path) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        result = run_esap("hub", "--config", str(path), ESAP_TEST_SERVICE_TOKEN="t" * 32,
-                          ESAP_TEST_USER_PASSWORD="p" * 12)
+        result = run_esap(
+            "hub",
+            "--config",
+            str(path),
+            ESAP_TEST_SERVICE_TOKEN="t" * 32,
+            ESAP_TEST_USER_PASSWORD="p" * 12,
+        )
     assert result.returncode == 1
     assert f"hub.port: {port}: the public port 127.0.0.1:{port} is already in use" in result.stderr
     assert f"esap hub --port {port + 1}" in result.stderr
@@ -77,8 +82,13 @@ def test_unset_secret_is_named(tmp_path: Path) -> None:
 
 def test_short_password_is_refused(tmp_path: Path) -> None:
     path = write_config(tmp_path, hub_config(tmp_path))
-    result = run_esap("hub", "--config", str(path), ESAP_TEST_SERVICE_TOKEN="t" * 32,
-                      ESAP_TEST_USER_PASSWORD="s3cr3t!")
+    result = run_esap(
+        "hub",
+        "--config",
+        str(path),
+        ESAP_TEST_SERVICE_TOKEN="t" * 32,
+        ESAP_TEST_USER_PASSWORD="s3cr3t!",
+    )
     assert result.returncode == 1
     assert "auth.password" in result.stderr
     assert "7 characters long, at least 8 are needed" in result.stderr

@@ -9,6 +9,7 @@ user server go with it even when a test fails.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -177,10 +178,8 @@ def stop_group(process: subprocess.Popen[bytes], grace: float = 20) -> None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     # anything the hub left behind in its group (a user server) goes too
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def hub_config(directory: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -193,7 +192,11 @@ def hub_config(directory: Path, overrides: dict[str, Any] | None = None) -> dict
             "proxy_api_port": free_port(),
             "data_dir": str(directory / "data"),
             "services": [
-                {"name": SERVICE_NAME, "token": "env:ESAP_TEST_SERVICE_TOKEN", "scopes": SERVICE_SCOPES}
+                {
+                    "name": SERVICE_NAME,
+                    "token": "env:ESAP_TEST_SERVICE_TOKEN",
+                    "scopes": SERVICE_SCOPES,
+                }
             ],
         },
         "auth": {"type": "shared-password", "password": "env:ESAP_TEST_USER_PASSWORD"},
@@ -215,7 +218,7 @@ def esap_env(**extra: str) -> dict[str, str]:
 
 
 def start_hub(directory: Path, config: dict[str, Any], timeout: float = 60) -> RunningHub:
-    """Write ``config`` to ``directory/esap.yaml``, run ``esap hub`` on it, wait until it answers."""
+    """Write ``config`` to ``directory/esap.yaml``, run ``esap hub`` on it, wait for it."""
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "esap.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -83,8 +83,10 @@ def run(args: argparse.Namespace) -> int:
         configure(_Scratch(), config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-        print(f"esap hub: not starting; fix {args.config} (check it with `esap config check`)",
-              file=sys.stderr)
+        print(
+            f"esap hub: not starting; fix {args.config} (check it with `esap config check`)",
+            file=sys.stderr,
+        )
         return 1
     busy = port_problems(config)
     if busy:
@@ -99,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os.chdir(config.hub.data_dir)
-    os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", hub_config], env)
+    os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", hub_config], env)  # noqa: S606
     return 0  # pragma: no cover - exec does not return
 
 
@@ -112,7 +114,9 @@ def announce(config: EsapConfig) -> None:
     if config.auth.type == "shared-password":
         password, generated = user_password(config, state)
         if not generated:
-            lines.append(f"  log in with any user name and the password from {config.auth.password}")
+            lines.append(
+                f"  log in with any user name and the password from {config.auth.password}"
+            )
         elif sys.stderr.isatty():
             lines.append(f"  log in with any user name and the password: {password}")
             lines.append(f"  (kept in {state.password_file})")
