@@ -547,6 +547,6 @@ def test_missing_dependency_says_what_to_install(third_party: Path) -> None:
 
 
 def test_builtin_whose_module_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(plugins.BUILTIN[plugins.ARCHIVES], "ghost", "esap.publish.ghost:Ghost")
-    with pytest.raises(plugins.AdapterImportError, match=r"esap\.publish\.ghost is not installed"):
+    monkeypatch.setitem(plugins.BUILTIN[plugins.ARCHIVES], "ghost", "esap.config.ghost:Ghost")
+    with pytest.raises(plugins.AdapterImportError, match=r"esap\.config\.ghost is not installed"):
         plugins.load(plugins.ARCHIVES, "ghost")
