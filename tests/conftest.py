@@ -6,7 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-pytest_plugins = ["harness.hub", "harness.browser", "harness.dachs"]
+pytest_plugins = [
+    "harness.hub",
+    "harness.browser",
+    "harness.dachs",
+    "harness.dask_hub",
+]
 
 
 @pytest.hookimpl(wrapper=True)

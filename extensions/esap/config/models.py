@@ -389,7 +389,29 @@ class DaskSection(_Model):
     worker_memory: Memory = Field(default="2G", description="Default memory per worker.")
     limits: DaskLimits = Field(default_factory=DaskLimits, description="Limits for every user.")
     group_limits: dict[str, DaskLimits] = Field(
-        default_factory=dict, description="Limits per group, overriding the defaults."
+        default_factory=dict,
+        description="Limits per group, overriding the defaults; a user in several groups "
+        "gets the most generous value of each limit.",
+    )
+    proxy_port: int = Field(
+        default=8010,
+        ge=1,
+        le=65535,
+        description="Local mode: HTTP port of the gateway's proxy (API and dashboards, "
+        "on 127.0.0.1; the hub also serves it at /services/dask-gateway/).",
+    )
+    scheduler_port: int = Field(
+        default=8011,
+        ge=1,
+        le=65535,
+        description="Local mode: TCP port through which clients reach their schedulers "
+        "(on 127.0.0.1).",
+    )
+    api_port: int = Field(
+        default=8012,
+        ge=1,
+        le=65535,
+        description="Local mode: port of the gateway's internal API (on 127.0.0.1).",
     )
 
 

@@ -52,6 +52,13 @@ def port_problems(config: EsapConfig) -> list[str]:
         ("127.0.0.1", hub.internal_port, "hub.internal_port", "the hub's internal API port"),
         ("127.0.0.1", hub.proxy_api_port, "hub.proxy_api_port", "the proxy's API port"),
     ]
+    if config.dask.enabled:
+        dask = config.dask
+        wanted += [
+            ("127.0.0.1", dask.proxy_port, "dask.proxy_port", "the Dask Gateway's proxy"),
+            ("127.0.0.1", dask.scheduler_port, "dask.scheduler_port", "the schedulers' port"),
+            ("127.0.0.1", dask.api_port, "dask.api_port", "the Dask Gateway's API"),
+        ]
     messages = []
     for host, port, key, what in wanted:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -10,6 +10,7 @@ from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem, load
 from esap.hub.auth import configure_auth, resolve_secret
+from esap.hub.gateway import configure_gateway
 from esap.hub.services import configure_services
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
@@ -72,6 +73,7 @@ def configure(c: Any, config: EsapConfig) -> None:
     configure_auth(c, config, state)
     configure_spawner(c, config, state)
     configure_services(c, config)
+    configure_gateway(c, config, state)
 
 
 def configure_from_env(c: Any) -> EsapConfig:

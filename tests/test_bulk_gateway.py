@@ -1,0 +1,91 @@
+"""Dask Gateway behind the real hub: what a notebook does with no configuration of its own.
+
+Every step runs in a kernel of the user's server, so the gateway is found
+through the environment the hub gave that server, and the user is known to
+the gateway by that server's own JupyterHub token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from harness.dask_hub import DaskHub
+from harness.kernel import CellError, Kernel
+
+pytestmark = pytest.mark.hub
+
+START = """
+import json, dask_gateway
+gateway = dask_gateway.Gateway()
+cluster = gateway.new_cluster()
+print(json.dumps({"name": cluster.name, "dashboard": cluster.dashboard_link,
+                  "address": gateway.address, "auth": type(gateway.auth).__name__}))
+"""
+
+
+def test_a_notebook_creates_scales_computes_and_shuts_down(
+    dask_hub: DaskHub, kernel_of: Callable[[str], Kernel]
+) -> None:
+    kernel = kernel_of("alice")
+    started = kernel.json(START)
+    assert started["auth"] == "JupyterHubAuth"
+    assert started["address"].endswith("/services/dask-gateway")
+    try:
+        result = kernel.json("""
+cluster.scale(2)
+client = cluster.get_client()
+client.wait_for_workers(2, timeout=60)
+total = client.submit(sum, client.map(lambda x: x * x, range(100))).result()
+print(json.dumps({"total": total, "workers": len(client.scheduler_info()["workers"]),
+                  "mine": [c.name for c in gateway.list_clusters()]}))
+""")
+        assert result["total"] == sum(x * x for x in range(100))
+        assert result["workers"] == 2
+        assert result["mine"] == [started["name"]]
+        # the dashboard link is the hub's path to the gateway, reachable in a browser
+        assert started["dashboard"].startswith("/services/dask-gateway/clusters/")
+        dashboard = httpx.get(dask_hub.hub.url + started["dashboard"], follow_redirects=True)
+        assert dashboard.status_code == 200
+        assert "Dask" in dashboard.text
+    finally:
+        kernel.run("client.close() if 'client' in globals() else None; cluster.shutdown()")
+    assert kernel.json("print(json.dumps([c.name for c in gateway.list_clusters()]))") == []
+
+
+def test_another_user_can_neither_see_nor_use_the_cluster(
+    dask_hub: DaskHub, kernel_of: Callable[[str], Kernel]
+) -> None:
+    alice = kernel_of("alice")
+    name = alice.json(START)["name"]
+    try:
+        bob = kernel_of("bob")
+        bob.run("import dask_gateway\ngateway = dask_gateway.Gateway()")
+        assert bob.json("import json; print(json.dumps(gateway.list_clusters()))") == []
+        for action in (f"gateway.connect({name!r})", f"gateway.stop_cluster({name!r})"):
+            with pytest.raises(CellError) as refused:
+                bob.run(action)
+            assert "403" in str(refused.value) or "lacks permissions" in str(refused.value)
+        # still alice's, still running
+        assert alice.json(
+            "print(json.dumps([(c.name, c.status.name) for c in gateway.list_clusters()]))"
+        ) == [[name, "RUNNING"]]
+    finally:
+        alice.run("cluster.shutdown()")
+
+
+def test_a_token_without_the_gateway_scope_is_refused(dask_hub: DaskHub) -> None:
+    # a token limited to reading the user's own model: no access to the gateway service
+    dask_hub.hub.create_user("dave")
+    with dask_hub.hub.api() as api:
+        response = api.post("users/dave/tokens", json={"scopes": ["read:users!user=dave"]})
+        response.raise_for_status()
+        token = response.json()["token"]
+    address = dask_hub.hub.config["dask"]["proxy_port"]
+    answer = httpx.get(
+        f"http://127.0.0.1:{address}/services/dask-gateway/api/v1/clusters/",
+        headers={"Authorization": f"jupyterhub {token}"},
+    )
+    assert answer.status_code == 401
