@@ -402,7 +402,15 @@ def test_public_has_the_documented_shape() -> None:
         "url",
     }
     assert view["software_catalogues"][1]["url"] is None
-    assert set(view["archives"][0]) == {"name", "title", "type", "description", "url"}
+    assert set(view["archives"][0]) == {
+        "name",
+        "title",
+        "type",
+        "description",
+        "url",
+        "path",
+        "community",
+    }
     assert view["profiles"] == [
         {"name": "small", "display_name": "Small (2 cores)", "description": "", "default": True},
         {"name": "gpu", "display_name": "gpu", "description": "", "default": False},

@@ -53,6 +53,9 @@ def public(config: EsapConfig) -> dict[str, Any]:
                 "type": entry.type,
                 "description": entry.description,
                 "url": _url(entry.url),
+                # where a local archive writes (a mounted volume on Kubernetes)
+                "path": None if entry.path is None else str(entry.path),
+                "community": entry.community,
             }
             for entry in config.archives
         ],

@@ -1,0 +1,254 @@
+"""The ``Archive`` base class: what an archive adapter overrides, and the shapes it returns.
+
+A publication is driven by ``esap.publish.engine`` through the same steps on
+every archive — draft, files, metadata, publish — and the engine writes its
+journal before each one. An adapter only translates each step into its
+archive's API; it never retries, never sleeps and keeps no state between
+calls, so a retry after any failure can resume from the journal alone.
+
+To add an archive, subclass :class:`Archive` and override:
+
+``create_draft(metadata, marker)``
+    Start a new, unpublished record carrying ``marker`` somewhere the archive
+    lets you search for it (a notes field, a description) and return its
+    :class:`Draft`.
+``find_draft(marker)``
+    Return the unpublished draft carrying ``marker``, or ``None``. This is what
+    keeps a retry from making a second record when the answer to
+    ``create_draft`` was lost (connection dropped after the archive acted).
+``new_version(record_id, metadata, marker)``
+    Return the draft of a new version of a published record. Archives make
+    this idempotent (a second call returns the same draft); the engine relies
+    on it.
+``status(draft)``
+    Whether the draft is published (and then its :class:`Record`), and the
+    files it holds with their MD5 checksums.
+``upload(draft, name, source)``
+    Stream ``source.chunks()`` (constant memory) into the draft as ``name``;
+    return the archive's :class:`RemoteFile`. The engine compares its checksum
+    with the one computed while streaming.
+``delete_file(draft, name)``
+    Remove a file from the draft (a partial upload, or a file inherited by a
+    new version that the user did not select).
+``set_metadata(draft, metadata)``
+    Replace the draft's metadata with the final metadata (the marker goes).
+``publish(draft)``
+    Publish, and return the :class:`Record` with its URL and DOI.
+
+Set ``needs_token = True`` when the archive needs the user's own token, and
+override ``remote_name`` if the archive does not take ``/`` in file names.
+Raise :class:`ArchiveError` for answers the archive gives (with its message,
+as text), and let transport errors (``httpx.TransportError``, ``OSError``)
+through: the engine treats both as "stopped here, resume later".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from esap.publish.metadata import Metadata
+
+#: Bytes read from disk per step when streaming a file.
+CHUNK_SIZE = 1 << 20
+
+
+class ArchiveError(RuntimeError):
+    """The archive answered with an error; ``message`` is its text (plain text, never HTML)."""
+
+    def __init__(self, message: str, *, status: int | None = None, fix: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.fix = fix or "check the archive's answer above, fix it, then retry the publication"
+
+
+class AuthError(ArchiveError):
+    """The archive refused the token (missing, wrong or without the needed scope)."""
+
+
+@dataclass(frozen=True)
+class ArchiveSettings:
+    """One archive entry of the public config, as a user server or kernel sees it."""
+
+    name: str
+    type: str
+    title: str = ""
+    url: str | None = None
+    path: str | None = None
+    community: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An unpublished record: its id at the archive and the links the archive gave for it."""
+
+    id: str
+    links: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "links": dict(self.links)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Draft:
+        return cls(id=str(data["id"]), links=dict(data.get("links") or {}))
+
+
+@dataclass(frozen=True)
+class Record:
+    """A published record: where it lives and its persistent identifiers."""
+
+    id: str
+    url: str
+    doi: str | None = None
+    concept_doi: str | None = None
+    concept_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "url": self.url,
+            "doi": self.doi,
+            "concept_doi": self.concept_doi,
+            "concept_id": self.concept_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Record:
+        return cls(
+            id=str(data["id"]),
+            url=str(data["url"]),
+            doi=data.get("doi"),
+            concept_doi=data.get("concept_doi"),
+            concept_id=data.get("concept_id"),
+        )
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    """A file as the archive holds it."""
+
+    name: str
+    size: int
+    md5: str | None
+
+
+@dataclass(frozen=True)
+class DraftStatus:
+    """What the archive says about a draft: published or not, and its files."""
+
+    published: bool
+    files: dict[str, RemoteFile]
+    record: Record | None = None
+
+
+class FileSource:
+    """A file streamed from disk in fixed-size chunks, hashed (MD5, SHA-256) on the way.
+
+    The archive gets ``chunks()``; after it has read them all, ``md5`` and
+    ``sha256`` are the checksums of exactly the bytes that were sent, and
+    ``on_bytes`` was told of every chunk (progress bars, the REST job).
+    """
+
+    def __init__(
+        self, path: Path, size: int, on_bytes: Callable[[int], None] | None = None
+    ) -> None:
+        self.path = path
+        self.size = size
+        self.on_bytes = on_bytes
+        self.sent = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the file's bytes; may be called again (a retry) and starts over."""
+        self.sent = 0
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._sha256 = hashlib.sha256()
+        with self.path.open("rb", buffering=0) as handle:
+            # tell the kernel we read front to back once: no page cache bloat
+            if hasattr(os, "posix_fadvise"):
+                os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+            while chunk := handle.read(CHUNK_SIZE):
+                self._md5.update(chunk)
+                self._sha256.update(chunk)
+                self.sent += len(chunk)
+                if self.on_bytes is not None:
+                    self.on_bytes(len(chunk))
+                yield chunk
+
+    @property
+    def md5(self) -> str:
+        return self._md5.hexdigest()
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+
+class Archive:
+    """Base of every archive adapter; see the module docstring for what to override."""
+
+    #: Whether a publication needs the user's own token for this archive.
+    needs_token: ClassVar[bool] = False
+
+    def __init__(self, settings: ArchiveSettings, token: str | None = None) -> None:
+        self.settings = settings
+        self.token = token
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def remote_name(self, name: str) -> str:
+        """The file name the archive stores for the package path ``name``."""
+        return name
+
+    def create_draft(self, metadata: Metadata, marker: str) -> Draft:
+        raise NotImplementedError
+
+    def find_draft(self, marker: str) -> Draft | None:
+        raise NotImplementedError
+
+    def new_version(self, record_id: str, metadata: Metadata, marker: str) -> Draft:
+        raise NotImplementedError
+
+    def status(self, draft: Draft) -> DraftStatus:
+        raise NotImplementedError
+
+    def upload(self, draft: Draft, name: str, source: FileSource) -> RemoteFile:
+        raise NotImplementedError
+
+    def delete_file(self, draft: Draft, name: str) -> None:
+        raise NotImplementedError
+
+    def set_metadata(self, draft: Draft, metadata: Metadata) -> None:
+        raise NotImplementedError
+
+    def publish(self, draft: Draft) -> Record:
+        raise NotImplementedError
+
+    def draft_url(self, draft: Draft) -> str | None:
+        """Where the user can see (and finish or delete) the draft by hand, if anywhere."""
+        return draft.links.get("html")
+
+    def close(self) -> None:
+        """Release connections; called once the engine is done with the adapter."""
+
+
+__all__ = [
+    "CHUNK_SIZE",
+    "Archive",
+    "ArchiveError",
+    "ArchiveSettings",
+    "AuthError",
+    "Draft",
+    "DraftStatus",
+    "FileSource",
+    "Record",
+    "RemoteFile",
+]

@@ -1,0 +1,271 @@
+"""What a publication's package says about itself: an RO-Crate with provenance.
+
+The crate (``ro-crate-metadata.json``, built with the ``rocrate`` library)
+describes every file with its size and SHA-256, the notebook that made them,
+the kernel environment as a lock of installed packages (read with
+``importlib.metadata``, so it is the environment the code actually ran in),
+and the input datasets the analysis read: the data service, the access URL
+and the query of each. A ``CreateAction`` ties them together, as RO-Crate's
+provenance guidance describes: instrument = notebook + environment, object =
+inputs, result = the published files.
+
+Input datasets are given as records (``service``, ``access_url``, ``query``)
+— from an explicit argument, or from the notebook's own metadata
+(``metadata.esap.inputs``), the place the lab writes what a notebook opened.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import platform
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from importlib.metadata import distributions
+from pathlib import Path
+from typing import Any
+
+from esap import __version__
+from esap.publish.metadata import FieldProblem, Metadata, MetadataError
+
+CRATE_NAME = "ro-crate-metadata.json"
+ENVIRONMENT_NAME = "environment.lock.txt"
+
+
+@dataclass(frozen=True)
+class InputDataset:
+    """A dataset the analysis read: which service, where to get it, with which query."""
+
+    service: str
+    access_url: str
+    query: str | None = None
+    title: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def parse_inputs(raw: Sequence[Any] | None) -> list[InputDataset]:
+    """Check input dataset records; ``MetadataError`` names ``inputs[i].field`` and why."""
+    problems: list[FieldProblem] = []
+    found: list[InputDataset] = []
+    for index, item in enumerate(raw or []):
+        where = f"inputs[{index}]"
+        if not isinstance(item, Mapping):
+            problems.append(
+                FieldProblem(where, "must be an object with service, access_url, query")
+            )
+            continue
+        service = item.get("service")
+        url = item.get("access_url")
+        if not isinstance(service, str) or not service.strip():
+            problems.append(FieldProblem(f"{where}.service", "is required (the data service name)"))
+            continue
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            problems.append(
+                FieldProblem(f"{where}.access_url", "must be the http(s) URL the data came from")
+            )
+            continue
+        query = item.get("query")
+        title = item.get("title")
+        found.append(
+            InputDataset(
+                service=service.strip(),
+                access_url=url,
+                query=str(query) if query is not None else None,
+                title=str(title) if title is not None else None,
+            )
+        )
+    if problems:
+        raise MetadataError(problems)
+    return found
+
+
+def notebook_inputs(notebook: Path) -> list[dict[str, Any]]:
+    """The input datasets a notebook lists in ``metadata.esap.inputs`` (none if it lists none)."""
+    try:
+        document = json.loads(notebook.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return []
+    inputs = document.get("metadata", {}).get("esap", {}).get("inputs", [])
+    return [item for item in inputs if isinstance(item, dict)] if isinstance(inputs, list) else []
+
+
+def environment_lock() -> str:
+    """The installed distributions of this interpreter, ``name==version`` one per line."""
+    seen: dict[str, str] = {}
+    for dist in distributions():
+        name = dist.metadata["Name"]
+        if name:
+            seen.setdefault(name.lower(), f"{name}=={dist.version}")
+    header = (
+        f"# Python {platform.python_version()} ({sys.implementation.name}) on "
+        f"{platform.system()} {platform.machine()}; written by esap-hub {__version__}\n"
+    )
+    return header + "\n".join(seen[key] for key in sorted(seen)) + "\n"
+
+
+@dataclass(frozen=True)
+class CrateFile:
+    """A file as the crate describes it."""
+
+    name: str
+    size: int
+    sha256: str
+    source: str | None = None
+
+
+def _person(crate: Any, index: int, creator: Any) -> Any:
+    from rocrate.model.person import Person
+
+    identifier = f"https://orcid.org/{creator.orcid}" if creator.orcid else f"#creator-{index}"
+    properties: dict[str, Any] = {"name": creator.name}
+    if creator.affiliation:
+        properties["affiliation"] = creator.affiliation
+    return crate.add(Person(crate, identifier, properties=properties))
+
+
+def build_crate(
+    metadata: Metadata,
+    files: Sequence[CrateFile],
+    *,
+    inputs: Sequence[InputDataset] = (),
+    notebook: str | None = None,
+    environment: str | None = ENVIRONMENT_NAME,
+    identifier: str | None = None,
+) -> dict[str, Any]:
+    """The RO-Crate metadata document (JSON-LD) of a package; nothing is written or copied."""
+    from rocrate.model.contextentity import ContextEntity
+    from rocrate.rocrate import ROCrate
+
+    crate = ROCrate()
+    root = crate.root_dataset
+    root["name"] = metadata.title
+    root["description"] = metadata.description
+    root["datePublished"] = metadata.publication_date
+    root["license"] = {"@id": metadata.license_url}
+    if metadata.keywords:
+        root["keywords"] = list(metadata.keywords)
+    if metadata.version:
+        root["version"] = metadata.version
+    if identifier:
+        root["identifier"] = identifier
+    crate.add(
+        ContextEntity(
+            crate,
+            metadata.license_url,
+            properties={"@type": "CreativeWork", "name": metadata.license},
+        )
+    )
+    root["author"] = [
+        _person(crate, index, creator) for index, creator in enumerate(metadata.creators)
+    ]
+    for related in metadata.related_identifiers:
+        url = (
+            f"https://doi.org/{related.identifier}"
+            if related.scheme == "doi"
+            else related.identifier
+        )
+        # schema.org names few DataCite relations; keep the relation as text
+        root.append_to("citation" if related.relation == "Cites" else "isBasedOn", {"@id": url})
+
+    entities: dict[str, Any] = {}
+    for item in files:
+        encoding = mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+        types: Any = "File"
+        if item.name.endswith(".ipynb"):
+            types = ["File", "SoftwareSourceCode"]
+            encoding = "application/x-ipynb+json"
+        properties: dict[str, Any] = {
+            "@type": types,
+            "contentSize": item.size,
+            "sha256": item.sha256,
+            "encodingFormat": encoding,
+        }
+        if item.name.endswith(".ipynb"):
+            properties["programmingLanguage"] = {"@id": "#python"}
+        if item.source and item.source != item.name:
+            properties["alternateName"] = item.source
+        entities[item.name] = crate.add_file(dest_path=item.name, properties=properties)
+
+    python = crate.add(
+        ContextEntity(
+            crate,
+            "#python",
+            properties={
+                "@type": ["ComputerLanguage", "SoftwareApplication"],
+                "name": "Python",
+                "version": platform.python_version(),
+                "url": {"@id": "https://www.python.org/"},
+            },
+        )
+    )
+    instruments: list[Any] = []
+    if notebook and notebook in entities:
+        instruments.append(entities[notebook])
+    if environment and environment in entities:
+        env = entities[environment]
+        env["description"] = "The kernel environment: every installed package with its version."
+        python["softwareRequirements"] = env
+        instruments.append(python)
+
+    objects = []
+    for index, dataset in enumerate(inputs):
+        objects.append(
+            crate.add(
+                ContextEntity(
+                    crate,
+                    dataset.access_url,
+                    properties={
+                        # not part of the package, so not a data entity (File/Dataset)
+                        "@type": "DataDownload",
+                        "name": dataset.title or f"input {index + 1} from {dataset.service}",
+                        "contentUrl": dataset.access_url,
+                        "description": (
+                            f"Read from the data service {dataset.service}"
+                            + (f" with the query: {dataset.query}" if dataset.query else "")
+                        ),
+                        "provider": {"@id": f"#service-{dataset.service}"},
+                    },
+                )
+            )
+        )
+        if crate.get(f"#service-{dataset.service}") is None:
+            crate.add(
+                ContextEntity(
+                    crate,
+                    f"#service-{dataset.service}",
+                    properties={"@type": "Organization", "name": dataset.service},
+                )
+            )
+
+    results = [entity for name, entity in entities.items() if name not in {notebook, environment}]
+    if instruments or objects:
+        action_properties: dict[str, Any] = {
+            "@type": "CreateAction",
+            "name": f"Run of {notebook}" if notebook else "The analysis",
+            "agent": root["author"][0] if root["author"] else None,
+        }
+        action = crate.add(ContextEntity(crate, "#analysis", properties=action_properties))
+        if instruments:
+            action["instrument"] = instruments
+        if objects:
+            action["object"] = objects
+        if results:
+            action["result"] = results
+        root.append_to("mentions", action)
+    document: dict[str, Any] = crate.metadata.generate()
+    return document
+
+
+__all__ = [
+    "CRATE_NAME",
+    "ENVIRONMENT_NAME",
+    "CrateFile",
+    "InputDataset",
+    "build_crate",
+    "environment_lock",
+    "notebook_inputs",
+    "parse_inputs",
+]

@@ -1,0 +1,87 @@
+"""Which archives this server, kernel or command may publish to.
+
+A user server and its kernels get the hub's public config in
+``$ESAP_PUBLIC_CONFIG`` (no secrets: archive name, type, URL, path,
+community); a command run by hand can point ``$ESAP_CONFIG`` (or
+``--config``) at an ``esap.yaml``. With neither, the embedded default — a
+local archive in ``~/.esap/archive`` — is offered, so publishing works on a
+bare lab too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from esap.publish.base import ArchiveSettings
+
+PUBLIC_CONFIG_ENV = "ESAP_PUBLIC_CONFIG"
+CONFIG_ENV = "ESAP_CONFIG"
+
+DEFAULT_ARCHIVE = ArchiveSettings(
+    name="local", type="local", title="Local archive", path=str(Path("~/.esap/archive"))
+)
+
+
+class ArchiveNotFoundError(LookupError):
+    """No archive of that name is configured."""
+
+
+def _from_public(public: dict[str, Any]) -> list[ArchiveSettings]:
+    found = []
+    for entry in public.get("archives") or []:
+        if not isinstance(entry, dict) or "name" not in entry or "type" not in entry:
+            continue
+        found.append(
+            ArchiveSettings(
+                name=str(entry["name"]),
+                type=str(entry["type"]),
+                title=str(entry.get("title") or entry["name"]),
+                url=entry.get("url"),
+                path=entry.get("path"),
+                community=entry.get("community"),
+            )
+        )
+    return found
+
+
+def configured_archives(config_path: str | None = None) -> list[ArchiveSettings]:
+    """The archives offered here, first one the default."""
+    raw = None if config_path else os.environ.get(PUBLIC_CONFIG_ENV)
+    archives: list[ArchiveSettings] = []
+    if raw:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = {}
+        archives = _from_public(value if isinstance(value, dict) else {})
+    else:
+        path = config_path or os.environ.get(CONFIG_ENV)
+        if path:
+            from esap.config import load, public
+
+            archives = _from_public(public(load(path)))
+    return archives or [DEFAULT_ARCHIVE]
+
+
+def find_archive(archives: list[ArchiveSettings], name: str | None) -> ArchiveSettings:
+    """The archive called ``name`` (the first one when ``None``)."""
+    if name is None:
+        return archives[0]
+    for archive in archives:
+        if archive.name == name:
+            return archive
+    known = ", ".join(archive.name for archive in archives)
+    raise ArchiveNotFoundError(f"archive: no archive named {name!r} here; choose one of: {known}")
+
+
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_ARCHIVE",
+    "PUBLIC_CONFIG_ENV",
+    "ArchiveNotFoundError",
+    "configured_archives",
+    "find_archive",
+]
