@@ -12,7 +12,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from harness.dask_hub import DaskHub
+from harness.dask_hub import SMALL_GROUP, DaskHub
 from harness.kernel import CellError, Kernel
 
 pytestmark = pytest.mark.hub
@@ -89,3 +89,59 @@ def test_a_token_without_the_gateway_scope_is_refused(dask_hub: DaskHub) -> None
         headers={"Authorization": f"jupyterhub {token}"},
     )
     assert answer.status_code == 401
+
+
+def test_group_limits_refuse_with_the_limit_named(
+    dask_hub: DaskHub, kernel_of: Callable[[str], Kernel]
+) -> None:
+    dask_hub.add_to_group("carol", SMALL_GROUP)
+    carol = kernel_of("carol")
+    carol.run("import json, warnings, dask_gateway\ngateway = dask_gateway.Gateway()")
+    # a worker bigger than the group allows: refused at once, not a cluster that never starts
+    with pytest.raises(CellError) as too_big:
+        carol.run("gateway.new_cluster(worker_cores=2)")
+    assert too_big.value.ename == "ValueError"
+    assert "dask.group_limits.small.max_cores" in too_big.value.evalue
+    carol.run("cluster = gateway.new_cluster()")
+    try:
+        with pytest.raises(CellError) as second:
+            carol.run("gateway.new_cluster()")
+        assert second.value.ename == "ValueError"
+        assert "dask.group_limits.small.max_clusters" in second.value.evalue
+        # scaling past the cluster's share is clamped by the gateway, which says so
+        warned = carol.json("""
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    cluster.scale(3)
+print(json.dumps([str(w.message) for w in caught]))
+""")
+        assert any("limit of 1 workers" in message for message in warned), warned
+        assert carol.json("print(json.dumps(len(gateway.list_clusters())))") == 1
+    finally:
+        carol.run("cluster.shutdown()")
+
+
+def test_user_total_counts_every_cluster(
+    dask_hub: DaskHub, kernel_of: Callable[[str], Kernel]
+) -> None:
+    erin = kernel_of("erin")
+    erin.run("""
+import dask_gateway
+gateway = dask_gateway.Gateway()
+first = gateway.new_cluster()
+first.scale(1)
+first.get_client().wait_for_workers(1, timeout=60)
+""")
+    try:
+        # 2 of erin's 4 cores are taken: the second cluster gets the rest
+        erin.run("second = gateway.new_cluster()")
+        erin.run("first.scale(2)")  # 3 + 1 cores: at the limit, allowed
+        with pytest.raises(CellError) as over:
+            erin.run("first.scale(3)")
+        assert over.value.ename == "GatewayClusterError"
+        assert "dask.limits.max_cores" in over.value.evalue
+    finally:
+        erin.run("""
+for c in gateway.list_clusters():
+    gateway.stop_cluster(c.name)
+""")
