@@ -36,7 +36,7 @@ lint: install-test
 	$(BIN)/mypy
 
 install: $(MARK)/runtime $(MARK)/proxy
-install-test: $(MARK)/test $(MARK)/proxy
+install-test: $(MARK)/test $(MARK)/proxy $(MARK)/oidc
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ $(MARK)/proxy: $(BIN)/python
 	npm install --silent --no-fund --no-audit --no-save --no-package-lock \
 		--prefix $(VENV) configurable-http-proxy@$(CHP_VERSION)
 	ln -sf ../node_modules/.bin/configurable-http-proxy $(BIN)/configurable-http-proxy
+	@mkdir -p $(MARK) && touch $@
+
+# The OpenID Connect provider the login tests run (oidc-provider, from the lock).
+OIDC := tests/oidc
+$(MARK)/oidc: $(OIDC)/package.json $(OIDC)/package-lock.json | $(BIN)/python
+	npm ci --silent --no-fund --no-audit --prefix $(OIDC)
 	@mkdir -p $(MARK) && touch $@
 
 # Debian packages of the real servers the tests talk to (Chromium, PostgreSQL,

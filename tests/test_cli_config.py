@@ -29,6 +29,7 @@ SECRETS_IN_EXAMPLES = [
     "zenodo-personal-token-abc123",
     "s3cr3t-pw",
     "hunter2",
+    "0123456789abcdef0123456789abcdef",
 ]
 
 VALID = textwrap.dedent(

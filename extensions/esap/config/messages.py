@@ -521,6 +521,15 @@ def _own_code(loc: Loc, value: Any, error: ErrorDetails) -> Problem | None:
         return _unknown_type(loc, value)
     if code == models.PORT_CLASH:
         return _port_clash(loc, value, *detail.partition(":")[::2])
+    if code == models.AUDIENCE_NAME:
+        fixed = re.sub(r"[^a-z0-9_]", "_", detail.lower()).lstrip("_0123456789")[:31] or "rucio"
+        return Problem(
+            render_path((*loc, detail)),
+            render_value(detail),
+            "an audience name becomes the variable ESAP_ACCESS_TOKEN_<NAME>: "
+            "lower-case letters, digits and _, starting with a letter",
+            f"rename it, e.g. {fixed}",
+        )
     return None
 
 

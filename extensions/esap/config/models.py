@@ -46,6 +46,7 @@ OIDC_MISSING = "oidc_missing"
 DUPLICATE_NAME = "duplicate_name"
 UNKNOWN_TYPE = "unknown_type"
 PORT_CLASH = "port_clash"
+AUDIENCE_NAME = "audience_name"
 
 
 class SecretRef(str):
@@ -209,9 +210,33 @@ class HubSection(_Model):
         return self
 
 
+#: What a provider preset fills in when ``auth.oidc`` leaves the key out. INDIGO
+#: IAM lists a user's groups by name in the ``groups`` claim of its userinfo
+#: answer (scope ``profile``) and issues refresh tokens for ``offline_access``;
+#: its WLCG profile (scope ``wlcg.groups``) carries ``/vo/group`` paths in
+#: ``wlcg.groups`` instead (set ``groups_claim: wlcg.groups`` and add the scope).
+OIDC_PRESETS: dict[str, dict[str, Any]] = {
+    "generic": {},
+    "indigo-iam": {
+        "scopes": ["openid", "profile", "email", "offline_access"],
+        "username_claim": "preferred_username",
+        "groups_claim": "groups",
+    },
+}
+
+#: Names of audience-specific tokens: they become ``ESAP_ACCESS_TOKEN_<NAME>``.
+AUDIENCE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,30}$"
+
+
 class OidcSettings(_Model):
     """Login through an OpenID Connect provider (INDIGO IAM or any other)."""
 
+    preset: Literal["generic", "indigo-iam"] = Field(
+        default="generic",
+        description="Provider defaults for scopes, username_claim and groups_claim; "
+        "indigo-iam: scopes openid profile email offline_access, groups from the groups claim. "
+        "Keys written here override the preset.",
+    )
     issuer: HttpUrl = Field(description="Issuer URL; endpoints are found by OpenID discovery.")
     client_id: str = Field(min_length=1, description="OAuth client id registered at the provider.")
     client_secret: SecretRef = Field(description="OAuth client secret, by reference.")
@@ -226,6 +251,48 @@ class OidcSettings(_Model):
     admin_groups: list[str] = Field(
         default_factory=list, description="Groups whose members are admins."
     )
+    auth_state_key: SecretRef | None = Field(
+        default=None,
+        description="Key that encrypts the tokens the hub keeps for each user (64 hex "
+        "characters, `openssl rand -hex 32`), by reference; generated in hub.data_dir when "
+        "absent.",
+    )
+    refresh_age: int = Field(
+        default=300,
+        ge=0,
+        description="Seconds after which a user's groups and tokens are checked again at the "
+        "provider (they are always checked at login and before each spawn).",
+    )
+    min_token_lifetime: int = Field(
+        default=600,
+        ge=0,
+        description="A spawn refreshes the access token when it expires within this many "
+        "seconds, so the user server starts with a fresh one.",
+    )
+    audiences: dict[str, str] = Field(
+        default_factory=dict,
+        description="Audience-specific tokens for user servers, obtained by RFC 8693 token "
+        "exchange at spawn: name -> audience (e.g. rucio: https://rucio.example.org); the "
+        "server gets ESAP_ACCESS_TOKEN_<NAME>.",
+    )
+
+    @field_validator("audiences")
+    @classmethod
+    def _audience_names(cls, audiences: dict[str, str]) -> dict[str, str]:
+        """Each name becomes part of an environment variable: keep it to a-z, 0-9 and _."""
+        for name in audiences:
+            if not re.match(AUDIENCE_NAME_PATTERN, name):
+                raise ValueError(f"{AUDIENCE_NAME}:{name}")
+        return audiences
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_preset(cls, data: Any) -> Any:
+        """Fill the keys the admin left out from the provider preset."""
+        if not isinstance(data, dict):
+            return data
+        preset = OIDC_PRESETS.get(str(data.get("preset", "generic")), {})
+        return {**preset, **data}
 
 
 class AuthSection(_Model):

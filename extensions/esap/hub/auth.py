@@ -1,17 +1,21 @@
 """Authenticator settings from the ``auth`` section.
 
 Local hubs and workshops use JupyterHub's own ``SharedPasswordAuthenticator``
-(no external identity provider needed). OpenID Connect (INDIGO IAM and
-others, through oauthenticator's ``GenericOAuthenticator``) plugs in here.
+(no external identity provider needed); ``type: oidc`` (INDIGO IAM and
+others) goes through oauthenticator, set up in ``configure_oidc``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem
 from esap.config.models import SecretRef
 from esap.hub.state import HubState
+
+#: Page templates that replace JupyterHub's (the page a refused user sees).
+TEMPLATES = Path(__file__).parent / "templates"
 
 USER_PASSWORD_MIN_LENGTH = 8
 ADMIN_PASSWORD_MIN_LENGTH = 32
@@ -51,17 +55,10 @@ def user_password(config: EsapConfig, state: HubState) -> tuple[str, bool]:
 def configure_auth(c: Any, config: EsapConfig, state: HubState) -> None:
     """Set the authenticator on the traitlets config ``c``."""
     auth = config.auth
-    if auth.type != "shared-password":
-        raise ConfigError(
-            [
-                Problem(
-                    "auth.type",
-                    repr(auth.type),
-                    "this version of ESAP Hub can only run type shared-password",
-                    "use auth.type: shared-password",
-                )
-            ]
-        )
+    c.JupyterHub.template_paths = [str(TEMPLATES)]
+    if auth.type == "oidc":
+        configure_oidc(c, config, state)
+        return
     c.JupyterHub.authenticator_class = "shared-password"
     password, _ = user_password(config, state)
     c.SharedPasswordAuthenticator.user_password = password
@@ -87,3 +84,107 @@ def configure_auth(c: Any, config: EsapConfig, state: HubState) -> None:
         c.Authenticator.allowed_users = set(auth.allowed_users)
     else:
         c.Authenticator.allow_all = True
+
+
+def _login_service(config: EsapConfig) -> str:
+    oidc = config.auth.oidc
+    assert oidc is not None
+    if oidc.preset == "indigo-iam":
+        return "INDIGO IAM"
+    return oidc.issuer.host or "your identity provider"
+
+
+def denied_message(config: EsapConfig) -> str:
+    """What a user whose groups allow nothing reads instead of their lab."""
+    oidc = config.auth.oidc
+    assert oidc is not None
+    groups = ", ".join(sorted(oidc.allowed_groups))
+    return (
+        f"You signed in at {_login_service(config)}, but your account is not in a group "
+        f"that may use {config.hub.title}. Membership of one of these groups gives access: "
+        f"{groups}. Ask your group manager at {_login_service(config)} to add you, "
+        "then sign in again."
+    )
+
+
+def configure_oidc(c: Any, config: EsapConfig, state: HubState) -> None:
+    """oauthenticator from ``auth.oidc``: endpoints by discovery, groups, admins, tokens.
+
+    Discovery runs here, at hub start, so a wrong issuer or an unreachable
+    provider stops the hub with the key to fix instead of failing logins.
+    """
+    from esap.hub.oidc import EsapOAuthenticator, auth_state_hook, discover
+
+    oidc = config.auth.oidc
+    assert oidc is not None  # the models refuse type oidc without settings
+    secret = resolve_secret(
+        oidc.client_secret,
+        "auth.oidc.client_secret",
+        "set it to the client secret the provider issued for this hub",
+    )
+    document = discover(str(oidc.issuer))
+    c.JupyterHub.authenticator_class = EsapOAuthenticator
+    a = c.EsapOAuthenticator
+    a.client_id = oidc.client_id
+    a.client_secret = secret
+    a.authorize_url = document["authorization_endpoint"]
+    a.token_url = document["token_endpoint"]
+    a.userdata_url = document["userinfo_endpoint"]
+    a.scope = list(oidc.scopes)
+    a.enable_pkce = True
+    a.login_service = _login_service(config)
+    a.username_claim = oidc.username_claim
+    claim = oidc.groups_claim
+    a.manage_groups = True
+    # a callable, since IAM's WLCG claim name (wlcg.groups) holds a dot
+    a.auth_state_groups_key = lambda auth_state: (
+        (auth_state.get("oauth_user") or {}).get(claim) or []
+    )
+    a.admin_groups = set(oidc.admin_groups)
+    a.admin_users = set(config.hub.admin_users)
+    if oidc.allowed_groups or config.auth.allowed_users:
+        a.allowed_groups = set(oidc.allowed_groups)
+        a.allowed_users = set(config.auth.allowed_users)
+    else:
+        a.allow_all = True
+    a.custom_403_message = (
+        denied_message(config)
+        if oidc.allowed_groups
+        else (f"Your account may not use {config.hub.title}; ask its administrators for access.")
+    )
+    a.enable_auth_state = True
+    a.refresh_pre_spawn = True
+    a.auth_refresh_age = oidc.refresh_age
+    a.min_token_lifetime = oidc.min_token_lifetime
+    a.token_exchange_audiences = dict(oidc.audiences)
+    c.Spawner.auth_state_hook = auth_state_hook
+    c.CryptKeeper.keys = [auth_state_key(config, state)]
+
+
+def auth_state_key(config: EsapConfig, state: HubState) -> bytes:
+    """The key that encrypts auth state: from ``auth.oidc.auth_state_key`` or generated once."""
+    oidc = config.auth.oidc
+    assert oidc is not None
+    if oidc.auth_state_key is None:
+        return bytes.fromhex(state.generated_auth_state_key())
+    value = resolve_secret(
+        oidc.auth_state_key,
+        "auth.oidc.auth_state_key",
+        "set it, or remove auth.oidc.auth_state_key to have a key generated",
+    )
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise ConfigError(
+            [
+                Problem(
+                    "auth.oidc.auth_state_key",
+                    repr(str(oidc.auth_state_key)),
+                    "the key is not 64 hexadecimal characters (32 bytes)",
+                    "generate one with `openssl rand -hex 32`",
+                )
+            ]
+        )
+    return key

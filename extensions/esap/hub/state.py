@@ -38,6 +38,10 @@ class HubState:
     def password_file(self) -> Path:
         return self.secrets_dir / "user-password"
 
+    @property
+    def auth_state_key_file(self) -> Path:
+        return self.secrets_dir / "auth-state-key"
+
     def prepare(self) -> None:
         """Create the folders with owner-only permissions where secrets go."""
         self.root.mkdir(parents=True, exist_ok=True)
@@ -60,3 +64,18 @@ class HubState:
         with os.fdopen(fd, "w") as handle:
             handle.write(password + "\n")
         return password
+
+    def generated_auth_state_key(self) -> str:
+        """Return the hex key that encrypts users' tokens, generating it once (mode 0600).
+
+        Kept so that a restarted hub can still read the tokens it stored.
+        """
+        self.prepare()
+        path = self.auth_state_key_file
+        if path.exists():
+            return path.read_text().strip()
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key
