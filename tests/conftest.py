@@ -11,6 +11,7 @@ pytest_plugins = [
     "harness.browser",
     "harness.dachs",
     "harness.dask_hub",
+    "harness.oidc",
 ]
 
 
