@@ -10,8 +10,8 @@ pytest_plugins = [
     "harness.hub",
     "harness.browser",
     "harness.dachs",
+    "harness.faults",
     "harness.dask_hub",
-    "harness.oidc",
 ]
 
 

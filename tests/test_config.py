@@ -380,6 +380,7 @@ def test_public_has_the_documented_shape() -> None:
         "archives",
         "profiles",
         "dask",
+        "resolver",
     }
     assert view["title"] == "Astro Hub"
     assert view["version"] == __version__
@@ -390,6 +391,8 @@ def test_public_has_the_documented_shape() -> None:
         "description": "German Astrophysical Virtual Observatory",
         "enabled": True,
         "url": "https://dc.g-vo.org/tap",
+        "timeout": 30.0,
+        "query_defaults": {},
     }
     assert view["data_services"][1]["title"] == "cds-sia"
     assert view["data_services"][1]["enabled"] is False
@@ -416,6 +419,7 @@ def test_public_has_the_documented_shape() -> None:
         {"name": "gpu", "display_name": "gpu", "description": "", "default": False},
     ]
     assert view["dask"] == {"enabled": True}
+    assert view["resolver"] == {"type": "sesame", "targets": {}, "timeout": 10.0}
 
 
 def test_public_never_carries_a_secret() -> None:

@@ -493,6 +493,22 @@ class WorkshopSection(_Model):
     )
 
 
+class ResolverSection(_Model):
+    """How target names (M31, Crab) become coordinates in data searches."""
+
+    type: str = Field(
+        default="sesame",
+        pattern=r"^(sesame|table|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$",
+        description="sesame: CDS Sesame through astropy (needs the internet); table: the "
+        "names in `targets` only; or package.module:Class for your own resolver.",
+    )
+    targets: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="type table: name -> [ra, dec] in ICRS degrees, e.g. M31: [10.6847, 41.269].",
+    )
+    timeout: float = Field(default=10.0, gt=0, description="Seconds before a look-up fails.")
+
+
 class EsapConfig(_Model):
     """The admin config of an ESAP Hub (``esap.yaml``), for the local hub and the Helm chart.
 
@@ -526,6 +542,10 @@ class EsapConfig(_Model):
     workshop: WorkshopSection = Field(
         default_factory=WorkshopSection,
         description="Workshops: temporary accounts and the course material they get.",
+    )
+    resolver: ResolverSection = Field(
+        default_factory=ResolverSection,
+        description="Name resolution for data searches: Sesame, a fixed table, or your own.",
     )
 
     @field_validator("data_services", "software_catalogues", "archives", "profiles", mode="wrap")

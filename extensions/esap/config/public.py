@@ -14,6 +14,10 @@ from typing import Any
 from esap import __version__
 from esap.config.models import EsapConfig
 
+#: Data service options a user server needs to query the service (table and
+#: column names); every other option stays on the hub.
+PUBLIC_DATA_OPTIONS = frozenset({"table", "ra_column", "dec_column", "text_columns"})
+
 
 def _url(value: object | None) -> str | None:
     return None if value is None else str(value)
@@ -32,6 +36,12 @@ def public(config: EsapConfig) -> dict[str, Any]:
                 "description": entry.description,
                 "enabled": entry.enabled,
                 "url": _url(entry.url),
+                "timeout": entry.timeout,
+                "query_defaults": {
+                    key: value
+                    for key, value in entry.options.items()
+                    if key in PUBLIC_DATA_OPTIONS
+                },
             }
             for entry in config.data_services
         ],
@@ -69,6 +79,7 @@ def public(config: EsapConfig) -> dict[str, Any]:
             for profile in config.profiles
         ],
         "dask": {"enabled": config.dask.enabled},
+        "resolver": config.resolver.model_dump(mode="json"),
     }
 
 

@@ -1,0 +1,226 @@
+"""Data discovery: federated search over IVOA services (TAP, SIAv2, SCS, SSA, registry).
+
+The notebook face of the engine::
+
+    import esap
+    result = esap.data.search(target="M31", radius=0.1, services=["local-tap"])
+    result.combined          # one astropy Table, with a `service` column
+    result.tables["local-tap"], result.errors
+    esap.data.services()     # what can be searched
+    job = esap.data.job("local-tap", "SELECT TOP 100000 * FROM ivoa.obscore")
+    job.wait().result()
+
+The same engine serves the lab's Data panel (REST, ``esap.server.data_handlers``)
+and ``esap search`` on the command line.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from esap.data.base import DataService, NotApplicable, Query, ServiceEntry
+from esap.data.request import BadField
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+    from esap.data.catalog import Catalog
+    from esap.data.store import Job
+
+
+def _catalog(config: str | Path | None = None) -> Catalog:
+    from esap.data.catalog import Catalog, offered_config
+    from esap.data.store import UserStore
+
+    return Catalog(offered_config(config), UserStore())
+
+
+@dataclass
+class SearchResult:
+    """What a federated search found: a table per service, their errors, and all combined."""
+
+    tables: dict[str, Table] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    resolved: dict[str, Any] | None = None
+    elapsed: float = 0.0
+
+    @property
+    def combined(self) -> Table:
+        """Every service's rows in one table, with a ``service`` column first."""
+        from astropy.table import Table, vstack
+
+        parts = []
+        for name, table in self.tables.items():
+            part = Table(table, copy=True)
+            part.add_column([name] * len(part), name="service", index=0)
+            parts.append(part)
+        if not parts:
+            return Table(names=["service"], dtype=[str])
+        try:
+            return vstack(parts, join_type="outer", metadata_conflicts="silent")
+        except (TypeError, ValueError):  # astropy's TableMergeError is a ValueError
+            # same column name, incompatible types: fall back to text columns
+            for part in parts:
+                for name in part.colnames:
+                    part[name] = [str(v) for v in part[name]]
+            return vstack(parts, join_type="outer", metadata_conflicts="silent")
+
+    def __repr__(self) -> str:
+        lines = [
+            f"SearchResult: {sum(len(t) for t in self.tables.values())} rows "
+            f"from {len(self.tables)} service(s) in {self.elapsed:.1f} s"
+        ]
+        lines += [f"  {name}: {len(table)} rows" for name, table in self.tables.items()]
+        lines += [f"  {name}: error: {message}" for name, message in self.errors.items()]
+        return "\n".join(lines)
+
+
+def search(
+    target: str | None = None,
+    *,
+    ra: float | None = None,
+    dec: float | None = None,
+    radius: float | None = None,
+    band: tuple[float, float] | None = None,
+    time: tuple[Any, Any] | None = None,
+    collection: str | None = None,
+    text: str | None = None,
+    services: list[str] | None = None,
+    maxrec: int | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    config: str | Path | None = None,
+) -> SearchResult:
+    """Search every enabled service (or ``services``) at once; see the module docstring.
+
+    Bad input raises :class:`BadField` naming the field; a service that fails
+    or times out is listed in ``.errors`` and the others' rows are kept.
+    """
+    from esap.data.searches import prepare, search_request
+
+    request = search_request(
+        services=services,
+        target=target,
+        ra=ra,
+        dec=dec,
+        radius=radius,
+        band=list(band) if band is not None else None,
+        time=list(time) if time is not None else None,
+        collection=collection,
+        text=text,
+        maxrec=maxrec,
+        params=params,
+    )
+    catalog = _catalog(config)
+    prepared = prepare(catalog, request, keep_tables=True)
+    began = _now()
+    result = SearchResult(resolved=prepared.resolved.as_dict() if prepared.resolved else None)
+    for event in prepared.federation.events():
+        if event["event"] == "error":
+            result.errors[event["service"]] = event["message"]
+    for name, outcome in prepared.federation.outcomes.items():
+        if outcome.table is not None:
+            result.tables[name] = outcome.table
+    result.elapsed = _now() - began
+    if catalog.store is not None:
+        catalog.store.add_history(prepared.request, prepared.summary())
+    return result
+
+
+def _now() -> float:
+    return _time.monotonic()
+
+
+def services(config: str | Path | None = None) -> Table:
+    """The services you can search, as a table (name, type, title, url, enabled, source)."""
+    from astropy.table import Table
+
+    described = _catalog(config).describe()
+    names = ["name", "type", "title", "url", "enabled", "source", "description"]
+    return Table(
+        rows=[[d[n] for n in names] for d in described] or None,
+        names=names,
+        dtype=[str, str, str, str, bool, str, str],
+    )
+
+
+@dataclass
+class JobHandle:
+    """An asynchronous TAP job submitted from a notebook."""
+
+    id: str
+    _catalog: Catalog
+
+    def _stores(self) -> tuple[Any, Any]:
+        from esap.data.results import ResultStore
+
+        assert self._catalog.store is not None
+        return self._catalog.store, ResultStore()
+
+    @property
+    def info(self) -> Job:
+        """The job as last refreshed from the service."""
+        from esap.data import jobs
+
+        store, results = self._stores()
+        return jobs.refresh(self._catalog, store, results, self.id)
+
+    @property
+    def phase(self) -> str:
+        """PENDING, QUEUED, EXECUTING, COMPLETED, ERROR or ABORTED."""
+        return self.info.phase
+
+    def wait(self, timeout: float = 3600, poll: float = 1.0) -> JobHandle:
+        """Block until the job ends (or ``timeout`` seconds pass)."""
+        from esap.data.jobs import FINAL
+
+        deadline = _time.monotonic() + timeout
+        while self.phase not in FINAL:
+            if _time.monotonic() > deadline:
+                raise TimeoutError(f"job {self.id} still running after {timeout} s")
+            _time.sleep(poll)
+        return self
+
+    def result(self) -> Table:
+        """The job's rows (fetched into the cache once the job completed)."""
+        from astropy.table import Table
+
+        info = self.info
+        if info.phase != "COMPLETED" or not info.result_id:
+            raise RuntimeError(f"job {self.id} is {info.phase}: {info.error or 'not finished yet'}")
+        _, results = self._stores()
+        described = results.describe(info.result_id)
+        names = [c["name"] for c in described.columns]
+        rows = [row for chunk in results.iter_rows(info.result_id) for row in chunk]
+        return Table(rows=rows or None, names=names)
+
+    def __repr__(self) -> str:
+        return f"<esap job {self.id} on {self.info.service}: {self.phase}>"
+
+
+def job(
+    service: str, query: str, *, maxrec: int | None = None, config: str | Path | None = None
+) -> JobHandle:
+    """Submit ``query`` (ADQL) as an asynchronous job on the TAP ``service``."""
+    from esap.data import jobs
+
+    catalog = _catalog(config)
+    assert catalog.store is not None
+    submitted = jobs.submit(catalog, catalog.store, service, query, maxrec)
+    return JobHandle(submitted.id, catalog)
+
+
+__all__ = [
+    "BadField",
+    "DataService",
+    "JobHandle",
+    "NotApplicable",
+    "Query",
+    "SearchResult",
+    "ServiceEntry",
+    "job",
+    "search",
+    "services",
+]

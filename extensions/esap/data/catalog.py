@@ -1,0 +1,124 @@
+"""The services a user can search: the admin's list from the hub plus their own.
+
+The hub hands every user server the public part of ``esap.yaml`` in
+``$ESAP_PUBLIC_CONFIG`` (kernels started by that server inherit it); outside a
+hub, ``$ESAP_CONFIG`` or an explicit path names an ``esap.yaml``. The user's
+own services (added from the registry search) live in ``~/.esap`` and are
+listed after the admin's; an admin's name cannot be taken.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from esap import plugins
+from esap.data.base import DataService, ServiceEntry
+from esap.data.store import UserStore
+
+PUBLIC_CONFIG_ENV = "ESAP_PUBLIC_CONFIG"
+CONFIG_ENV = "ESAP_CONFIG"
+
+
+class NotConfigured(RuntimeError):
+    """No ESAP configuration is available to this process."""
+
+
+def offered_config(path: str | Path | None = None) -> dict[str, Any]:
+    """The public config: from ``path``, ``$ESAP_PUBLIC_CONFIG``, ``$ESAP_CONFIG``, ./esap.yaml."""
+    from esap.config import load, public
+
+    if path is not None:
+        return public(load(path))
+    raw = os.environ.get(PUBLIC_CONFIG_ENV)
+    if raw:
+        value = json.loads(raw)
+        if not isinstance(value, dict):
+            raise NotConfigured(f"${PUBLIC_CONFIG_ENV} is not a JSON object")
+        return value
+    named = os.environ.get(CONFIG_ENV)
+    if named:
+        return public(load(named))
+    if Path("esap.yaml").is_file():
+        return public(load("esap.yaml"))
+    raise NotConfigured(
+        "no ESAP configuration: run inside an ESAP Hub, set "
+        f"{CONFIG_ENV}=path/to/esap.yaml, or pass config=..."
+    )
+
+
+class BrokenAdapter(DataService):
+    """Stands for a service whose adapter cannot be loaded: every search says why."""
+
+    capabilities = ()
+
+    def __init__(self, entry: ServiceEntry, reason: str) -> None:
+        super().__init__(entry)
+        self.reason = reason
+
+    def search(self, query: Any) -> Any:
+        """Fail with the reason the adapter could not be loaded."""
+        raise RuntimeError(self.reason)
+
+
+class Catalog:
+    """Admin and user services, and their adapters."""
+
+    def __init__(self, config: Mapping[str, Any], store: UserStore | None = None) -> None:
+        self.config = config
+        self.store = store
+
+    def entries(self) -> list[ServiceEntry]:
+        """Every service: the admin's first, then the user's own."""
+        admin = [ServiceEntry.from_public(e) for e in self.config.get("data_services", [])]
+        taken = {e.name for e in admin}
+        own = [
+            ServiceEntry.from_public(e, source="user")
+            for e in (self.store.services() if self.store else [])
+            if e["name"] not in taken
+        ]
+        return admin + own
+
+    def names(self) -> list[str]:
+        """Every service name."""
+        return [e.name for e in self.entries()]
+
+    def entry(self, name: str) -> ServiceEntry:
+        """One service's entry; ``KeyError`` if unknown."""
+        for entry in self.entries():
+            if entry.name == name:
+                return entry
+        raise KeyError(name)
+
+    def adapter(self, entry: ServiceEntry | str) -> DataService:
+        """The adapter object for a service (a :class:`BrokenAdapter` if it cannot load)."""
+        if isinstance(entry, str):
+            entry = self.entry(entry)
+        try:
+            klass = plugins.load(plugins.DATA_SERVICES, entry.type)
+        except (plugins.AdapterNotFoundError, plugins.AdapterImportError) as exc:
+            return BrokenAdapter(entry, str(exc))
+        adapter: DataService = klass(entry)
+        return adapter
+
+    def adapters(self, names: list[str] | None = None) -> list[DataService]:
+        """Adapters of ``names`` (in that order), or of every enabled service."""
+        if names is None:
+            return [self.adapter(e) for e in self.entries() if e.enabled]
+        by_name = {e.name: e for e in self.entries()}
+        return [self.adapter(by_name[n]) for n in names]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Every service as ``GET data/services`` lists it."""
+        return [self.adapter(e).describe() for e in self.entries()]
+
+    def resolver_section(self) -> Mapping[str, Any] | None:
+        """The config's ``resolver`` section (None: the default, Sesame)."""
+        section = self.config.get("resolver")
+        return section if isinstance(section, Mapping) else None
+
+
+__all__ = ["CONFIG_ENV", "PUBLIC_CONFIG_ENV", "Catalog", "NotConfigured", "offered_config"]

@@ -1,0 +1,63 @@
+"""Table cells as JSON scalars: what archives send, made safe to show and to store.
+
+VOTable cells arrive as numpy scalars, masked values, bytes, arrays
+(polygons, spectra axes) and NaN; the REST API and the result cache hold
+only numbers, strings and null. Strings are passed on as they are — never
+interpreted — and the lab renders them as text.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+def json_value(value: Any) -> str | int | float | bool | None:
+    """One cell as a JSON scalar: masked/NaN -> None, arrays -> space-separated text."""
+    if value is None or value is np.ma.masked:
+        return None
+    if isinstance(value, np.ma.MaskedArray):
+        if value.mask is np.ma.nomask or not np.any(value.mask):
+            value = value.data
+        else:
+            value = value.compressed()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        return None if math.isnan(number) or math.isinf(number) else number
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return json_value(value.item())
+        return " ".join(str(json_value(v)) for v in value.ravel())
+    return str(value)
+
+
+def column_values(column: Any, start: int, stop: int) -> list[Any]:
+    """Cells ``start:stop`` of an astropy column as JSON scalars.
+
+    Plain numeric and string columns convert through ``tolist()`` (fast);
+    masked, object and multidimensional ones cell by cell.
+    """
+    chunk = column[start:stop]
+    data = np.asarray(getattr(chunk, "data", chunk))
+    masked = getattr(chunk, "mask", None)
+    has_mask = masked is not None and bool(np.any(masked))
+    if data.ndim == 1 and not has_mask and data.dtype.kind in "iub":
+        return list(data.tolist())
+    if data.ndim == 1 and not has_mask and data.dtype.kind == "f":
+        return [None if v != v or v in (math.inf, -math.inf) else v for v in data.tolist()]
+    if data.ndim == 1 and not has_mask and data.dtype.kind == "U":
+        return list(data.tolist())
+    return [json_value(chunk[i]) for i in range(len(chunk))]
+
+
+__all__ = ["column_values", "json_value"]

@@ -1,0 +1,269 @@
+"""The server-side result cache: every answer paged, sorted and filtered from disk.
+
+A service may answer with a million rows; the lab shows 200 at a time. Each
+answer is written once, in chunks, to its own table in
+``~/.esap/results.sqlite``, and pages are read back with SQL ``ORDER BY`` /
+``LIMIT``, so neither the browser nor the server holds a whole answer after
+it has been stored. The cache is bounded: past ``max_rows`` rows (all results
+together) the least recently used results are dropped.
+
+Considered: parquet files through pyarrow (faster scans, but a new
+dependency and no cheap sort/filter/page without loading), and VOTable files
+(no random access). SQLite comes with Python and does all three.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from esap.data.cells import column_values
+from esap.data.state import connect, state_dir, transaction
+
+if TYPE_CHECKING:
+    from astropy.table import Table
+
+#: Rows per insert batch (bounds the memory used while storing).
+CHUNK = 5000
+PAGE = 200
+MAX_LIMIT = 10_000
+#: Rows kept over all cached results before the least recently used go.
+MAX_ROWS = 5_000_000
+
+
+class UnknownResult(LookupError):
+    """No result with that id (never stored, or dropped from the cache)."""
+
+
+class BadPage(ValueError):
+    """A bad paging parameter: ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _datatype(column: Any) -> str:
+    meta = getattr(column, "meta", {}) or {}
+    if meta.get("datatype"):
+        return str(meta["datatype"])
+    kind = getattr(column.dtype, "kind", "O")
+    if getattr(column, "ndim", 1) > 1:
+        return "char"
+    return {"i": "long", "u": "long", "f": "double", "b": "boolean"}.get(kind, "char")
+
+
+def columns_of(table: Table, roles: dict[str, str]) -> list[dict[str, Any]]:
+    """The Column descriptions of the REST API for an astropy table."""
+    described = []
+    for column in table.columns.values():
+        meta = getattr(column, "meta", {}) or {}
+        described.append(
+            {
+                "name": column.name,
+                "datatype": _datatype(column),
+                "unit": str(column.unit) if column.unit is not None else None,
+                "ucd": meta.get("ucd"),
+                "description": column.description or None,
+                "role": roles.get(column.name),
+            }
+        )
+    return described
+
+
+def table_rows(table: Table, start: int = 0, stop: int | None = None) -> list[list[Any]]:
+    """Rows ``start:stop`` of ``table`` as lists of JSON scalars."""
+    stop = len(table) if stop is None else min(stop, len(table))
+    if start >= stop:
+        return []
+    columns = [column_values(col, start, stop) for col in table.columns.values()]
+    return [list(row) for row in zip(*columns, strict=True)]
+
+
+@dataclass(frozen=True)
+class StoredResult:
+    """A stored answer's description."""
+
+    id: str
+    service: str
+    columns: list[dict[str, Any]]
+    total: int
+    truncated: bool
+
+
+class ResultStore:
+    """Answers on disk, one SQLite table each, paged on demand."""
+
+    def __init__(self, path: Path | None = None, max_rows: int = MAX_ROWS) -> None:
+        self.path = path or state_dir() / "results.sqlite"
+        self.max_rows = max_rows
+        self._local = threading.local()
+        with transaction(self._conn()) as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS results (id TEXT PRIMARY KEY, service TEXT, "
+                "columns TEXT, total INTEGER, truncated INTEGER, created REAL, accessed REAL, "
+                "complete INTEGER)"
+            )
+
+    def _conn(self) -> sqlite3.Connection:
+        """One connection per thread (SQLite connections are not shared across threads)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path, durable=False)
+        return conn
+
+    def put(self, service: str, table: Table, columns: list[dict[str, Any]]) -> StoredResult:
+        """Store ``table`` (chunk by chunk) and return its description."""
+        result_id = secrets.token_hex(8)
+        ncols = len(table.columns)
+        truncated = bool(table.meta.get("esap_truncated", False))
+        names = ", ".join(f"c{i}" for i in range(ncols)) or "c0"
+        marks = ", ".join("?" for _ in range(max(ncols, 1)))
+        conn = self._conn()
+        now = time.time()
+        with transaction(conn):
+            conn.execute(f'CREATE TABLE "r_{result_id}" ({names})')
+            conn.execute(
+                "INSERT INTO results VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+                (result_id, service, json.dumps(columns), len(table), int(truncated), now, now),
+            )
+            for start in range(0, len(table), CHUNK):
+                conn.executemany(
+                    f'INSERT INTO "r_{result_id}" VALUES ({marks})',  # noqa: S608 - our own names
+                    table_rows(table, start, start + CHUNK),
+                )
+            conn.execute("UPDATE results SET complete = 1 WHERE id = ?", (result_id,))
+        self._evict(keep=result_id)
+        return StoredResult(result_id, service, columns, len(table), truncated)
+
+    def _evict(self, keep: str) -> None:
+        """Drop least recently used results while the cache holds more than ``max_rows``."""
+        conn = self._conn()
+        rows = conn.execute("SELECT id, total FROM results ORDER BY accessed DESC").fetchall()
+        kept = 0
+        for result_id, total in rows:
+            kept += total
+            if kept > self.max_rows and result_id != keep:
+                self.drop(result_id)
+
+    def drop(self, result_id: str) -> None:
+        """Forget one result."""
+        with transaction(self._conn()) as conn:
+            conn.execute(f'DROP TABLE IF EXISTS "r_{_safe(result_id)}"')
+            conn.execute("DELETE FROM results WHERE id = ?", (result_id,))
+
+    def describe(self, result_id: str) -> StoredResult:
+        """A stored result's description, or :class:`UnknownResult`."""
+        row = (
+            self._conn()
+            .execute(
+                "SELECT service, columns, total, truncated FROM results "
+                "WHERE id = ? AND complete = 1",
+                (result_id,),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise UnknownResult(result_id)
+        service, columns, total, truncated = row
+        return StoredResult(result_id, service, json.loads(columns), total, bool(truncated))
+
+    def exists(self, result_id: str) -> bool:
+        """Whether ``result_id`` is (still) in the cache."""
+        try:
+            self.describe(result_id)
+        except UnknownResult:
+            return False
+        return True
+
+    def page(
+        self,
+        result_id: str,
+        offset: int = 0,
+        limit: int = PAGE,
+        sort: str | None = None,
+        order: str = "asc",
+        filter: str | None = None,
+    ) -> dict[str, Any]:
+        """One page, optionally sorted by a column and filtered by a substring in any cell."""
+        info = self.describe(result_id)
+        if offset < 0:
+            raise BadPage("offset", f"offset: {offset}: must be >= 0")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise BadPage("limit", f"limit: {limit}: must be between 1 and {MAX_LIMIT}")
+        if order not in ("asc", "desc"):
+            raise BadPage("order", f"order: {order!r}: must be asc or desc")
+        names = [c["name"] for c in info.columns]
+        clauses = []
+        args: list[Any] = []
+        if filter:
+            pattern = (
+                "%" + filter.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            )
+            clauses.append(
+                "("
+                + " OR ".join(f"CAST(c{i} AS TEXT) LIKE ? ESCAPE '\\'" for i in range(len(names)))
+                + ")"
+            )
+            args.extend([pattern] * len(names))
+        where = f" WHERE {clauses[0]}" if clauses else ""
+        ordering = " ORDER BY rowid"
+        if sort is not None:
+            if sort not in names:
+                raise BadPage(
+                    "sort", f"sort: {sort!r}: no such column; columns: {', '.join(names)}"
+                )
+            ordering = f" ORDER BY c{names.index(sort)} {order.upper()}, rowid"
+        conn = self._conn()
+        table = f'"r_{result_id}"'
+        rows = conn.execute(
+            f"SELECT * FROM {table}{where}{ordering} LIMIT ? OFFSET ?",  # noqa: S608 - built from checked names
+            [*args, limit, offset],
+        ).fetchall()
+        total = (
+            conn.execute(f"SELECT COUNT(*) FROM {table}{where}", args).fetchone()[0]  # noqa: S608
+            if filter
+            else info.total
+        )
+        conn.execute("UPDATE results SET accessed = ? WHERE id = ?", (time.time(), result_id))
+        return {
+            "result_id": result_id,
+            "service": info.service,
+            "columns": info.columns,
+            "rows": [list(row) for row in rows],
+            "offset": offset,
+            "limit": limit,
+            "total": total,
+        }
+
+    def iter_rows(self, result_id: str, chunk: int = CHUNK) -> Iterator[list[list[Any]]]:
+        """Every row, chunk by chunk, in the stored order (for exports)."""
+        self.describe(result_id)
+        cursor = self._conn().execute(f'SELECT * FROM "r_{_safe(result_id)}" ORDER BY rowid')  # noqa: S608
+        while batch := cursor.fetchmany(chunk):
+            yield [list(row) for row in batch]
+
+
+def _safe(result_id: str) -> str:
+    if not result_id.isalnum():
+        raise UnknownResult(result_id)
+    return result_id
+
+
+__all__ = [
+    "MAX_LIMIT",
+    "PAGE",
+    "BadPage",
+    "ResultStore",
+    "StoredResult",
+    "UnknownResult",
+    "columns_of",
+    "table_rows",
+]

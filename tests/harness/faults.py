@@ -1,0 +1,156 @@
+"""A tiny HTTP server that fails on purpose, and a delaying proxy, for data-service tests.
+
+Paths (any suffix, so ``<base>/hang/tap`` is a "TAP service" whose ``/sync`` hangs):
+
+* ``/hang/...``   accepts the request and never answers (until the server stops);
+* ``/error/...``  answers 500 with a plain-text message, as a crashed archive does;
+* ``/broken/...`` answers 200 with a VOTable cut off in the middle of a row;
+* ``/delay/<ms>/...`` waits ``ms`` milliseconds, then forwards the rest of the
+  path (query and body included) to ``upstream`` and relays the answer — the
+  "archive far away" of the federated-search benchmark.
+
+Standard library only (``http.server``, threaded); httpx forwards.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+#: What /error answers (tests look for it in the service's error event).
+ERROR_TEXT = "internal failure: the archive database is down"
+
+BROKEN_VOTABLE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<VOTABLE version="1.4" xmlns="http://www.ivoa.net/xml/VOTable/v1.3">
+<RESOURCE type="results"><INFO name="QUERY_STATUS" value="OK"/>
+<TABLE><FIELD name="obs_id" datatype="char" arraysize="*"/>
+<FIELD name="s_ra" datatype="double"/>
+<DATA><TABLEDATA><TR><TD>broken-1</TD><TD>10.5</TD></TR><TR><TD>broken-2</TD><TD>1"""
+
+HOP_HEADERS = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "content-encoding",
+}
+
+
+class FaultHandler(BaseHTTPRequestHandler):
+    """Answers according to the first path segment; see the module docstring."""
+
+    server: FaultServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _answer(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _handle(self) -> None:
+        body = self._body()
+        parts = self.path.split("/", 3)
+        kind = parts[1] if len(parts) > 1 else ""
+        if kind == "hang":
+            self.server.stopping.wait(600)
+            self.close_connection = True
+            return
+        if kind == "error":
+            self._answer(500, ERROR_TEXT.encode(), "text/plain; charset=utf-8")
+            return
+        if kind == "broken":
+            self._answer(200, BROKEN_VOTABLE, "text/xml")
+            return
+        if kind == "delay" and len(parts) > 3 and self.server.upstream:
+            ms, _, rest = parts[2], None, parts[3]
+            time.sleep(int(ms) / 1000)
+            self._forward("/" + rest, body)
+            return
+        self._answer(404, b"no such fault", "text/plain")
+
+    def _forward(self, path: str, body: bytes) -> None:
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS | {"host"}}
+        answer = self.server.client.request(
+            self.command, f"{self.server.upstream}{path}", content=body, headers=headers
+        )
+        self.send_response(answer.status_code)
+        for key, value in answer.headers.items():
+            if key.lower() not in HOP_HEADERS:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = _handle
+    do_POST = _handle
+
+
+class FaultServer(ThreadingHTTPServer):
+    """The server (one thread per connection, daemon threads)."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream: str | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), FaultHandler)
+        self.upstream = upstream.rstrip("/") if upstream else None
+        self.stopping = threading.Event()
+        self.client = httpx.Client(timeout=300, follow_redirects=False)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self) -> FaultServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
+        self.client.close()
+
+
+@dataclass(frozen=True)
+class Faults:
+    """URLs of the failing services."""
+
+    base_url: str
+
+    @property
+    def hang(self) -> str:
+        return f"{self.base_url}/hang/tap"
+
+    @property
+    def error(self) -> str:
+        return f"{self.base_url}/error/tap"
+
+    @property
+    def broken(self) -> str:
+        return f"{self.base_url}/broken/tap"
+
+
+@pytest.fixture(scope="session")
+def faults() -> Iterator[Faults]:
+    """A running fault-injecting server for the session."""
+    server = FaultServer().start()
+    try:
+        yield Faults(server.base_url)
+    finally:
+        server.stop()
