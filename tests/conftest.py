@@ -13,6 +13,7 @@ pytest_plugins = [
     "harness.faults",
     "harness.oidc",
     "harness.dask_hub",
+    "standins.fixtures",
 ]
 
 

@@ -96,7 +96,14 @@ def test_group_limits_refuse_with_the_limit_named(
 ) -> None:
     dask_hub.add_to_group("carol", SMALL_GROUP)
     carol = kernel_of("carol")
-    carol.run("import json, warnings, dask_gateway\ngateway = dask_gateway.Gateway()")
+    carol.run("import json, warnings, dask_gateway, esap.bulk\ngateway = dask_gateway.Gateway()")
+    # more workers than the group allows: esap.bulk.cluster says so and leaves nothing running
+    with pytest.raises(CellError) as too_many:
+        carol.run("esap.bulk.cluster(workers=5)")
+    assert too_many.value.ename == "LimitError"
+    assert "limit of 1 workers" in too_many.value.evalue
+    assert "dask.group_limits" in too_many.value.evalue
+    assert carol.json("print(json.dumps(len(gateway.list_clusters())))") == 0
     # a worker bigger than the group allows: refused at once, not a cluster that never starts
     with pytest.raises(CellError) as too_big:
         carol.run("gateway.new_cluster(worker_cores=2)")
@@ -145,3 +152,41 @@ first.get_client().wait_for_workers(1, timeout=60)
 for c in gateway.list_clusters():
     gateway.stop_cluster(c.name)
 """)
+
+
+def test_map_basket_on_the_gateway_survives_a_killed_worker(
+    dask_hub: DaskHub, kernel_of: Callable[[str], Kernel]
+) -> None:
+    frank = kernel_of("frank")
+    outcome = frank.json("""
+import json, os, signal, threading, time
+import esap.bulk
+cluster = esap.bulk.cluster(workers=2)
+try:
+    client = cluster.get_client()
+    client.wait_for_workers(2, timeout=60)
+    pids = client.run(os.getpid)
+
+    def slow(x):
+        time.sleep(0.02)
+        return x * 2
+
+    box = {}
+    runner = threading.Thread(
+        target=lambda: box.update(result=esap.bulk.map_basket(slow, range(200), progress=False))
+    )
+    runner.start()
+    victim = next(iter(pids))
+    while not client.processing().get(victim):   # the victim is busy with a batch
+        time.sleep(0.01)
+    os.kill(pids[victim], signal.SIGKILL)
+    runner.join(180)
+    print(json.dumps({
+        "result": box.get("result"),
+        "victim_gone": victim not in client.scheduler_info()["workers"],
+    }))
+finally:
+    cluster.shutdown()
+""")
+    assert outcome["victim_gone"]
+    assert outcome["result"] == [x * 2 for x in range(200)]
