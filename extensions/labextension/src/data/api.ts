@@ -1,0 +1,456 @@
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import {
+  API_NAMESPACE,
+  EsapAPIError,
+  isErrorBody,
+  requestAPI
+} from '../request';
+import { NdjsonDecoder } from './ndjson';
+
+/**
+ * What a data service can do beyond the federated search.
+ */
+export type Capability = 'search' | 'adql' | 'async' | 'tables';
+
+/**
+ * A JSON Schema object, as a service declares its query parameters.
+ */
+export type JSONSchema = Record<string, unknown>;
+
+/**
+ * One data service the user can query (`GET data/services`).
+ */
+export interface IService {
+  name: string;
+  title: string | null;
+  type: string;
+  description: string;
+  enabled: boolean;
+  url: string;
+  /** `admin` services come from esap.yaml; `user` ones from the user's own list. */
+  source: 'admin' | 'user';
+  query_schema: JSONSchema;
+  capabilities: Capability[];
+}
+
+/**
+ * What a column holds, when the service says so.
+ */
+export type ColumnRole =
+  'access_url' | 'preview' | 'ra' | 'dec' | 'format' | 'region' | null;
+
+/**
+ * One column of a result table.
+ */
+export interface IColumn {
+  name: string;
+  datatype: string;
+  unit: string | null;
+  ucd: string | null;
+  description: string;
+  role: ColumnRole;
+}
+
+/**
+ * A cell value: JSON scalars only, never markup.
+ */
+export type Cell = string | number | boolean | null;
+
+/**
+ * The body of `POST data/search`: one query for every chosen service.
+ */
+export interface ISearchRequest {
+  services: string[] | null;
+  target: string | null;
+  ra: number | null;
+  dec: number | null;
+  radius: number;
+  band: [number, number] | null;
+  time: [string, string] | null;
+  collection: string | null;
+  text: string | null;
+  maxrec: number | null;
+  params: Record<string, Record<string, unknown>> | null;
+}
+
+/**
+ * A first page of rows from one service (a `rows` event, or `POST data/adql`).
+ */
+export interface IRowsEvent {
+  event: 'rows';
+  service: string;
+  result_id: string;
+  columns: IColumn[];
+  rows: Cell[][];
+  total: number;
+  truncated: boolean;
+  elapsed_ms: number;
+}
+
+/**
+ * The events of the `POST data/search` NDJSON stream, in the order they happen.
+ */
+export type SearchEvent =
+  | { event: 'started'; search_id: string; services: string[] }
+  | {
+      event: 'resolved';
+      target: string;
+      ra: number;
+      dec: number;
+      resolver: string;
+    }
+  | IRowsEvent
+  | {
+      event: 'error';
+      service: string;
+      code: string;
+      message: string;
+      elapsed_ms: number;
+    }
+  | { event: 'done'; search_id: string; elapsed_ms: number };
+
+/**
+ * One page of a server-side result (`GET data/results/{id}`).
+ */
+export interface IResultPage {
+  result_id: string;
+  service: string;
+  columns: IColumn[];
+  rows: Cell[][];
+  offset: number;
+  limit: number;
+  total: number;
+}
+
+/**
+ * How to ask for one page of a result.
+ */
+export interface IPageQuery {
+  offset: number;
+  limit: number;
+  sort?: string | null;
+  order?: 'asc' | 'desc';
+  filter?: string | null;
+}
+
+/**
+ * A table of a TAP service, from TAP_SCHEMA.
+ */
+export interface ITable {
+  name: string;
+  description: string;
+  columns: Omit<IColumn, 'role'>[];
+}
+
+/**
+ * The phases of an asynchronous (UWS) TAP job.
+ */
+export type JobPhase =
+  'PENDING' | 'QUEUED' | 'EXECUTING' | 'COMPLETED' | 'ERROR' | 'ABORTED';
+
+/**
+ * An asynchronous TAP job, kept server-side across sessions.
+ */
+export interface IJob {
+  id: string;
+  service: string;
+  query: string;
+  phase: JobPhase;
+  created: string;
+  updated: string;
+  job_url: string;
+  result_id: string | null;
+  error: string | null;
+}
+
+/**
+ * One past search of this user.
+ */
+export interface IHistoryEntry {
+  id: string;
+  created: string;
+  request: Partial<ISearchRequest>;
+  summary: Record<string, number | 'error'>;
+}
+
+/**
+ * A service found in the IVOA registry.
+ */
+export interface IRegistryEntry {
+  ivoid: string;
+  title: string;
+  description: string;
+  type: string;
+  url: string;
+  waveband: string[];
+}
+
+/**
+ * Whether a job may still change phase.
+ */
+export function isActivePhase(phase: JobPhase): boolean {
+  return phase === 'PENDING' || phase === 'QUEUED' || phase === 'EXECUTING';
+}
+
+/**
+ * A typed client of the data endpoints of the ESAP REST API.
+ *
+ * Every string it returns came from an archive: the views render them as
+ * text only.
+ */
+export class DataAPI {
+  constructor(serverSettings?: ServerConnection.ISettings) {
+    this.serverSettings = serverSettings ?? ServerConnection.makeSettings();
+  }
+
+  readonly serverSettings: ServerConnection.ISettings;
+
+  async services(): Promise<IService[]> {
+    const body = await this._get<{ services: IService[] }>('data/services');
+    return body.services;
+  }
+
+  addService(entry: {
+    name: string;
+    type: string;
+    url: string;
+    title?: string;
+    description?: string;
+  }): Promise<IService> {
+    return this._send<IService>('data/services', 'POST', entry);
+  }
+
+  async removeService(name: string): Promise<void> {
+    await this._send<void>(
+      `data/services/${encodeURIComponent(name)}`,
+      'DELETE'
+    );
+  }
+
+  async tables(service: string): Promise<ITable[]> {
+    const body = await this._get<{ tables: ITable[] }>(
+      `data/services/${encodeURIComponent(service)}/tables`
+    );
+    return body.tables;
+  }
+
+  page(resultId: string, query: IPageQuery): Promise<IResultPage> {
+    const params: Record<string, string> = {
+      offset: String(query.offset),
+      limit: String(query.limit)
+    };
+    if (query.sort) {
+      params.sort = query.sort;
+      params.order = query.order ?? 'asc';
+    }
+    if (query.filter) {
+      params.filter = query.filter;
+    }
+    return this._get<IResultPage>(
+      `data/results/${encodeURIComponent(resultId)}${URLExt.objectToQueryString(params)}`
+    );
+  }
+
+  adql(service: string, query: string, maxrec?: number): Promise<IRowsEvent> {
+    return this._send<IRowsEvent>('data/adql', 'POST', {
+      service,
+      query,
+      ...(maxrec ? { maxrec } : {})
+    });
+  }
+
+  submitJob(service: string, query: string, maxrec?: number): Promise<IJob> {
+    return this._send<IJob>('data/jobs', 'POST', {
+      service,
+      query,
+      ...(maxrec ? { maxrec } : {})
+    });
+  }
+
+  async jobs(): Promise<IJob[]> {
+    const body = await this._get<{ jobs: IJob[] }>('data/jobs');
+    return body.jobs;
+  }
+
+  job(id: string): Promise<IJob> {
+    return this._get<IJob>(`data/jobs/${encodeURIComponent(id)}`);
+  }
+
+  async deleteJob(id: string): Promise<void> {
+    await this._send<void>(`data/jobs/${encodeURIComponent(id)}`, 'DELETE');
+  }
+
+  async history(limit = 50): Promise<IHistoryEntry[]> {
+    const body = await this._get<{ history: IHistoryEntry[] }>(
+      `data/history${URLExt.objectToQueryString({ limit: String(limit) })}`
+    );
+    return body.history;
+  }
+
+  async registry(query: {
+    keywords: string;
+    servicetype: string;
+    waveband: string;
+  }): Promise<IRegistryEntry[]> {
+    const params: Record<string, string> = {};
+    for (const [key, value] of Object.entries(query)) {
+      if (value) {
+        params[key] = value;
+      }
+    }
+    const body = await this._get<{ services: IRegistryEntry[] }>(
+      `data/registry${URLExt.objectToQueryString(params)}`
+    );
+    return body.services;
+  }
+
+  /**
+   * Run a federated search, handing each NDJSON event to `onEvent` as soon
+   * as its line arrives (the response is read incrementally, not buffered).
+   *
+   * @throws {EsapAPIError} When the server refuses the request (for example
+   *   a 400 naming `target` when the name cannot be resolved) or the stream
+   *   breaks.
+   */
+  async search(
+    request: ISearchRequest,
+    onEvent: (event: SearchEvent) => void,
+    signal?: AbortSignal
+  ): Promise<void> {
+    const url = URLExt.join(
+      this.serverSettings.baseUrl,
+      API_NAMESPACE,
+      'data/search'
+    );
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(
+        url,
+        {
+          method: 'POST',
+          body: JSON.stringify(request),
+          headers: { 'Content-Type': 'application/json' },
+          signal
+        },
+        this.serverSettings
+      );
+    } catch (reason) {
+      if (signal?.aborted) {
+        return;
+      }
+      throw new EsapAPIError({
+        code: 'network_error',
+        message: `Could not reach the Jupyter server: ${String(reason)}`,
+        fix: 'Check that your server is still running, then search again.'
+      });
+    }
+    if (!response.ok) {
+      throw await errorOf(response);
+    }
+    const reader = response.body?.getReader();
+    if (!reader) {
+      throw new EsapAPIError({
+        code: 'invalid_response',
+        message: 'The search answer has no body to stream.',
+        fix: 'Use a browser with streaming fetch (any current one), then search again.'
+      });
+    }
+    const decoder = new NdjsonDecoder();
+    const text = new TextDecoder();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) {
+          break;
+        }
+        for (const item of decoder.push(text.decode(value, { stream: true }))) {
+          onEvent(item as SearchEvent);
+        }
+      }
+      for (const item of decoder.push(text.decode())) {
+        onEvent(item as SearchEvent);
+      }
+      for (const item of decoder.end()) {
+        onEvent(item as SearchEvent);
+      }
+    } catch (reason) {
+      if (signal?.aborted) {
+        return;
+      }
+      if (reason instanceof EsapAPIError) {
+        throw reason;
+      }
+      throw new EsapAPIError({
+        code: 'stream_broken',
+        message: `The search stream broke off: ${String(reason)}`,
+        fix: 'Search again; results already shown stay available.'
+      });
+    }
+  }
+
+  private _get<T>(endPoint: string): Promise<T> {
+    return requestAPI<T>(endPoint, { method: 'GET' }, this.serverSettings);
+  }
+
+  private _send<T>(
+    endPoint: string,
+    method: string,
+    body?: unknown
+  ): Promise<T> {
+    return requestAPI<T>(
+      endPoint,
+      body === undefined
+        ? { method }
+        : {
+            method,
+            body: JSON.stringify(body),
+            headers: { 'Content-Type': 'application/json' }
+          },
+      this.serverSettings
+    );
+  }
+}
+
+/**
+ * The `EsapAPIError` of a refused streaming request.
+ */
+async function errorOf(response: Response): Promise<EsapAPIError> {
+  const body = await response.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (isErrorBody(parsed)) {
+    return new EsapAPIError({
+      code: parsed.error.code,
+      message: parsed.error.message,
+      fix: parsed.error.fix ?? '',
+      status: response.status
+    });
+  }
+  return new EsapAPIError({
+    code: `http_${response.status}`,
+    message: `The search answered ${response.status} ${response.statusText}.`,
+    fix:
+      response.status === 404
+        ? 'This server has no data search: ask your hub admin to update ESAP Hub.'
+        : 'Try again; if it keeps failing, ask your hub admin to check the server log.',
+    status: response.status
+  });
+}
+
+/**
+ * Which field a 400 `bad_field` error names (`"radius: -1: must be…"` →
+ * `radius`), so the form can show the message under that field.
+ */
+export function fieldOf(error: EsapAPIError): string | null {
+  if (error.status !== 400) {
+    return null;
+  }
+  const match = /^([A-Za-z_][\w.]*)\s*:/.exec(error.message);
+  return match ? match[1] : null;
+}

@@ -1,0 +1,43 @@
+import { EsapAPIError } from '../request';
+
+/**
+ * Splits a streamed NDJSON body into JSON values, one per complete line.
+ *
+ * Written by hand because it is a dozen lines: the NDJSON readers on npm
+ * (`ndjson`, `can-ndjson-stream`) target Node streams or add a dependency
+ * for what `String.split` does here.
+ */
+export class NdjsonDecoder {
+  /**
+   * Feed decoded text; returns the values of the lines it completed.
+   */
+  push(chunk: string): unknown[] {
+    this._buffer += chunk;
+    const lines = this._buffer.split('\n');
+    this._buffer = lines.pop() ?? '';
+    return lines.filter(line => line.trim().length > 0).map(parseLine);
+  }
+
+  /**
+   * End of stream: the value of a last line that had no newline, if any.
+   */
+  end(): unknown[] {
+    const rest = this._buffer.trim();
+    this._buffer = '';
+    return rest ? [parseLine(rest)] : [];
+  }
+
+  private _buffer = '';
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new EsapAPIError({
+      code: 'invalid_response',
+      message: `The search stream sent a line that is not JSON: ${line.slice(0, 120)}`,
+      fix: 'Ask your hub admin to check that the esap server extension matches this lab extension.'
+    });
+  }
+}
