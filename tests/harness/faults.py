@@ -3,6 +3,8 @@
 Paths (any suffix, so ``<base>/hang/tap`` is a "TAP service" whose ``/sync`` hangs):
 
 * ``/hang/...``   accepts the request and never answers (until the server stops);
+* ``/hold/<key>/...`` waits until the test calls ``release(key)``, then answers 503
+  (a service that is slow exactly as long as a test needs it to be);
 * ``/error/...``  answers 500 with a plain-text message, as a crashed archive does;
 * ``/broken/...`` answers 200 with a VOTable cut off in the middle of a row;
 * ``/delay/<ms>/...`` waits ``ms`` milliseconds, then forwards the rest of the
@@ -23,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+#: What /hold answers once released.
+HELD_TEXT = "released by the test"
 #: What /error answers (tests look for it in the service's error event).
 ERROR_TEXT = "internal failure: the archive database is down"
 
@@ -70,6 +74,11 @@ class FaultHandler(BaseHTTPRequestHandler):
             self.server.stopping.wait(600)
             self.close_connection = True
             return
+        if kind == "hold" and len(parts) > 2:
+            released = self.server.released(parts[2])
+            released.wait(600)
+            self._answer(503, f"{HELD_TEXT} ({parts[2]})".encode(), "text/plain")
+            return
         if kind == "error":
             self._answer(500, ERROR_TEXT.encode(), "text/plain; charset=utf-8")
             return
@@ -111,6 +120,13 @@ class FaultServer(ThreadingHTTPServer):
         self.stopping = threading.Event()
         self.client = httpx.Client(timeout=300, follow_redirects=False)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._holds: dict[str, threading.Event] = {}
+        self._holds_lock = threading.Lock()
+
+    def released(self, key: str) -> threading.Event:
+        """The event a /hold/<key> request waits for."""
+        with self._holds_lock:
+            return self._holds.setdefault(key, threading.Event())
 
     @property
     def base_url(self) -> str:
@@ -122,6 +138,9 @@ class FaultServer(ThreadingHTTPServer):
 
     def stop(self) -> None:
         self.stopping.set()
+        with self._holds_lock:
+            for event in self._holds.values():
+                event.set()
         self.shutdown()
         self.server_close()
         self.client.close()
@@ -131,7 +150,19 @@ class FaultServer(ThreadingHTTPServer):
 class Faults:
     """URLs of the failing services."""
 
-    base_url: str
+    server: FaultServer
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def held(self, key: str) -> str:
+        """A TAP URL that answers (503) only once ``release(key)`` is called."""
+        return f"{self.base_url}/hold/{key}/tap"
+
+    def release(self, key: str) -> None:
+        """Let every request to ``held(key)`` answer."""
+        self.server.released(key).set()
 
     @property
     def hang(self) -> str:
@@ -151,6 +182,6 @@ def faults() -> Iterator[Faults]:
     """A running fault-injecting server for the session."""
     server = FaultServer().start()
     try:
-        yield Faults(server.base_url)
+        yield Faults(server)
     finally:
         server.stop()

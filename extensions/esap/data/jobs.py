@@ -20,7 +20,7 @@ FINAL = ("COMPLETED", "ERROR", "ABORTED")
 PHASES = ("PENDING", "QUEUED", "EXECUTING", "COMPLETED", "ERROR", "ABORTED")
 
 
-def _tap_adapter(catalog: Catalog, service: Any) -> Any:
+def tap_adapter(catalog: Catalog, service: Any) -> Any:
     if not isinstance(service, str) or service not in catalog.names():
         raise BadField(
             "service", service, "unknown service", f"name one of: {', '.join(catalog.names())}"
@@ -53,7 +53,7 @@ def check_maxrec(maxrec: Any) -> int | None:
 
 def submit(catalog: Catalog, store: UserStore, service: Any, query: Any, maxrec: Any = None) -> Job:
     """Create and start a job on ``service``; record it."""
-    adapter = _tap_adapter(catalog, service)
+    adapter = tap_adapter(catalog, service)
     adql = check_adql(query)
     limit = check_maxrec(maxrec)
     url = adapter.submit_job(adql, limit)
@@ -109,4 +109,4 @@ def delete(catalog: Catalog, store: UserStore, job_id: str) -> None:
     store.remove_job(job_id)
 
 
-__all__ = ["FINAL", "PHASES", "check_adql", "check_maxrec", "delete", "refresh", "submit"]
+__all__ = ["FINAL", "PHASES", "check_adql", "tap_adapter", "check_maxrec", "delete", "refresh", "submit"]

@@ -10,12 +10,28 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
-from esap.server import config_handlers, openapi_handlers
+from esap.server import (
+    config_handlers,
+    data_jobs_handlers,
+    data_lookup_handlers,
+    data_results_handlers,
+    data_search_handlers,
+    data_services_handlers,
+    openapi_handlers,
+)
 
 API_PREFIX = "esap/api/v1"
 
 #: Every handler module of the API, in mount order.
-HANDLER_MODULES = (config_handlers, openapi_handlers)
+HANDLER_MODULES = (
+    config_handlers,
+    openapi_handlers,
+    data_services_handlers,
+    data_search_handlers,
+    data_results_handlers,
+    data_jobs_handlers,
+    data_lookup_handlers,
+)
 
 
 def api_handlers() -> list[tuple[str, Any]]:

@@ -1,0 +1,53 @@
+"""``data/results/{id}``: one page of a stored answer, sorted and filtered on the server."""
+
+from __future__ import annotations
+
+from tornado import web
+
+from esap.data.results import PAGE, BadPage, UnknownResult
+from esap.server.base import EsapHandler
+from esap.server.data_common import in_thread, result_store
+
+
+class ResultHandler(EsapHandler):
+    """A page of a result (a million-row answer never goes whole to the browser)."""
+
+    def _int(self, name: str, default: int) -> int:
+        raw = self.get_argument(name, None)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            self.fail(
+                400,
+                "bad_field",
+                f"{name}: {raw!r}: not a whole number",
+                f"give {name} as e.g. {default}",
+            )
+        return default
+
+    @web.authenticated
+    async def get(self, result_id: str) -> None:
+        offset = self._int("offset", 0)
+        limit = self._int("limit", PAGE)
+        sort = self.get_argument("sort", None) or None
+        order = self.get_argument("order", "asc")
+        text = self.get_argument("filter", None) or None
+        try:
+            page = await in_thread(
+                lambda: result_store().page(result_id, offset, limit, sort, order, text)
+            )
+        except UnknownResult:
+            self.fail(
+                404,
+                "not_found",
+                f"no result {result_id!r} (never stored, or dropped from the cache)",
+                "run the search again",
+            )
+        except BadPage as exc:
+            self.fail(400, "bad_field", str(exc), f"correct {exc.field}")
+        self.write_json(page)
+
+
+default_handlers = [(r"data/results/(?P<result_id>[^/]+)", ResultHandler)]

@@ -1,0 +1,84 @@
+"""One hub for every data-discovery test: its services are the real archive and the faults.
+
+Session-scoped: a real JupyterHub + proxy started by ``esap hub`` whose
+``esap.yaml`` lists GAVO DaCHS's TAP, SIAv2 and SCS endpoints, three failing
+services (500, broken VOTable, one that hangs past its timeout), one held
+until a test releases it, and a name-resolver table (no internet needed).
+One user, ``dora``, has a running server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.dachs import DachsService
+from harness.faults import Faults
+from harness.hub import RunningHub, hub_config, start_hub
+
+USER = "dora"
+#: The resolver table of the test hub (the shipped archive's targets).
+TARGETS = {"M31": [10.6847, 41.2690], "M51": [202.4696, 47.1952], "Crab": [83.6331, 22.0145]}
+#: Key of the held service (released by the streaming test).
+HELD = "stream"
+
+
+def data_services(dachs: DachsService, faults: Faults) -> list[dict[str, Any]]:
+    """The data_services section of the test hub."""
+    return [
+        {"name": "local-tap", "type": "tap", "url": dachs.tap_url, "title": "Test archive (TAP)",
+         "description": "ObsCore over TAP from the shipped test archive", "timeout": 60},
+        {"name": "local-sia", "type": "sia2", "url": dachs.sia2_url, "timeout": 60},
+        {"name": "local-scs", "type": "scs", "url": dachs.scs_url, "timeout": 60},
+        {"name": "failing", "type": "tap", "url": faults.error, "timeout": 30,
+         "description": "answers 500"},
+        {"name": "broken-votable", "type": "tap", "url": faults.broken, "timeout": 30,
+         "description": "answers a VOTable cut off mid-row"},
+        {"name": "hanging", "type": "tap", "url": faults.hang, "timeout": 2, "enabled": False,
+         "description": "never answers"},
+        {"name": "held", "type": "tap", "url": faults.held(HELD), "timeout": 120,
+         "enabled": False, "description": "answers when the test says so"},
+        {"name": "registry", "type": "registry", "url": faults.error, "timeout": 30,
+         "enabled": False, "description": "a RegTAP endpoint that answers 500"},
+    ]  # fmt: skip
+
+
+@dataclass
+class DataHub:
+    """The data hub, its user and a client of the user's ESAP API."""
+
+    hub: RunningHub
+    user: str
+    token: str
+    dachs: DachsService
+    faults: Faults
+
+    def client(self, timeout: float = 120) -> httpx.Client:
+        client = self.hub.user_api(self.user, self.token)
+        client.timeout = httpx.Timeout(timeout)
+        return client
+
+
+@pytest.fixture(scope="session")
+def data_hub(
+    tmp_path_factory: pytest.TempPathFactory, dachs: DachsService, faults: Faults
+) -> Iterator[DataHub]:
+    """A hub whose data services are the real archive and the fault server."""
+    directory = tmp_path_factory.mktemp("data-hub")
+    config = hub_config(
+        directory,
+        {
+            "data_services": data_services(dachs, faults),
+            "resolver": {"type": "table", "targets": TARGETS},
+        },
+    )
+    running = start_hub(directory, config)
+    try:
+        running.start_server(USER)
+        yield DataHub(running, USER, running.token_for(USER), dachs, faults)
+    finally:
+        running.stop()
