@@ -9,13 +9,26 @@ In a notebook::
     cluster.shutdown()
 
 and from a terminal, ``esap run notebook.ipynb -p name=value`` runs a
-notebook as a job (see :mod:`esap.bulk.jobs`).
+notebook as a job (see :mod:`esap.bulk.jobs`). Dask is imported on first use
+of ``cluster`` or ``map_basket``, so ``esap run`` and the REST API start fast.
 """
 
 from __future__ import annotations
 
-from esap.bulk.cluster import BulkError, GatewayUnreachable, LimitError, NoGateway, cluster
-from esap.bulk.mapping import ItemError, map_basket
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from esap.bulk.errors import BulkError, GatewayUnreachable, LimitError, NoGateway
+
+if TYPE_CHECKING:
+    from esap.bulk.clusters import cluster
+    from esap.bulk.mapping import ItemError, map_basket
+
+_LAZY = {
+    "cluster": "esap.bulk.clusters",
+    "map_basket": "esap.bulk.mapping",
+    "ItemError": "esap.bulk.mapping",
+}
 
 __all__ = [
     "BulkError",
@@ -26,3 +39,10 @@ __all__ = [
     "cluster",
     "map_basket",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the Dask-using parts on first use."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'esap.bulk' has no attribute {name!r}")

@@ -16,23 +16,9 @@ import aiohttp
 import dask.config
 from dask_gateway import GatewayCluster, GatewayWarning
 
+from esap.bulk.errors import GatewayUnreachable, LimitError, NoGateway
+
 ADDRESS_ENV = "DASK_GATEWAY__ADDRESS"
-
-
-class BulkError(Exception):
-    """Base of the errors of :mod:`esap.bulk`: a message that says what to do."""
-
-
-class NoGateway(BulkError):
-    """This server was not told of any Dask Gateway."""
-
-
-class GatewayUnreachable(BulkError):
-    """The gateway was configured but did not answer."""
-
-
-class LimitError(BulkError):
-    """The request exceeds a limit the hub admin set (``dask.limits`` / ``dask.group_limits``)."""
 
 
 def gateway_address() -> str:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from distributed import Client, as_completed, get_client
 from tqdm.auto import tqdm
 
-from esap.bulk.cluster import BulkError
+from esap.bulk.errors import BulkError
 
 #: Batches per worker thread: enough to balance uneven items, few enough to be cheap.
 BATCHES_PER_THREAD = 4

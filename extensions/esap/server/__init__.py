@@ -17,6 +17,7 @@ from esap.server import (
     data_results_handlers,
     data_search_handlers,
     data_services_handlers,
+    jobs_handlers,
     openapi_handlers,
 )
 
@@ -31,6 +32,7 @@ HANDLER_MODULES = (
     data_results_handlers,
     data_jobs_handlers,
     data_lookup_handlers,
+    jobs_handlers,
 )
 
 
