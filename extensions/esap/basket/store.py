@@ -1,0 +1,403 @@
+"""The basket store: one SQLite file in ``~/.esap/basket.db`` (WAL, atomic commits).
+
+Every change is one ``BEGIN IMMEDIATE ... COMMIT`` transaction with
+``synchronous=FULL``: a change either is on disk whole when the call returns
+or was never made, so killing the server (or a notebook) in the middle of a
+write loses nothing that was committed and leaves a file that opens cleanly.
+The server, the notebooks and the ``esap basket`` command share the file;
+SQLite's locking orders their writes.
+
+The envelope and the fields the panel lists and sorts on are columns (so a
+100k-item basket pages and counts through indexes); the rest of an item is
+JSON in ``body``. ``key`` is an item's identity (see ``models``): adding a
+record already in the basket keeps the one there.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from esap.basket.models import KINDS, AnyItem, now, parse_item
+from esap.data.state import connect, state_dir, transaction
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('data', 'service', 'software')),
+    title TEXT NOT NULL DEFAULT '',
+    label TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    grp TEXT NOT NULL DEFAULT '',
+    added TEXT NOT NULL,
+    service TEXT,
+    access_url TEXT,
+    format TEXT,
+    size INTEGER,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_by_kind ON items (kind, seq);
+"""
+
+#: The columns a page of the basket lists (what the panel shows per row).
+SUMMARY_COLUMNS = (
+    "id",
+    "kind",
+    "label",
+    "title",
+    "notes",
+    "grp",
+    "added",
+    "service",
+    "access_url",
+    "format",
+    "size",
+)
+_ENVELOPE = ("id", "kind", "title", "notes", "group", "added")
+_WRITE_CHUNK = 5000
+MAX_PAGE = 5000
+
+
+class BasketError(ValueError):
+    """A request on the basket that cannot be met; the message says what to do."""
+
+
+class ItemNotFound(BasketError, LookupError):
+    """No item with that id (removed, or from another basket)."""
+
+    def __init__(self, item_id: str) -> None:
+        super().__init__(
+            f"no item {item_id!r} in the basket; list the ids with esap.basket.items()"
+        )
+        self.item_id = item_id
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the basket, in kind order then in the order items were added."""
+
+    items: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+    counts: dict[str, int]
+
+
+def default_path() -> Path:
+    """``~/.esap/basket.db`` (or under ``$ESAP_STATE_DIR``)."""
+    return state_dir() / "basket.db"
+
+
+_BODY_EXCLUDE = set(_ENVELOPE)
+
+
+def _row_values(item: AnyItem) -> tuple[Any, ...]:
+    data = item.kind == "data"
+    return (
+        item.id,
+        item.key(),
+        item.kind,
+        item.title,
+        item.label(),
+        item.notes,
+        item.group,
+        item.added.isoformat(),
+        getattr(item, "service", None),
+        getattr(item, "access_url" if data else "url", None),
+        getattr(item, "format", None),
+        getattr(item, "size", None),
+        item.model_dump_json(exclude=_BODY_EXCLUDE),
+    )
+
+
+def _summary(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
+    summary = dict(zip(SUMMARY_COLUMNS, row, strict=True))
+    summary["group"] = summary.pop("grp")
+    return summary
+
+
+class Basket:
+    """A user's basket: add, list, page, update and remove items, atomically.
+
+    ``Basket()`` opens the user's own basket; ``Basket(path)`` another file
+    (a test, a colleague's exported copy opened in place is *not* supported:
+    import it instead).
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = connect(self.path)
+        # FULL: a commit is on disk before the call returns (WAL + NORMAL could
+        # lose the last commits on power loss, not only on a crash).
+        self._conn.execute("PRAGMA synchronous=FULL")
+        with self._lock:
+            # each statement is idempotent and atomic on its own
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection (the file stays as it is)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Basket:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+
+    def add(self, item: AnyItem | dict[str, Any]) -> AnyItem:
+        """Add one item (a model or a dict with ``kind``); an item already there is kept."""
+        parsed = item if not isinstance(item, dict) else parse_item(item)
+        (stored_id,) = self.add_many([parsed])
+        return self.get(stored_id)
+
+    def add_many(self, items: Iterable[AnyItem | dict[str, Any]]) -> list[str]:
+        """Add items in one transaction (all or none); returns their ids in order.
+
+        An item whose ``key`` is already in the basket is not added again: its
+        id in the list is the one already stored. Dicts are validated first,
+        so a bad one adds nothing.
+        """
+        parsed = [item if not isinstance(item, dict) else parse_item(item) for item in items]
+        rows = [_row_values(item) for item in parsed]
+        with self._lock, transaction(self._conn) as conn:
+            conn.executemany(
+                "INSERT INTO items (id, key, kind, title, label, notes, grp, added, service,"
+                " access_url, format, size, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(key) DO NOTHING",
+                rows,
+            )
+            stored: dict[str, str] = {}
+            keys = [row[1] for row in rows]
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                stored.update(
+                    conn.execute(f"SELECT key, id FROM items WHERE key IN ({marks})", chunk)  # noqa: S608 - placeholders only
+                )
+        return [stored[key] for key in keys]
+
+    def update(
+        self,
+        item_id: str,
+        *,
+        title: str | None = None,
+        notes: str | None = None,
+        group: str | None = None,
+    ) -> AnyItem:
+        """Change an item's title, notes or group; ``None`` leaves a field as it is."""
+        with self._lock, transaction(self._conn):
+            current = self._get(item_id)
+            changes = {
+                name: value
+                for name, value in (("title", title), ("notes", notes), ("group", group))
+                if value is not None
+            }
+            updated = parse_item({**current.model_dump(mode="json"), **changes})
+            self._conn.execute(
+                "UPDATE items SET title=?, label=?, notes=?, grp=? WHERE id=?",
+                (updated.title, updated.label(), updated.notes, updated.group, item_id),
+            )
+        return updated
+
+    def rename(self, item_id: str, title: str) -> AnyItem:
+        """Give an item a title of the user's choosing ('' goes back to the default)."""
+        return self.update(item_id, title=title)
+
+    def set_group(self, item_ids: Sequence[str], group: str) -> int:
+        """Put items in a group of the user's choosing ('' = no group); returns how many."""
+        with self._lock, transaction(self._conn) as conn:
+            changed = 0
+            for start in range(0, len(item_ids), 500):
+                chunk = list(item_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                changed += conn.execute(
+                    f"UPDATE items SET grp=? WHERE id IN ({marks})",  # noqa: S608 - placeholders only
+                    [group, *chunk],
+                ).rowcount
+        return changed
+
+    def remove(self, item_ids: Sequence[str]) -> int:
+        """Remove items by id (unknown ids are ignored); returns how many went."""
+        with self._lock, transaction(self._conn) as conn:
+            removed = 0
+            for start in range(0, len(item_ids), 500):
+                chunk = list(item_ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                removed += conn.execute(
+                    f"DELETE FROM items WHERE id IN ({marks})",  # noqa: S608 - placeholders only
+                    chunk,
+                ).rowcount
+        return removed
+
+    def clear(self, kind: str | None = None) -> int:
+        """Empty the basket (or only items of ``kind``); returns how many went."""
+        self._check_kind(kind)
+        with self._lock, transaction(self._conn) as conn:
+            if kind is None:
+                return conn.execute("DELETE FROM items").rowcount
+            return conn.execute("DELETE FROM items WHERE kind=?", (kind,)).rowcount
+
+    # -- reading -------------------------------------------------------------
+
+    def get(self, item_id: str) -> AnyItem:
+        """The item with this id; :class:`ItemNotFound` when there is none."""
+        with self._lock:
+            return self._get(item_id)
+
+    def _get(self, item_id: str) -> AnyItem:
+        row = self._conn.execute(
+            "SELECT id, kind, title, notes, grp, added, body FROM items WHERE id=?", (item_id,)
+        ).fetchone()
+        if row is None:
+            raise ItemNotFound(item_id)
+        return self._item(row)
+
+    @staticmethod
+    def _item(row: Sequence[Any]) -> AnyItem:
+        item_id, kind, title, notes, group, added, body = row
+        data = json.loads(body)
+        data.update(id=item_id, kind=kind, title=title, notes=notes, group=group, added=added)
+        return parse_item(data)
+
+    def all(self, kind: str | None = None, ids: Sequence[str] | None = None) -> list[AnyItem]:
+        """Every item (of ``kind``, or with these ``ids`` in that order) as typed models."""
+        self._check_kind(kind)
+        if ids is not None:
+            return [self.get(item_id) for item_id in ids]
+        return list(self._iter(kind))
+
+    def _iter(self, kind: str | None) -> Iterator[AnyItem]:
+        sql = "SELECT id, kind, title, notes, grp, added, body FROM items"
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind=?"
+            params = (kind,)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY kind, seq", params).fetchall()
+        for row in rows:
+            yield self._item(row)
+
+    def summaries(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """Every item's listed columns (no body decoding: fast for 100k items)."""
+        self._check_kind(kind)
+        sql = f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM items"  # noqa: S608 - constant columns
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind=?"
+            params = (kind,)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY kind, seq", params).fetchall()
+        return [_summary(row) for row in rows]
+
+    def columns(self, kind: str | None = None) -> dict[str, list[Any]]:
+        """The listed columns column-wise, '' (or -1 for size) where unknown: a Table's input."""
+        self._check_kind(kind)
+        listed = [
+            f"coalesce({name}, {-1 if name == 'size' else repr('')})" for name in SUMMARY_COLUMNS
+        ]
+        sql = f"SELECT {', '.join(listed)} FROM items"  # noqa: S608 - constant columns
+        params: tuple[Any, ...] = ()
+        if kind is not None:
+            sql += " WHERE kind=?"
+            params = (kind,)
+        with self._lock:
+            rows = self._conn.execute(sql + " ORDER BY kind, seq", params).fetchall()
+        names = [("group" if name == "grp" else name) for name in SUMMARY_COLUMNS]
+        if not rows:
+            return {name: [] for name in names}
+        return {
+            name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
+        }
+
+    def page(
+        self,
+        offset: int = 0,
+        limit: int = 200,
+        *,
+        kind: str | None = None,
+        group: str | None = None,
+        text: str | None = None,
+    ) -> Page:
+        """A page of item summaries, filtered by kind, group and text (title, service, notes)."""
+        self._check_kind(kind)
+        if offset < 0:
+            raise BasketError(f"offset {offset}: must be >= 0")
+        if not 1 <= limit <= MAX_PAGE:
+            raise BasketError(f"limit {limit}: must be between 1 and {MAX_PAGE}")
+        where: list[str] = []
+        params: list[Any] = []
+        if kind is not None:
+            where.append("kind=?")
+            params.append(kind)
+        if group is not None:
+            where.append("grp=?")
+            params.append(group)
+        if text:
+            where.append("(label LIKE ? OR service LIKE ? OR notes LIKE ? OR access_url LIKE ?)")
+            pattern = f"%{text}%"
+            params += [pattern] * 4
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        with self._lock:
+            total = self._conn.execute(
+                f"SELECT count(*) FROM items{clause}",  # noqa: S608 - placeholders only
+                params,
+            ).fetchone()[0]
+            rows = self._conn.execute(
+                f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM items{clause}"  # noqa: S608
+                " ORDER BY kind, seq LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            counts = dict.fromkeys(KINDS, 0)
+            counts.update(self._conn.execute("SELECT kind, count(*) FROM items GROUP BY kind"))
+        return Page([_summary(row) for row in rows], total, offset, limit, counts)
+
+    def count(self) -> int:
+        """How many items the basket holds."""
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM items").fetchone()[0])
+
+    def groups(self) -> list[str]:
+        """The group names in use."""
+        with self._lock:
+            rows = self._conn.execute("SELECT DISTINCT grp FROM items WHERE grp != '' ORDER BY grp")
+            return [name for (name,) in rows]
+
+    @staticmethod
+    def _check_kind(kind: str | None) -> None:
+        if kind is not None and kind not in KINDS:
+            raise BasketError(f"kind {kind!r}: unknown; use one of {', '.join(KINDS)}")
+
+
+def stamp() -> str:
+    """The current time as the store writes it."""
+    return now().isoformat()
+
+
+__all__ = [
+    "MAX_PAGE",
+    "SCHEMA_VERSION",
+    "SUMMARY_COLUMNS",
+    "Basket",
+    "BasketError",
+    "ItemNotFound",
+    "Page",
+    "default_path",
+    "stamp",
+]

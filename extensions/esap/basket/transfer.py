@@ -1,0 +1,308 @@
+"""Export a basket to a file a colleague can import: JSON or an IVOA VOTable.
+
+JSON is ``{"format": "esap-basket", "version": 1, "items": [...]}`` with
+one item per line, so a diff or a reader sees one item per line, and an
+import that fails names that line. VOTable (through astropy) lists the
+envelope and the columns a VO tool wants (service, access_url, format,
+size) and keeps the rest of each item as JSON in a ``detail`` column, so a
+VOTable round-trips as exactly as JSON does.
+
+An import is all or nothing: every item is checked first, and a file with
+one bad item is rejected whole with the line (JSON) or row (VOTable) at
+fault and what is wrong; nothing is added.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from esap.basket.models import KINDS, AnyItem, new_id, parse_item
+from esap.basket.store import Basket, BasketError
+
+FORMAT_NAME = "esap-basket"
+FORMAT_VERSION = 1
+Format = Literal["json", "votable"]
+
+_ENVELOPE = ("id", "kind", "title", "notes", "group", "added")
+_VO_COLUMNS = ("service", "access_url", "format")
+_MAX_PROBLEMS = 5
+
+
+class ImportRejected(BasketError):
+    """A basket file that cannot be imported; nothing of it was added."""
+
+    def __init__(self, source: str, problems: Sequence[str]) -> None:
+        shown = list(problems[:_MAX_PROBLEMS])
+        if len(problems) > _MAX_PROBLEMS:
+            shown.append(f"... and {len(problems) - _MAX_PROBLEMS} more")
+        super().__init__(
+            f"{source}: not imported (nothing was added): "
+            + "; ".join(shown)
+            + " — fix the file (or export it again from ESAP) and import it again"
+        )
+        self.problems = list(problems)
+
+
+def export_json(items: Sequence[AnyItem]) -> str:
+    """The items as a JSON basket file, one item per line."""
+    lines = [json.dumps(item.model_dump(mode="json"), ensure_ascii=False) for item in items]
+    body = ",\n".join(lines)
+    return f'{{"format": "{FORMAT_NAME}", "version": {FORMAT_VERSION}, "items": [\n{body}\n]}}\n'
+
+
+def export_votable(items: Sequence[AnyItem]) -> bytes:
+    """The items as a VOTable (one row per item, the rest of each item in ``detail``)."""
+    from astropy.io.votable import from_table, writeto
+    from astropy.table import MaskedColumn, Table
+
+    columns: dict[str, list[Any]] = {name: [] for name in (*_ENVELOPE, *_VO_COLUMNS, "detail")}
+    sizes: list[int] = []
+    mask: list[bool] = []
+    for item in items:
+        data = item.model_dump(mode="json")
+        for name in _ENVELOPE:
+            columns[name].append(str(data.pop(name)))
+        for name in _VO_COLUMNS:
+            value = data.get(name) if item.kind == "data" else None
+            columns[name].append("" if value is None else str(value))
+        size = data.get("size") if item.kind == "data" else None
+        sizes.append(int(size) if size is not None else 0)
+        mask.append(size is None)
+        columns["detail"].append(json.dumps(data, ensure_ascii=False))
+    table = Table()
+    for name, values in columns.items():
+        table[name] = values if values else []
+        if not values:
+            table[name] = table[name].astype(str)
+    table["size"] = MaskedColumn(sizes, mask=mask, dtype="int64", unit="byte")
+    table.meta["description"] = f"{FORMAT_NAME} version {FORMAT_VERSION}"
+    votable = from_table(table)
+    out = io.BytesIO()
+    writeto(votable, out)
+    return out.getvalue()
+
+
+def export(basket: Basket, fmt: Format = "json", ids: Sequence[str] | None = None) -> bytes:
+    """Export the whole basket (or the items with ``ids``) in ``fmt``."""
+    items = basket.all(ids=ids)
+    if fmt == "json":
+        return export_json(items).encode("utf-8")
+    if fmt == "votable":
+        return export_votable(items)
+    raise BasketError(f"format {fmt!r}: unknown; use json or votable")
+
+
+def describe(exc: ValidationError) -> str:
+    """A pydantic error as ``field.path: what is wrong`` (the kind tag left out of the path)."""
+    parts = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        if loc and loc[0] in KINDS:
+            loc = loc[1:]
+        where = ".".join(str(part) for part in loc)
+        message = error["msg"]
+        if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            where, message = (
+                "kind",
+                f"{error['input'].get('kind')!r} is not one of " + ", ".join(KINDS)
+                if isinstance(error["input"], dict)
+                else "missing",
+            )
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts)
+
+
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line each element of the ``items`` array starts on (1-based).
+
+    Python's json module gives no positions for values, so this walks the
+    top level with ``raw_decode`` (the file already parsed, so it is valid).
+    """
+    decoder = json.JSONDecoder()
+    pos = _skip(text, 0)
+    if text.startswith("[", pos):
+        array_at = pos
+    else:
+        array_at = -1
+        pos += 1  # the opening {
+        while True:
+            pos = _skip(text, pos)
+            if text.startswith("}", pos):
+                break
+            key, pos = decoder.raw_decode(text, pos)
+            pos = _skip(text, pos) + 1  # the :
+            pos = _skip(text, pos)
+            if key == "items":
+                array_at = pos
+            _, pos = decoder.raw_decode(text, pos)
+            pos = _skip(text, pos)
+            if text.startswith(",", pos):
+                pos += 1
+        if array_at < 0:
+            return []
+    lines = []
+    pos = _skip(text, array_at + 1)
+    while pos < len(text) and not text.startswith("]", pos):
+        lines.append(text.count("\n", 0, pos) + 1)
+        _, pos = decoder.raw_decode(text, pos)
+        pos = _skip(text, pos)
+        if text.startswith(",", pos):
+            pos = _skip(text, pos + 1)
+    return lines
+
+
+def parse_json(text: str, source: str = "basket file") -> list[AnyItem]:
+    """Every item of a JSON basket file, or :class:`ImportRejected` naming the line at fault."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRejected(
+            source, [f"line {exc.lineno} column {exc.colno}: not valid JSON ({exc.msg})"]
+        ) from None
+    if isinstance(document, dict):
+        if document.get("format") not in (None, FORMAT_NAME):
+            raise ImportRejected(
+                source, [f"line 1: format {document.get('format')!r} is not {FORMAT_NAME!r}"]
+            )
+        version = document.get("version", FORMAT_VERSION)
+        if version != FORMAT_VERSION:
+            raise ImportRejected(
+                source, [f"line 1: version {version!r} is not supported (only {FORMAT_VERSION})"]
+            )
+        raw = document.get("items")
+    else:
+        raw = document
+    if not isinstance(raw, list):
+        raise ImportRejected(
+            source,
+            ['line 1: expected {"format": "esap-basket", "items": [...]} or a list of items'],
+        )
+    lines = _item_lines(text)
+    items: list[AnyItem] = []
+    problems: list[str] = []
+    for index, entry in enumerate(raw):
+        line = lines[index] if index < len(lines) else 1
+        try:
+            items.append(parse_item(entry))
+        except ValidationError as exc:
+            problems.append(f"line {line} (item {index + 1}): {describe(exc)}")
+    if problems:
+        raise ImportRejected(source, problems)
+    return items
+
+
+def parse_votable(data: bytes, source: str = "basket file") -> list[AnyItem]:
+    """Every item of a VOTable basket file, or :class:`ImportRejected` naming the row at fault."""
+    import warnings
+
+    from astropy.io.votable import parse_single_table
+    from astropy.utils.exceptions import AstropyWarning
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AstropyWarning)
+            table = parse_single_table(io.BytesIO(data)).to_table()
+    except Exception as exc:  # astropy raises several types; its message has the line
+        raise ImportRejected(source, [f"not a readable VOTable: {exc}"]) from None
+    missing = [name for name in (*_ENVELOPE, "detail") if name not in table.colnames]
+    if missing:
+        raise ImportRejected(
+            source, [f"the VOTable has no column {', '.join(missing)} (is it an ESAP basket?)"]
+        )
+    items: list[AnyItem] = []
+    problems: list[str] = []
+    for index, row in enumerate(table):
+        where = f"row {index + 1}"
+        try:
+            detail = json.loads(str(row["detail"]))
+            if not isinstance(detail, dict):
+                raise ValueError("is not a JSON object")
+        except ValueError as exc:
+            problems.append(f"{where}: detail: {exc}")
+            continue
+        entry = {name: str(row[name]) for name in _ENVELOPE}
+        entry.update(detail)
+        try:
+            items.append(parse_item(entry))
+        except ValidationError as exc:
+            problems.append(f"{where} (item {entry['id']}): {describe(exc)}")
+    if problems:
+        raise ImportRejected(source, problems)
+    return items
+
+
+def sniff(data: bytes) -> Format:
+    """JSON or VOTable, from the first non-blank character."""
+    head = data.lstrip()[:1]
+    return "votable" if head == b"<" else "json"
+
+
+def parse(data: bytes, source: str = "basket file", fmt: Format | None = None) -> list[AnyItem]:
+    """Every item of a basket file in either format (``fmt`` or sniffed)."""
+    fmt = fmt or sniff(data)
+    if fmt == "votable":
+        return parse_votable(data, source)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportRejected(source, [f"line {line}: not UTF-8 text"]) from None
+    return parse_json(text, source)
+
+
+def import_items(basket: Basket, items: Sequence[AnyItem]) -> list[str]:
+    """Add parsed items in one transaction; an id already used by another item is renewed."""
+    taken = {summary["id"] for summary in basket.summaries()}
+    fresh = [
+        item.model_copy(update={"id": new_id()}) if item.id in taken else item for item in items
+    ]
+    return basket.add_many(fresh)
+
+
+def import_file(basket: Basket, path: str | Path, fmt: Format | None = None) -> list[str]:
+    """Import a basket file (all or nothing); returns the ids of its items in the basket."""
+    source = Path(path)
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise BasketError(f"{source}: cannot read ({exc.strerror})") from None
+    return import_items(basket, parse(data, source.name, fmt))
+
+
+def format_from_name(name: str) -> Format:
+    """``votable`` for .vot/.xml names, else ``json``."""
+    return "votable" if re.search(r"\.(vot|votable|xml)$", name, re.IGNORECASE) else "json"
+
+
+__all__ = [
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "Format",
+    "ImportRejected",
+    "describe",
+    "export",
+    "export_json",
+    "export_votable",
+    "format_from_name",
+    "import_file",
+    "import_items",
+    "parse",
+    "parse_json",
+    "parse_votable",
+    "sniff",
+]

@@ -1,0 +1,224 @@
+"""The basket store and its notebook API: durability, identity, export/import, rows of a search."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from astropy.table import Table
+
+import esap
+from esap.basket import Basket, BasketError, DataItem
+from esap.basket.cells import cell
+from esap.basket.transfer import ImportRejected, export, parse, parse_json
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from esap.basket import Basket
+    basket = Basket(sys.argv[1])
+    for i in range(1000):
+        (item_id,) = basket.add_many([{"kind": "data", "service": "s",
+            "access_url": f"https://archive.example.org/{i}.fits", "notes": "x" * 2000}])
+        print(item_id, flush=True)  # printed only once the commit returned
+    """
+)
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private ~/.esap for the notebook API."""
+    monkeypatch.setenv("ESAP_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    return tmp_path
+
+
+def test_kill_9_in_the_middle_of_1000_writes_loses_nothing_committed(tmp_path: Path) -> None:
+    path = tmp_path / "basket.db"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout is not None
+    committed = []
+    for line in writer.stdout:
+        committed.append(line.strip())
+        if len(committed) == 300:
+            os.kill(writer.pid, signal.SIGKILL)
+            break
+    writer.wait()
+    committed += [line.strip() for line in writer.stdout]  # lines already in the pipe
+    assert writer.returncode == -signal.SIGKILL
+    assert 300 <= len(committed) < 1000
+    with Basket(path) as basket:
+        stored = {summary["id"] for summary in basket.summaries()}
+        assert set(committed) <= stored
+        assert len(stored) <= len(committed) + 1  # at most the write in flight
+        basket.add({"kind": "service", "service": "after", "url": "https://x.org/tap"})
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_same_record_is_kept_once_and_edits_stay(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        first = basket.add({"kind": "data", "service": "s", "access_url": "https://a.org/1.fits"})
+        again = basket.add({"kind": "data", "service": "s", "access_url": "https://a.org/1.fits"})
+        assert again.id == first.id
+        assert basket.count() == 1
+        basket.update(first.id, title="deep field", notes="seeing 0.8", group="M31")
+    with Basket(tmp_path / "b.db") as reopened:
+        item = reopened.get(first.id)
+        assert (item.title, item.notes, item.group) == ("deep field", "seeing 0.8", "M31")
+        assert reopened.groups() == ["M31"]
+        assert reopened.remove([first.id, "nope"]) == 1
+        assert reopened.count() == 0
+
+
+def test_a_bad_item_in_a_batch_adds_nothing(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        good = {"kind": "data", "service": "s", "access_url": "https://a.org/1.fits"}
+        with pytest.raises(ValueError, match="access_url"):
+            basket.add_many([good, {"kind": "data", "service": "s", "access_url": "ftp://x"}])
+        assert basket.count() == 0
+
+
+def test_paging_filters_and_counts(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        basket.add_many(
+            [
+                {"kind": "data", "service": "s", "access_url": f"https://a.org/{i}.fits"}
+                for i in range(250)
+            ]
+            + [{"kind": "software", "catalogue": "c", "identifier": "tool", "title": "Tool"}]
+        )
+        page = basket.page(offset=240, limit=20)
+        assert page.total == 251
+        assert len(page.items) == 11
+        assert [item["kind"] for item in page.items][-1] == "software"
+        assert page.counts == {"data": 250, "service": 0, "software": 1}
+        assert basket.page(text="17.fits").total == 3  # 17, 117 and 217
+        with pytest.raises(BasketError, match="limit"):
+            basket.page(limit=0)
+        with pytest.raises(BasketError, match="kind 'dataset'"):
+            basket.page(kind="dataset")
+
+
+def test_json_and_votable_round_trip(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        basket.add_many(
+            [
+                {
+                    "kind": "data",
+                    "service": "local-tap",
+                    "access_url": "https://a.org/x.fits",
+                    "format": "image/fits",
+                    "size": 2880,
+                    "checksum": "md5:0123abcd",
+                    "query": {"target": "M31", "radius": 0.1},
+                    "fields": {"ra": 10.68, "name": "<b>M31</b>", "flag": True, "none": None},
+                },
+                {
+                    "kind": "service",
+                    "service": "gavo",
+                    "type": "tap",
+                    "url": "https://dc.g-vo.org/tap",
+                },
+                {
+                    "kind": "software",
+                    "catalogue": "ossr",
+                    "identifier": "10.5281/zenodo.1",
+                    "languages": ["Python"],
+                },
+            ]
+        )
+        items = basket.all()
+        assert parse(export(basket, "json")) == items
+        assert parse(export(basket, "votable")) == items
+
+
+def test_malformed_json_import_is_rejected_whole_with_the_line(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        basket.add_many(
+            [
+                {"kind": "data", "service": "s", "access_url": f"https://a.org/{i}.fits", "size": i}
+                for i in range(5)
+            ]
+        )
+        text = export(basket, "json").decode()
+        lines = text.splitlines()
+        lines[4] = lines[4].replace('"size": 3', '"size": -3')  # the 4th item, on line 5
+        bad = tmp_path / "bad.json"
+        bad.write_text("\n".join(lines))
+        with Basket(tmp_path / "other.db") as other:
+            with pytest.raises(ImportRejected) as caught:
+                esap.basket.transfer.import_file(other, bad)
+            assert "line 5 (item 4): size" in str(caught.value)
+            assert "nothing was added" in str(caught.value)
+            assert other.count() == 0
+    with pytest.raises(ImportRejected, match="line 3 column 1: not valid JSON"):
+        parse_json('{"items": [\n{"kind": "data", "service": "s"}\n')
+    with pytest.raises(ImportRejected, match=r"line 3 \(item 2\): kind"):
+        parse_json('{"items": [\n{"kind": "data", "service": "s"},\n{"kind": "dataset"}\n]}')
+
+
+def test_malformed_votable_row_is_named(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        basket.add({"kind": "data", "service": "s", "access_url": "https://a.org/1.fits"})
+        basket.add({"kind": "data", "service": "s", "access_url": "https://a.org/2.fits"})
+        data = export(basket, "votable").replace(b"https://a.org/2.fits", b"ftp://a.org/2.fits")
+    with pytest.raises(ImportRejected, match=r"row 2 \(item \w+\): access_url"):
+        parse(data)
+    with pytest.raises(ImportRejected, match="not a readable VOTable"):
+        parse(b"<VOTABLE><RESOURCE><TABLE>")
+
+
+def test_notebook_api_from_search_rows(state: Path) -> None:
+    rows = Table(
+        {
+            "service": ["local-tap", "local-tap"],
+            "obs_id": ["obs-1", "obs-2"],
+            "access_url": ["https://a.org/1.fits", "https://a.org/2.fits"],
+            "access_format": ["image/fits", "image/fits"],
+            "access_estsize": [2.88, 5.76],
+        }
+    )
+    ids = esap.basket.add(rows, query={"target": "M31"})
+    esap.basket.add(kind="service", service="gavo", type="tap", url="https://dc.g-vo.org/tap")
+    table = esap.basket.items()
+    assert list(table["kind"]) == ["data", "data", "service"]
+    assert list(table["title"]) == ["obs-1", "obs-2", "gavo"]
+    assert list(table["size"]) == [2880, 5760, -1]
+    first = esap.basket.get(ids[0])
+    assert isinstance(first, DataItem)
+    assert first.fields["obs_id"] == "obs-1"
+    assert esap.basket.inputs()[0] == {
+        "service": "local-tap",
+        "access_url": "https://a.org/1.fits",
+        "query": '{"target": "M31"}',
+        "title": "obs-1",
+    }
+    esap.basket.rename(ids[1], "second")
+    assert esap.basket.items(ids=[ids[1]])["title"][0] == "second"
+    assert esap.basket.remove(table[:1]) == 1
+    assert esap.basket.clear() == 2
+    assert len(esap.basket.items()) == 0
+    with pytest.raises(BasketError, match="service"):
+        esap.basket.add(Table({"access_url": ["https://a.org/1.fits"]}))
+
+
+def test_open_in_notebook_cell_runs(state: Path) -> None:
+    ids = esap.basket.add(kind="data", service="s", access_url="https://a.org/x'y.fits")
+    namespace: dict[str, object] = {}
+    exec(cell(ids), namespace)  # noqa: S102 - the code the panel inserts
+    loaded = namespace["basket"]
+    assert isinstance(loaded, Table)
+    assert list(loaded["id"]) == ids
+    assert json.dumps(cell(["a" * 32], kind="data")).count("esap.basket.items") == 1
