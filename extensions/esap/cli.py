@@ -19,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every sub-command registered."""
     from esap.bulk import command as run_command
     from esap.config import command as config_command
+    from esap.data import command as search_command
     from esap.hub import command as hub_command
 
     parser = argparse.ArgumentParser(
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"esap-hub {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (config_command, hub_command, run_command):
+    for module in (config_command, hub_command, run_command, search_command):
         module.add_parser(subparsers)
     return parser
 

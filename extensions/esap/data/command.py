@@ -1,0 +1,179 @@
+"""``esap search``: the federated search from a shell, with progress on stderr.
+
+    esap search M31 --radius 0.2 --service gavo-dc --service cadc -o m31.vot
+    esap search --ra 10.68 --dec 41.27 --format csv > m31.csv
+    esap search --list-services
+
+Services come from ``--config`` (an esap.yaml), else the hub's config in the
+environment (inside an ESAP Hub), else ``$ESAP_CONFIG`` or ``./esap.yaml``.
+Progress — one line per service as it answers or fails — goes to stderr;
+the combined table (with a ``service`` column) goes to stdout or ``--output``
+as VOTable, CSV or ECSV (astropy's writers). Exit status: 0 when at least one
+service answered, 1 when all failed, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import IO, Any
+
+FORMATS = {"votable": "votable", "csv": "ascii.csv", "ecsv": "ascii.ecsv"}
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``esap search``."""
+    parser = subparsers.add_parser(
+        "search",
+        help="search data services at once (TAP, SIAv2, SCS, SSA)",
+        description="Search every enabled data service (or those named) at once; progress "
+        "on stderr, the combined table on stdout.",
+    )
+    parser.add_argument("target", nargs="?", help="target name, resolved to coordinates")
+    parser.add_argument("--ra", type=float, help="right ascension, degrees (ICRS)")
+    parser.add_argument("--dec", type=float, help="declination, degrees (ICRS)")
+    parser.add_argument("--radius", type=float, help="cone radius in degrees (default 0.1)")
+    parser.add_argument(
+        "--band", nargs=2, type=float, metavar=("MIN", "MAX"), help="wavelength range in metres"
+    )
+    parser.add_argument("--time", nargs=2, metavar=("START", "END"), help="ISO 8601 or MJD")
+    parser.add_argument("--collection", help="ObsCore collection")
+    parser.add_argument("--text", help="free text matched in titles and target names")
+    parser.add_argument(
+        "--service",
+        "-s",
+        action="append",
+        dest="services",
+        metavar="NAME",
+        help="a service to search (repeat; default: every enabled one)",
+    )
+    parser.add_argument("--maxrec", type=int, help="rows per service at most")
+    parser.add_argument("--config", "-c", help="an esap.yaml (default: the hub's, or ./esap.yaml)")
+    parser.add_argument(
+        "--format",
+        "-f",
+        choices=sorted(FORMATS),
+        default="votable",
+        help="output format (default votable)",
+    )
+    parser.add_argument("--output", "-o", default="-", help="output file (default: stdout)")
+    parser.add_argument("--list-services", action="store_true", help="list the services and exit")
+    parser.set_defaults(func=run)
+
+
+class Progress:
+    """One line per service on stderr; on a terminal, a live "waiting for" line too."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.live = stream.isatty()
+        self.waiting: list[str] = []
+        self.began = time.monotonic()
+
+    def _clear(self) -> None:
+        if self.live:
+            self.stream.write("\r\033[K")
+
+    def _status(self) -> None:
+        if self.live and self.waiting:
+            elapsed = time.monotonic() - self.began
+            self.stream.write(f"  waiting for {', '.join(self.waiting)} ({elapsed:.0f} s)")
+        self.stream.flush()
+
+    def event(self, event: dict[str, Any]) -> None:
+        """Show one federation event."""
+        kind = event["event"]
+        self._clear()
+        if kind == "started":
+            self.waiting = list(event["services"])
+            self.stream.write(
+                f"searching {len(self.waiting)} service(s): {', '.join(self.waiting)}\n"
+            )
+        elif kind == "resolved":
+            self.stream.write(
+                f"  {event['target']} -> ra {event['ra']:.5f}, "
+                f"dec {event['dec']:.5f} ({event['resolver']})\n"
+            )
+        elif kind in ("rows", "error"):
+            name = event["service"]
+            if name in self.waiting:
+                self.waiting.remove(name)
+            seconds = event["elapsed_ms"] / 1000
+            if kind == "rows":
+                more = " (truncated by the service)" if event["truncated"] else ""
+                self.stream.write(f"  {name}: {event['total']} rows in {seconds:.1f} s{more}\n")
+            else:
+                self.stream.write(f"  {name}: {event['code']}: {event['message']}\n")
+        elif kind == "done":
+            self.stream.write(f"done in {event['elapsed_ms'] / 1000:.1f} s\n")
+        self._status()
+
+
+def _catalog(config: str | None) -> Any:
+    from esap.data.catalog import Catalog, offered_config
+    from esap.data.store import UserStore
+
+    return Catalog(offered_config(config), UserStore())
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the search; see the module docstring."""
+    from esap.config import ConfigError
+    from esap.data import SearchResult
+    from esap.data.catalog import NotConfigured
+    from esap.data.request import BadField
+    from esap.data.searches import prepare, search_request
+
+    err = sys.stderr
+    try:
+        catalog = _catalog(args.config)
+    except (ConfigError, NotConfigured) as exc:
+        err.write(f"esap search: {exc}\n")
+        return 2
+    if args.list_services:
+        for entry in catalog.entries():
+            state = "" if entry.enabled else " (disabled)"
+            err.write(f"{entry.name:20} {entry.type:9} {entry.url}{state}\n")
+        return 0
+    request = search_request(
+        services=args.services,
+        target=args.target,
+        ra=args.ra,
+        dec=args.dec,
+        radius=args.radius,
+        band=args.band,
+        time=args.time,
+        collection=args.collection,
+        text=args.text,
+        maxrec=args.maxrec,
+    )
+    try:
+        prepared = prepare(catalog, request, keep_tables=True)
+    except BadField as exc:
+        err.write(f"esap search: {exc.message}\n")
+        return 2
+    progress = Progress(err)
+    for event in prepared.federation.events(prepared.extra_events()):
+        progress.event(event)
+    result = SearchResult()
+    for name, outcome in prepared.federation.outcomes.items():
+        if outcome.table is not None:
+            result.tables[name] = outcome.table
+        else:
+            result.errors[name] = outcome.event["message"]
+    if catalog.store is not None:
+        catalog.store.add_history(prepared.request, prepared.summary())
+    if not result.tables:
+        err.write("esap search: no service answered\n")
+        return 1
+    combined = result.combined
+    for name in combined.colnames:  # VOTable and ECSV keep only plain metadata
+        combined[name].meta = {
+            k: v for k, v in combined[name].meta.items() if isinstance(v, (str, int, float))
+        }
+    combined.meta = {}
+    binary = args.format == "votable"
+    output = (sys.stdout.buffer if binary else sys.stdout) if args.output == "-" else args.output
+    combined.write(output, format=FORMATS[args.format], overwrite=True)
+    return 0
