@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     from esap.config import command as config_command
     from esap.data import command as search_command
     from esap.hub import command as hub_command
+    from esap.workshop import command as workshop_command
 
     parser = argparse.ArgumentParser(
         prog="esap",
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"esap-hub {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (config_command, hub_command, run_command, search_command):
+    for module in (config_command, hub_command, run_command, search_command, workshop_command):
         module.add_parser(subparsers)
     return parser
 

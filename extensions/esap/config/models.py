@@ -491,6 +491,21 @@ class WorkshopSection(_Model):
     hours: float = Field(
         default=4, gt=0, description="Hours before accounts and servers are removed."
     )
+    password_mode: Literal["per-user", "shared"] = Field(
+        default="per-user",
+        description="per-user: each account gets its own generated password; "
+        "shared: every participant uses one generated event password.",
+    )
+    trainer: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(
+        default="trainer",
+        description="The trainer's account: an admin who sees every participant's server.",
+    )
+    target: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="Folder in each home the material is pulled into; defaults to the "
+        "repository's name.",
+    )
 
 
 class ResolverSection(_Model):

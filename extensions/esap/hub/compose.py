@@ -14,6 +14,7 @@ from esap.hub.gateway import configure_gateway
 from esap.hub.services import configure_services
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
+from esap.workshop.hub import configure_workshop
 
 #: Path of the ``esap.yaml`` that ``configure_from_env`` reads.
 CONFIG_ENV = "ESAP_CONFIG"
@@ -74,6 +75,7 @@ def configure(c: Any, config: EsapConfig) -> None:
     configure_spawner(c, config, state)
     configure_services(c, config)
     configure_gateway(c, config, state)
+    configure_workshop(c, config, state)
 
 
 def configure_from_env(c: Any) -> EsapConfig:
