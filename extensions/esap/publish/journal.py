@@ -22,6 +22,7 @@ import fcntl
 import json
 import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -153,28 +154,38 @@ class Journal:
         self.state_dir = state_dir
         self.path = state_dir / "publish.sqlite"
         state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
+        # one connection per journal, kept open: opening and closing (which
+        # checkpoints the WAL) for every step would cost more than the step
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # FULL: a committed "about to ask the archive" survives a power cut too
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        return db
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._db
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._connect()
-        try:
+        with self._lock:
+            db = self._db
             db.execute("BEGIN IMMEDIATE")
-            yield db
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
             db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
 
     def staging_dir(self, publication: str) -> Path:
         """A folder for the files the engine makes (RO-Crate, environment lock)."""
@@ -220,33 +231,24 @@ class Journal:
 
     def get(self, publication: str) -> Entry:
         """The entry ``publication``; ``KeyError`` if there is none."""
-        db = self._connect()
-        try:
+        with self._reading() as db:
             row = db.execute("SELECT * FROM publications WHERE id = ?", (publication,)).fetchone()
-        finally:
-            db.close()
         if row is None:
             raise KeyError(publication)
         return _row_to_entry(row)
 
     def find_by_key(self, key: str) -> Entry | None:
         """The latest publication of exactly this content to this archive, if any."""
-        db = self._connect()
-        try:
+        with self._reading() as db:
             row = db.execute(
                 "SELECT * FROM publications WHERE key = ? ORDER BY created DESC LIMIT 1", (key,)
             ).fetchone()
-        finally:
-            db.close()
         return None if row is None else _row_to_entry(row)
 
     def entries(self) -> list[Entry]:
         """Every publication, newest first."""
-        db = self._connect()
-        try:
+        with self._reading() as db:
             rows = db.execute("SELECT * FROM publications ORDER BY created DESC").fetchall()
-        finally:
-            db.close()
         return [_row_to_entry(row) for row in rows]
 
     def update(self, publication: str, **values: Any) -> Entry:
@@ -273,14 +275,11 @@ class Journal:
 
     def uploads(self, publication: str) -> dict[str, dict[str, Any]]:
         """``{name: {state, md5, sha256}}`` of the files the engine sent or began to send."""
-        db = self._connect()
-        try:
+        with self._reading() as db:
             rows = db.execute(
                 "SELECT name, state, md5, sha256 FROM uploads WHERE publication = ?",
                 (publication,),
             ).fetchall()
-        finally:
-            db.close()
         return {
             row["name"]: {"state": row["state"], "md5": row["md5"], "sha256": row["sha256"]}
             for row in rows

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -130,6 +131,7 @@ class Metadata:
         return f"https://spdx.org/licenses/{self.license}.html"
 
 
+@functools.cache
 def licenses() -> dict[str, str]:
     """Every current (non-deprecated) SPDX licence id with its full name."""
     return {

@@ -92,8 +92,35 @@ def notebook_inputs(notebook: Path) -> list[dict[str, Any]]:
     return [item for item in inputs if isinstance(item, dict)] if isinstance(inputs, list) else []
 
 
+def _site_state() -> tuple[tuple[str, int], ...]:
+    """The folders on ``sys.path`` and their mtimes, which change when a package is installed."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, Path(entry or ".").stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(state)
+
+
+_LOCK_CACHE: dict[tuple[tuple[str, int], ...], str] = {}
+
+
 def environment_lock() -> str:
-    """The installed distributions of this interpreter, ``name==version`` one per line."""
+    """The installed distributions of this interpreter, ``name==version`` one per line.
+
+    Reading every distribution's metadata takes a noticeable fraction of a
+    second, so the answer is kept until a folder on ``sys.path`` changes
+    (``pip install`` in the kernel changes it).
+    """
+    key = _site_state()
+    if key not in _LOCK_CACHE:
+        _LOCK_CACHE.clear()
+        _LOCK_CACHE[key] = _environment_lock()
+    return _LOCK_CACHE[key]
+
+
+def _environment_lock() -> str:
     seen: dict[str, str] = {}
     for dist in distributions():
         name = dist.metadata["Name"]

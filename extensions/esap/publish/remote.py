@@ -1,0 +1,142 @@
+"""What the archives reached over HTTP share: an httpx client, error bodies, streamed uploads.
+
+The token goes in the ``Authorization`` header only (never in a URL, so it
+cannot end up in an access log or an error message), and an archive's error
+answer becomes an :class:`ArchiveError` carrying its text — plain text,
+truncated — and the fields it names.
+"""
+
+from __future__ import annotations
+
+import functools
+import ssl
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from esap import __version__
+from esap.publish.base import Archive, ArchiveError, ArchiveSettings, AuthError, FileSource
+
+#: Longest archive message passed on to the user.
+MAX_MESSAGE = 600
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One TLS context per process: loading the CA bundle costs tens of milliseconds."""
+    return httpx.create_ssl_context()
+
+
+class HttpArchive(Archive):
+    """Base of the adapters that speak an archive's REST API with httpx."""
+
+    needs_token: ClassVar[bool] = True
+    #: What a person calls this archive in messages.
+    label: ClassVar[str] = "the archive"
+
+    def __init__(self, settings: ArchiveSettings, token: str | None = None) -> None:
+        super().__init__(settings, token)
+        if not settings.url:
+            raise ArchiveError(
+                f"the archive {settings.name} has no url",
+                fix=f"set archives[{settings.name}].url in esap.yaml to the API base URL",
+            )
+        timeout = float(settings.options.get("timeout", 60))
+        headers = {"User-Agent": f"esap-hub/{__version__}", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self.api = settings.url.rstrip("/")
+        self.client = httpx.Client(
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            follow_redirects=False,
+            verify=_ssl_context(),
+        )
+
+    def url(self, *parts: str) -> str:
+        """An API URL below the configured base, each part escaped."""
+        return "/".join([self.api, *(quote(part, safe="/") for part in parts)])
+
+    def call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send a request; raise :class:`ArchiveError` on an error answer."""
+        response = self.client.request(method, url, **kwargs)
+        if response.status_code >= 400:
+            raise self.error(response)
+        return response
+
+    def json(self, method: str, url: str, **kwargs: Any) -> Any:
+        response = self.call(method, url, **kwargs)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise ArchiveError(
+                f"{self.label} answered {method} {url} with a body that is not JSON",
+                status=response.status_code,
+            ) from None
+
+    def error(self, response: httpx.Response) -> ArchiveError:
+        """The archive's error answer as an exception with its own words."""
+        message = response.reason_phrase
+        details: list[str] = []
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            message = str(body.get("message") or message)
+            for item in body.get("errors") or []:
+                if isinstance(item, dict):
+                    where = item.get("field") or "?"
+                    text = item.get("message") or item.get("messages") or ""
+                    if isinstance(text, list):
+                        text = "; ".join(str(t) for t in text)
+                    details.append(f"{where}: {text}")
+        text = f"{self.label} answered {response.status_code}: {message}"
+        if details:
+            text += " (" + "; ".join(details) + ")"
+        text = text[:MAX_MESSAGE]
+        if response.status_code in (401, 403):
+            return AuthError(
+                text,
+                status=response.status_code,
+                fix=f"store a valid personal token for {self.settings.name} "
+                "(with the scopes to deposit and publish), then retry",
+            )
+        if response.status_code >= 500:
+            return ArchiveError(
+                text,
+                status=response.status_code,
+                fix="the archive has a problem; retry later (the draft is resumed)",
+            )
+        return ArchiveError(text, status=response.status_code)
+
+    def stream(self, method: str, url: str, source: FileSource) -> httpx.Response:
+        """Send a file body from disk in fixed-size chunks, with its length announced."""
+        return self.call(
+            method,
+            url,
+            content=source.chunks(),
+            headers={
+                "Content-Type": "application/octet-stream",
+                "Content-Length": str(source.size),
+            },
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def md5_of_checksum(value: Any) -> str | None:
+    """``"md5:abc..."`` (Invenio's form) or ``"abc..."`` -> ``"abc..."``."""
+    if not isinstance(value, str) or not value:
+        return None
+    algorithm, sep, digest = value.partition(":")
+    if not sep:
+        return value
+    return digest if algorithm.lower() == "md5" else None
+
+
+__all__ = ["MAX_MESSAGE", "HttpArchive", "md5_of_checksum"]
