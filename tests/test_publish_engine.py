@@ -269,3 +269,30 @@ def test_tokens_are_kept_owner_only(publisher: Publisher) -> None:
     assert stat.S_IMODE(publisher.tokens.path.parent.stat().st_mode) == 0o700
     assert publisher.tokens.archives() == ["zenodo"]
     assert publisher.tokens.get("zenodo") == "s3cret-token"
+
+
+def test_input_datasets_come_from_the_basket_when_nothing_else_names_them(
+    publisher: Publisher, home: Path
+) -> None:
+    from esap.basket.store import Basket
+
+    with Basket(publisher.state_dir / "basket.db") as basket:
+        basket.add(
+            {
+                "kind": "data",
+                "service": "local-tap",
+                "access_url": "https://archive.example.org/m31.fits",
+                "query": "SELECT TOP 1 * FROM ivoa.obscore",
+                "title": "M31 deep field",
+            }
+        )
+    entry = publisher.publish(["results/curve.csv"], METADATA)
+    assert entry.crate is not None
+    downloads = {
+        item["@id"]: item for item in entry.crate["@graph"] if item.get("@type") == "DataDownload"
+    }
+    assert list(downloads) == ["https://archive.example.org/m31.fits"]
+    assert "local-tap" in downloads["https://archive.example.org/m31.fits"]["description"]
+    # a notebook that lists its own inputs wins over the basket
+    preview = publisher.preview(["analysis.ipynb"], METADATA)
+    assert [i["access_url"] for i in preview["inputs"]] == [INPUTS[0]["access_url"]]

@@ -39,6 +39,7 @@ from esap.publish.package import (
     CRATE_NAME,
     ENVIRONMENT_NAME,
     CrateFile,
+    basket_inputs,
     build_crate,
     environment_lock,
     notebook_inputs,
@@ -137,7 +138,8 @@ class Publisher:
         upload_retries: int = 2,
     ) -> None:
         self.home = (home or Path.home()).resolve()
-        self.state_dir = state_dir or self.home / ".esap"
+        env_state = os.environ.get("ESAP_STATE_DIR") if home is None else None
+        self.state_dir = state_dir or (Path(env_state) if env_state else self.home / ".esap")
         self.archives = list(archives) if archives is not None else configured_archives()
         self.journal = Journal(self.state_dir)
         self.tokens = TokenStore(self.state_dir)
@@ -204,7 +206,7 @@ class Publisher:
             for item in package:
                 if item.name.endswith(".ipynb"):
                     gathered.extend(notebook_inputs(item.path))
-            inputs = gathered
+            inputs = gathered or basket_inputs(self.state_dir)
         checked = [dataset.to_dict() for dataset in parse_inputs(inputs)]
         return parsed, package, settings, checked
 

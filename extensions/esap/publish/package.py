@@ -9,9 +9,10 @@ and the query of each. A ``CreateAction`` ties them together, as RO-Crate's
 provenance guidance describes: instrument = notebook + environment, object =
 inputs, result = the published files.
 
-Input datasets are given as records (``service``, ``access_url``, ``query``)
-— from an explicit argument, or from the notebook's own metadata
-(``metadata.esap.inputs``), the place the lab writes what a notebook opened.
+Input datasets are records (``service``, ``access_url``, ``query``) — given
+explicitly, or listed in a notebook's own metadata (``metadata.esap.inputs``),
+or else the data items of the user's basket (``esap.basket``), which is where
+the lab collects what an analysis reads.
 """
 
 from __future__ import annotations
@@ -104,6 +105,24 @@ def _site_state() -> tuple[tuple[str, int], ...]:
 
 
 _LOCK_CACHE: dict[tuple[tuple[str, int], ...], str] = {}
+
+
+def basket_inputs(state_dir: Path) -> list[dict[str, Any]]:
+    """The data items of the basket in ``state_dir`` as input records (none without a basket)."""
+    path = state_dir / "basket.db"
+    if not path.exists():
+        return []
+    from esap.basket.models import DataItem
+    from esap.basket.store import Basket
+
+    with Basket(path) as basket:
+        items = basket.all("data")
+    return [
+        item.as_input()
+        for item in items
+        if isinstance(item, DataItem)
+        and str(item.access_url or "").startswith(("http://", "https://"))
+    ]
 
 
 def environment_lock() -> str:
