@@ -11,6 +11,7 @@ from typing import Any
 from esap.config import ConfigError, EsapConfig, Problem, load
 from esap.hub.auth import configure_auth, resolve_secret
 from esap.hub.gateway import configure_gateway
+from esap.hub.kubernetes import configure_kubernetes_gateway
 from esap.hub.services import configure_services
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
@@ -41,18 +42,9 @@ def configure(c: Any, config: EsapConfig) -> None:
     state = HubState(hub.data_dir.resolve())
     state.prepare()
 
-    c.JupyterHub.ip = hub.ip
-    c.JupyterHub.port = hub.port
-    c.JupyterHub.hub_ip = "127.0.0.1"
-    c.JupyterHub.hub_port = hub.internal_port
-    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.proxy_api_port}"
-    command = proxy_command()
-    if command:
-        c.ConfigurableHTTPProxy.command = command
-    c.ConfigurableHTTPProxy.pid_file = str(state.root / "jupyterhub-proxy.pid")
-    c.JupyterHub.db_url = state.database_url
-    c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
-    c.JupyterHub.cookie_secret_file = str(state.cookie_secret_file)
+    if hub.mode == "local":
+        # on Kubernetes the zero-to-jupyterhub chart sets the network, proxy and database
+        configure_local_hub(c, config, state)
     if hub.cookie_secret is not None:
         value = resolve_secret(hub.cookie_secret, "hub.cookie_secret", "set it, or remove it")
         try:
@@ -74,8 +66,28 @@ def configure(c: Any, config: EsapConfig) -> None:
     configure_auth(c, config, state)
     configure_spawner(c, config, state)
     configure_services(c, config)
-    configure_gateway(c, config, state)
+    if hub.mode == "local":
+        configure_gateway(c, config, state)
+    else:
+        configure_kubernetes_gateway(c, config)
     configure_workshop(c, config, state)
+
+
+def configure_local_hub(c: Any, config: EsapConfig, state: HubState) -> None:
+    """Addresses, proxy and database of a hub that runs on this machine."""
+    hub = config.hub
+    c.JupyterHub.ip = hub.ip
+    c.JupyterHub.port = hub.port
+    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_port = hub.internal_port
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{hub.proxy_api_port}"
+    command = proxy_command()
+    if command:
+        c.ConfigurableHTTPProxy.command = command
+    c.ConfigurableHTTPProxy.pid_file = str(state.root / "jupyterhub-proxy.pid")
+    c.JupyterHub.db_url = state.database_url
+    c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
+    c.JupyterHub.cookie_secret_file = str(state.cookie_secret_file)
 
 
 def configure_from_env(c: Any) -> EsapConfig:

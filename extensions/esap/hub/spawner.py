@@ -2,8 +2,10 @@
 
 Local mode runs every user's server as a process of the hub's OS user, with a
 home of its own under the data directory (JupyterHub's
-``SimpleLocalProcessSpawner``). Kubernetes mode (KubeSpawner with profiles)
-plugs in here.
+``SimpleLocalProcessSpawner`` with the profile form). Kubernetes mode runs
+KubeSpawner with the same profiles, filtered by the user's groups; the rest
+of a pod's shape (storage, image pull, service account) comes from the
+zero-to-jupyterhub chart's values.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from esap.config import ConfigError, EsapConfig, Problem, public
+from esap.config import EsapConfig, public
+from esap.hub.local_spawner import EsapLocalSpawner
+from esap.hub.profiles import profile_list_for
 from esap.hub.state import HubState
 
 #: Environment variable carrying the public part of the config to user servers.
@@ -28,18 +32,11 @@ def singleuser_command() -> list[str]:
 
 def configure_spawner(c: Any, config: EsapConfig, state: HubState) -> None:
     """Set the spawner on the traitlets config ``c``."""
-    if config.hub.mode != "local":
-        raise ConfigError(
-            [
-                Problem(
-                    "hub.mode",
-                    repr(config.hub.mode),
-                    "this version of ESAP Hub can only run user servers locally",
-                    "use hub.mode: local",
-                )
-            ]
-        )
-    c.JupyterHub.spawner_class = "simple"
+    if config.hub.mode == "kubernetes":
+        configure_kubespawner(c, config)
+        return
+    c.JupyterHub.spawner_class = EsapLocalSpawner
+    c.EsapLocalSpawner.profile_list = profile_list_for(config) if config.profiles else None
     c.SimpleLocalProcessSpawner.home_dir_template = str(state.homes / "{username}")
     c.Spawner.cmd = singleuser_command()
     args = ["--allow-root"] if os.geteuid() == 0 else []
@@ -48,3 +45,12 @@ def configure_spawner(c: Any, config: EsapConfig, state: HubState) -> None:
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
     c.Spawner.environment = {PUBLIC_CONFIG_ENV: json.dumps(public(config))}
+
+
+def configure_kubespawner(c: Any, config: EsapConfig) -> None:
+    """KubeSpawner with the ``profiles:`` list as its ``profile_list`` (filtered by group)."""
+    c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
+    if config.profiles:
+        c.KubeSpawner.profile_list = profile_list_for(config)
+    c.Spawner.default_url = config.hub.singleuser_default_url
+    c.KubeSpawner.environment = {PUBLIC_CONFIG_ENV: json.dumps(public(config))}
