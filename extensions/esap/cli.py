@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     from esap.bulk import command as run_command
     from esap.config import command as config_command
     from esap.data import command as search_command
+    from esap.helm import command as helm_command
     from esap.hub import command as hub_command
     from esap.workshop import command as workshop_command
 
@@ -29,7 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"esap-hub {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (config_command, hub_command, run_command, search_command, workshop_command):
+    for module in (
+        config_command,
+        hub_command,
+        run_command,
+        workshop_command,
+        helm_command,
+        search_command,
+    ):
         module.add_parser(subparsers)
     return parser
 

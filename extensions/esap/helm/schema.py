@@ -1,0 +1,95 @@
+"""``helm/esap-hub/values.schema.json``: the chart's values schema, from the config models.
+
+Helm validates a release's values against it before rendering, so a broken
+``esap.config`` fails ``helm install`` with the same constraints ``esap
+config check`` applies. It is written as draft-07 (what Helm's validator has
+always read) with the config models under ``definitions``; the subcharts'
+keys are left to their own charts' schemas.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from esap.config import json_schema
+
+DIALECT = "http://json-schema.org/draft-07/schema#"
+
+#: The committed file, relative to the repository root.
+SCHEMA_PATH = Path("helm") / "esap-hub" / "values.schema.json"
+
+
+def _draft07(node: Any) -> Any:
+    """Rewrite ``#/$defs/X`` references (pydantic's, draft 2020-12) as ``#/definitions/X``."""
+    if isinstance(node, dict):
+        return {
+            key: (
+                value.replace("#/$defs/", "#/definitions/")
+                if key == "$ref" and isinstance(value, str)
+                else _draft07(value)
+            )
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_draft07(item) for item in node]
+    return node
+
+
+def values_schema() -> dict[str, Any]:
+    """The JSON Schema of the chart's values (``esap.*`` strict, subcharts open)."""
+    config = _draft07(json_schema())
+    definitions = config.pop("$defs", {})
+    config.pop("$schema", None)
+    definitions["EsapConfig"] = config
+    name = {"type": "string", "pattern": r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 63}
+    return {
+        "$schema": DIALECT,
+        "title": "ESAP Hub Helm chart values",
+        "type": "object",
+        "properties": {
+            "esap": {
+                "type": "object",
+                "description": "ESAP Hub's own values: the admin config and the names of "
+                "the objects the chart creates or reads.",
+                "additionalProperties": False,
+                "required": ["config"],
+                "properties": {
+                    "config": {
+                        "$ref": "#/definitions/EsapConfig",
+                        "description": "The esap.yaml of the deployment (hub.mode: kubernetes).",
+                    },
+                    "configMapName": {
+                        **name,
+                        "description": "ConfigMap holding esap.yaml, mounted in the hub.",
+                    },
+                    "secretName": {
+                        **name,
+                        "description": "Secret the chart creates (the Dask Gateway API token).",
+                    },
+                    "envSecretName": {
+                        **name,
+                        "description": "Secret the admin creates, holding one key per env:NAME "
+                        "reference of esap.yaml.",
+                    },
+                },
+            },
+            "jupyterhub": {
+                "type": "object",
+                "description": "Values of the zero-to-jupyterhub chart (its own schema applies).",
+            },
+            "dask-gateway": {
+                "type": "object",
+                "description": "Values of the dask-gateway chart (its own schema applies).",
+            },
+            "global": {"type": "object"},
+        },
+        "additionalProperties": False,
+        "definitions": definitions,
+    }
+
+
+def render_schema() -> str:
+    """The file's exact text (stable key order, trailing newline)."""
+    return json.dumps(values_schema(), indent=2, ensure_ascii=False) + "\n"

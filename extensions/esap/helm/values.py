@@ -1,0 +1,153 @@
+"""Chart values for ``helm/esap-hub`` from an ``esap.yaml`` (``esap helm values``).
+
+The chart's own ``values.yaml`` holds what never changes (the hub's
+``extraConfig`` that calls ``esap.hub.configure_from_env``, the ConfigMap
+mount, the shared gateway token); this module writes what a given config
+decides: the config itself (in Kubernetes mode), images, the environment
+variables its ``env:NAME`` secrets need (from a Secret the admin creates),
+the single-user default URL and the Dask Gateway backend sizes and limits.
+The result is checked against the upstream charts' values schemas by the
+tests, since their keys are theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel
+
+from esap import __version__
+from esap.config import EsapConfig, SecretRef
+from esap.hub.gateway import SERVICE_PREFIX, memory_bytes
+from esap.hub.kubernetes import GATEWAY_FULLNAME, GATEWAY_TOKEN_KEY, SECRET_NAME
+
+#: Where the hub pod mounts the ConfigMap, and where its state lives (z2jh's hub PVC).
+CONFIG_DIR = "/etc/esap"
+DATA_DIR = "/srv/jupyterhub/esap"
+CONFIG_MAP_NAME = "esap-hub-config"
+#: The Secret the admin creates with one key per env:NAME reference of esap.yaml.
+ENV_SECRET_NAME = "esap-hub-env"  # noqa: S105 - a resource name
+
+DEFAULT_HUB_IMAGE = f"esap-hub/hub:{__version__}"
+DEFAULT_SINGLEUSER_IMAGE = f"esap-hub/singleuser:{__version__}"
+
+
+def secret_refs(node: Any) -> list[SecretRef]:
+    """Every secret reference in the config, in file order (without repeats)."""
+    found: list[SecretRef] = []
+    if isinstance(node, SecretRef):
+        found.append(node)
+    elif isinstance(node, BaseModel):
+        for name in type(node).model_fields:
+            found.extend(secret_refs(getattr(node, name)))
+    elif isinstance(node, list | tuple):
+        for item in node:
+            found.extend(secret_refs(item))
+    elif isinstance(node, dict):
+        for item in node.values():
+            found.extend(secret_refs(item))
+    return list(dict.fromkeys(found))
+
+
+def image(reference: str) -> dict[str, str]:
+    """``registry/name:tag`` as the charts write images (``name`` and ``tag``)."""
+    name, sep, tag = reference.rpartition(":")
+    if not sep or "/" in tag:
+        return {"name": reference, "tag": "latest"}
+    return {"name": name, "tag": tag}
+
+
+def kubernetes_config(config: EsapConfig) -> dict[str, Any]:
+    """The config as the hub pod reads it: Kubernetes mode, state on the hub's volume."""
+    data = config.model_dump(mode="json", exclude_defaults=True)
+    hub = data.setdefault("hub", {})
+    hub["mode"] = "kubernetes"
+    hub["data_dir"] = DATA_DIR
+    # z2jh runs the proxy and the hub's network; these local settings do not apply
+    for key in ("ip", "port", "internal_port", "proxy_api_port"):
+        hub.pop(key, None)
+    # a local archive keeps its place below the data directory, now the hub's volume
+    for entry, archive in zip(config.archives, data.get("archives", []), strict=True):
+        if entry.path is None:
+            continue
+        try:
+            inside = entry.path.relative_to(config.hub.data_dir)
+        except ValueError:
+            inside = Path("archives") / entry.name
+        archive["path"] = str(PurePosixPath(DATA_DIR) / inside.as_posix())
+    return data
+
+
+def _hub_env(config: EsapConfig) -> dict[str, Any]:
+    env: dict[str, Any] = {}
+    for ref in secret_refs(config):
+        kind, _, name = ref.partition(":")
+        if kind == "env":
+            env[name] = {"valueFrom": {"secretKeyRef": {"name": ENV_SECRET_NAME, "key": name}}}
+    return env
+
+
+def _gateway_values(config: EsapConfig, singleuser_image: str) -> dict[str, Any]:
+    dask = config.dask
+    memory = memory_bytes(dask.worker_memory)
+    limits = dask.limits
+    lines = ["# ESAP Hub: per-cluster limits from esap.yaml (dask.limits)"]
+    if limits.max_cores is not None:
+        lines.append(f"c.ClusterConfig.cluster_max_cores = {float(limits.max_cores)!r}")
+    if limits.max_memory is not None:
+        lines.append(f"c.ClusterConfig.cluster_max_memory = {memory_bytes(limits.max_memory)}")
+    gateway: dict[str, Any] = {
+        "prefix": SERVICE_PREFIX,
+        "auth": {
+            "type": "jupyterhub",
+            "jupyterhub": {
+                "apiTokenFromSecretName": SECRET_NAME,
+                "apiTokenFromSecretKey": GATEWAY_TOKEN_KEY,
+                "apiUrl": "http://hub:8081/hub/api",
+            },
+        },
+        "backend": {
+            "image": image(singleuser_image),
+            "worker": {
+                "cores": {"request": dask.worker_cores, "limit": dask.worker_cores},
+                "memory": {"request": memory, "limit": memory},
+            },
+        },
+    }
+    if len(lines) > 1:
+        gateway["extraConfig"] = {"esap-limits": "\n".join(lines) + "\n"}
+    return {"enabled": dask.enabled, "fullnameOverride": GATEWAY_FULLNAME, "gateway": gateway}
+
+
+def chart_values(
+    config: EsapConfig,
+    hub_image: str = DEFAULT_HUB_IMAGE,
+    singleuser_image: str = DEFAULT_SINGLEUSER_IMAGE,
+) -> dict[str, Any]:
+    """The values that deploy ``config`` with ``helm/esap-hub`` (merged over its defaults)."""
+    esap_config = kubernetes_config(config)
+    checksum = hashlib.sha256(json.dumps(esap_config, sort_keys=True).encode()).hexdigest()
+    return {
+        "esap": {
+            "config": esap_config,
+            "configMapName": CONFIG_MAP_NAME,
+            "secretName": SECRET_NAME,
+            "envSecretName": ENV_SECRET_NAME,
+        },
+        "jupyterhub": {
+            "hub": {
+                "image": image(hub_image),
+                # a changed esap.yaml restarts the hub, which reads it at start
+                "annotations": {"esap-hub/config-checksum": checksum},
+                "extraEnv": _hub_env(config),
+            },
+            "singleuser": {
+                "image": image(singleuser_image),
+                "defaultUrl": config.hub.singleuser_default_url,
+            },
+        },
+        "dask-gateway": _gateway_values(config, singleuser_image),
+    }
