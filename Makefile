@@ -44,15 +44,19 @@ $(BIN)/python:
 
 # The labextension is built by the package's build hook; it is rebuilt when
 # its sources change (the hook skips the build while its output exists).
-$(MARK)/runtime: $(BIN)/python pyproject.toml $(LAB_SOURCES)
-	$(BIN)/python -m pip install --quiet hatchling "hatch-jupyter-builder>=0.9" \
+# The single-user image's lock is the environment installed here, so what is
+# tested is what ships (images/lock.sh regenerates it from pyproject.toml).
+LOCK := images/singleuser/requirements.txt
+$(MARK)/runtime: $(BIN)/python pyproject.toml $(LOCK) $(LAB_SOURCES)
+	$(BIN)/python -m pip install --quiet -r $(LOCK)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) hatchling "hatch-jupyter-builder>=0.9" \
 		"jupyter-builder>=1.2" "jupyterlab>=4.2,<5"
 	rm -rf extensions/esap/labextension
-	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -e .
+	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e .
 	@mkdir -p $(MARK) && touch $@
 
 $(MARK)/test: $(MARK)/runtime
-	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -e ".[test]"
+	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e ".[test]"
 	@mkdir -p $(MARK) && touch $@
 
 $(MARK)/proxy: $(BIN)/python
