@@ -222,3 +222,35 @@ def test_open_in_notebook_cell_runs(state: Path) -> None:
     assert isinstance(loaded, Table)
     assert list(loaded["id"]) == ids
     assert json.dumps(cell(["a" * 32], kind="data")).count("esap.basket.items") == 1
+
+
+def test_cli_lists_adds_exports_and_rejects(
+    state: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from esap.cli import main
+
+    assert (
+        main(
+            [
+                "basket",
+                "add",
+                '{"kind": "data", "service": "s", "access_url": "https://a.org/c.fits"}',
+            ]
+        )
+        == 0
+    )
+    item_id = capsys.readouterr().out.strip()
+    assert main(["basket", "rename", item_id, "cube"]) == 0
+    assert main(["basket", "list"]) == 0
+    assert f"{item_id}  data      cube  https://a.org/c.fits" in capsys.readouterr().out
+    exported = state / "mine.vot"
+    assert main(["basket", "export", str(exported)]) == 0
+    assert exported.read_bytes().lstrip().startswith(b"<?xml")
+    bad = state / "bad.json"
+    bad.write_text('{"items": [\n{"kind": "software", "catalogue": "c"}\n]}')
+    capsys.readouterr()
+    assert main(["basket", "import", str(bad)]) == 1
+    assert "line 2 (item 1): identifier: Field required" in capsys.readouterr().err
+    assert main(["basket", "remove", item_id]) == 0
+    assert main(["basket", "import", str(exported)]) == 0
+    assert esap.basket.get(item_id).title == "cube"

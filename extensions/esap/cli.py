@@ -17,6 +17,7 @@ from esap import __version__
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the top-level parser with every sub-command registered."""
+    from esap.basket import command as basket_command
     from esap.bulk import command as run_command
     from esap.config import command as config_command
     from esap.data import command as search_command
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (
         config_command,
         hub_command,
+        basket_command,
         run_command,
         workshop_command,
         helm_command,

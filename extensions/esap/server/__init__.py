@@ -11,6 +11,9 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from esap.server import (
+    basket_download_handlers,
+    basket_handlers,
+    basket_transfer_handlers,
     config_handlers,
     data_jobs_handlers,
     data_lookup_handlers,
@@ -27,6 +30,9 @@ API_PREFIX = "esap/api/v1"
 HANDLER_MODULES = (
     config_handlers,
     openapi_handlers,
+    basket_handlers,
+    basket_transfer_handlers,
+    basket_download_handlers,
     data_services_handlers,
     data_search_handlers,
     data_results_handlers,

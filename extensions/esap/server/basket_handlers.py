@@ -1,0 +1,230 @@
+"""``basket``: the user's basket (items, paging, edits, the notebook cell).
+
+Thin over :mod:`esap.basket`; the store lives in ``~/.esap/basket.db`` and is
+opened once per server process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from pydantic import ValidationError
+from tornado import web
+
+from esap.basket.cells import cell
+from esap.basket.models import KINDS, item_dict, parse_item
+from esap.basket.store import MAX_PAGE, Basket, BasketError, ItemNotFound
+from esap.basket.transfer import describe
+from esap.server.base import ApiError, EsapHandler
+
+ID = r"(?P<item_id>[A-Za-z0-9_-]{1,64})"
+
+
+@functools.cache
+def user_basket() -> Basket:
+    """The user's basket, shared by every request of this server."""
+    return Basket()
+
+
+def bad_request(exc: BasketError) -> ApiError:
+    """A 400 (or 404 for an unknown id) that repeats what the store said."""
+    if isinstance(exc, ItemNotFound):
+        return ApiError(404, "not_found", str(exc), "reload the basket; the item may be gone")
+    return ApiError(400, "bad_field", str(exc), "change the request as the message says")
+
+
+class BasketBase(EsapHandler):
+    """What the basket handlers share: the JSON body and the integer query arguments."""
+
+    def body(self) -> dict[str, Any]:
+        try:
+            body = self.get_json_body()
+        except web.HTTPError:
+            body = None
+        if not isinstance(body, dict):
+            self.fail(400, "bad_field", "body: not a JSON object", "send a JSON object")
+        assert isinstance(body, dict)
+        return body
+
+    def ids(self, body: dict[str, Any]) -> list[str]:
+        ids = body.get("ids")
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            self.fail(400, "bad_field", "ids: must be a list of item ids", 'send {"ids": [...]}')
+        assert isinstance(ids, list)
+        return ids
+
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        raw = self.get_argument(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            self.fail(
+                400,
+                "bad_field",
+                f"{name}: {raw!r}: must be an integer from {low} to {high}",
+                f"give {name}={default}",
+            )
+        return value
+
+    def kind(self) -> str | None:
+        kind = self.get_argument("kind", None) or None
+        if kind is not None and kind not in KINDS:
+            self.fail(
+                400, "bad_field", f"kind: {kind!r}: unknown", f"use one of {', '.join(KINDS)}"
+            )
+        return kind
+
+
+class BasketHandler(BasketBase):
+    """List a page of the basket; add items; clear it."""
+
+    @web.authenticated
+    def get(self) -> None:
+        basket = user_basket()
+        try:
+            page = basket.page(
+                self.integer("offset", 0, 0, 10**9),
+                self.integer("limit", 200, 1, MAX_PAGE),
+                kind=self.kind(),
+                group=self.get_argument("group", None),
+                text=self.get_argument("q", None) or None,
+            )
+        except BasketError as exc:
+            raise bad_request(exc) from None
+        self.write_json(
+            {
+                "items": page.items,
+                "total": page.total,
+                "offset": page.offset,
+                "limit": page.limit,
+                "counts": page.counts,
+                "groups": basket.groups(),
+            }
+        )
+
+    @web.authenticated
+    async def post(self) -> None:
+        raw = self.body().get("items")
+        if not isinstance(raw, list) or not raw:
+            self.fail(400, "bad_field", "items: must be a non-empty list", 'send {"items": [...]}')
+        assert isinstance(raw, list)
+        parsed = []
+        for index, entry in enumerate(raw):
+            try:
+                parsed.append(parse_item(entry))
+            except ValidationError as exc:
+                self.fail(
+                    400,
+                    "bad_field",
+                    f"items[{index}]: {describe(exc)}",
+                    "send items as the basket's item model describes (kind, service, ...)",
+                )
+        basket = user_basket()
+        loop = asyncio.get_running_loop()
+        ids = await loop.run_in_executor(None, basket.add_many, parsed)
+        self.set_status(201)
+        self.write_json({"ids": ids, "total": basket.count()})
+
+    @web.authenticated
+    def delete(self) -> None:
+        user_basket().clear(self.kind())
+        self.set_status(204)
+        self.finish()
+
+
+class ItemHandler(BasketBase):
+    """One item: read it, change its title/notes/group, remove it."""
+
+    @web.authenticated
+    def get(self, item_id: str) -> None:
+        try:
+            self.write_json(item_dict(user_basket().get(item_id)))
+        except BasketError as exc:
+            raise bad_request(exc) from None
+
+    @web.authenticated
+    def patch(self, item_id: str) -> None:
+        body = self.body()
+        changes: dict[str, str] = {}
+        for name in ("title", "notes", "group"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                self.fail(400, "bad_field", f"{name}: must be text", f"send {name} as a string")
+            if isinstance(value, str):
+                changes[name] = value
+        unknown = sorted(set(body) - {"title", "notes", "group"})
+        if unknown:
+            self.fail(
+                400,
+                "bad_field",
+                f"{unknown[0]}: cannot be changed",
+                "only title, notes and group can be changed",
+            )
+        try:
+            item = user_basket().update(item_id, **changes)
+        except ValidationError as exc:
+            raise ApiError(400, "bad_field", describe(exc), "shorten the text") from None
+        except BasketError as exc:
+            raise bad_request(exc) from None
+        self.write_json(item_dict(item))
+
+    @web.authenticated
+    def delete(self, item_id: str) -> None:
+        if not user_basket().remove([item_id]):
+            raise bad_request(ItemNotFound(item_id))
+        self.set_status(204)
+        self.finish()
+
+
+class RemoveHandler(BasketBase):
+    """Remove many items at once (the panel's selection)."""
+
+    @web.authenticated
+    def post(self) -> None:
+        self.write_json({"removed": user_basket().remove(self.ids(self.body()))})
+
+
+class GroupHandler(BasketBase):
+    """Put items in a group."""
+
+    @web.authenticated
+    def post(self) -> None:
+        body = self.body()
+        group = body.get("group")
+        if not isinstance(group, str) or len(group) > 200:
+            self.fail(
+                400,
+                "bad_field",
+                "group: must be text (200 characters at most)",
+                'send {"ids": [...], "group": "name"} ("" for no group)',
+            )
+        assert isinstance(group, str)
+        self.write_json({"changed": user_basket().set_group(self.ids(body), group)})
+
+
+class CellHandler(BasketBase):
+    """The notebook cell that loads the chosen items (Open in notebook)."""
+
+    @web.authenticated
+    def post(self) -> None:
+        body = self.body()
+        ids = self.ids(body) if "ids" in body else []
+        kind = body.get("kind")
+        if kind is not None and kind not in KINDS:
+            self.fail(
+                400, "bad_field", f"kind: {kind!r}: unknown", f"use one of {', '.join(KINDS)}"
+            )
+        self.write_json({"code": cell(ids, kind=kind)})
+
+
+default_handlers = [
+    ("basket", BasketHandler),
+    (f"basket/items/{ID}", ItemHandler),
+    ("basket/remove", RemoveHandler),
+    ("basket/group", GroupHandler),
+    ("basket/cell", CellHandler),
+]
