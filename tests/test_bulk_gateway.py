@@ -190,3 +190,30 @@ finally:
 """)
     assert outcome["victim_gone"]
     assert outcome["result"] == [x * 2 for x in range(200)]
+
+
+def test_the_lab_dask_panel_starts_clusters_on_the_gateway(
+    dask_hub: DaskHub, kernel_of: Callable[[str], Kernel]
+) -> None:
+    # the dask-labextension panel's "+ NEW" asks its server extension for a cluster:
+    # the factory the hub configured makes it on the gateway, as the user
+    kernel = kernel_of("alice")
+    kernel.run("import json, dask_gateway\ngateway = dask_gateway.Gateway()")
+    panel = httpx.Client(
+        base_url=f"{dask_hub.hub.url}/user/alice/dask/",
+        headers={"Authorization": f"token {kernel.token}"},
+        timeout=120,
+    )
+    with panel:
+        created = panel.put("clusters/")
+        assert created.status_code == 200, created.text
+        model = created.json()
+        try:
+            assert model["dashboard_link"].startswith("/services/dask-gateway/clusters/")
+            names = kernel.json("print(json.dumps([c.name for c in gateway.list_clusters()]))")
+            assert len(names) == 1
+            assert model["dashboard_link"].split("/")[4] == names[0]
+            assert [c["id"] for c in panel.get("clusters/").json()] == [model["id"]]
+        finally:
+            panel.delete(f"clusters/{model['id']}")
+    assert kernel.json("print(json.dumps(gateway.list_clusters()))") == []

@@ -22,6 +22,7 @@ from esap.server import (
     data_services_handlers,
     jobs_handlers,
     openapi_handlers,
+    tutorials_handlers,
 )
 
 API_PREFIX = "esap/api/v1"
@@ -39,6 +40,7 @@ HANDLER_MODULES = (
     data_jobs_handlers,
     data_lookup_handlers,
     jobs_handlers,
+    tutorials_handlers,
 )
 
 

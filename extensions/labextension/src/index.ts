@@ -7,9 +7,11 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
+import { bulkPlugin } from './bulk/plugin';
 import { dataPlugin } from './data/plugin';
 import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
+import { tutorialsPlugin } from './tutorials/plugin';
 
 /**
  * The command ids of the ESAP extension.
@@ -65,4 +67,4 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [sidebarPlugin, dataPlugin];
+export default [sidebarPlugin, dataPlugin, tutorialsPlugin];
