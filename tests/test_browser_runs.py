@@ -1,4 +1,4 @@
-"""The Jobs view in the lab: headless runs with their state, the executed notebook one click away."""
+"""The Jobs view in the lab: headless runs, their state, the executed notebook one click away."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import time
 
 import pytest
 from playwright.sync_api import Page, expect
+from test_bulk_jobs import write_notebook
 
 from harness.browser import log_in
 from harness.dask_hub import DaskHub
-from test_bulk_jobs import write_notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.hub]
 

@@ -67,4 +67,4 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [sidebarPlugin, dataPlugin, tutorialsPlugin];
+export default [sidebarPlugin, dataPlugin, bulkPlugin, tutorialsPlugin];
