@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -25,6 +27,8 @@ from esap.config import loads
 from esap.hub.local_spawner import EsapLocalSpawner
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
+
+T = TypeVar("T")
 
 PROFILES = """
 hub: {mode: MODE}
@@ -58,6 +62,12 @@ def kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     # read once at import by kubernetes_asyncio, so set where it is kept
     monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` in a thread of its own (Playwright's sync API may own this loop)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def hub_traitlets(mode: str, tmp_path: Path) -> Config:
@@ -101,16 +111,16 @@ async def loaded(c: Config, options: dict[str, str], *groups: str) -> KubeSpawne
 @pytest.mark.usefixtures("kubeconfig")
 def test_profile_list_is_filtered_by_group_and_rendered_by_kubespawner(tmp_path: Path) -> None:
     c = hub_traitlets("kubernetes", tmp_path)
-    plain = asyncio.run(options_form(c, "esap-users"))
+    plain = run(options_form(c, "esap-users"))
     assert radios(plain) == ["small", "large"]
-    member = asyncio.run(options_form(c, "gpu-users"))
+    member = run(options_form(c, "gpu-users"))
     assert radios(member) == ["small", "large", "gpu"]
 
 
 @pytest.mark.usefixtures("kubeconfig")
 def test_chosen_profile_sets_kubespawner_traits(tmp_path: Path) -> None:
     c = hub_traitlets("kubernetes", tmp_path)
-    spawner = asyncio.run(loaded(c, {"profile": "gpu"}, "gpu-users"))
+    spawner = run(loaded(c, {"profile": "gpu"}, "gpu-users"))
     assert spawner.image == "registry.example.org/esap/gpu:1"
     assert spawner.cpu_limit == 8
     assert spawner.cpu_guarantee == 8
@@ -120,11 +130,11 @@ def test_chosen_profile_sets_kubespawner_traits(tmp_path: Path) -> None:
     assert spawner.environment["ESAP_PROFILE"] == "gpu"
     assert "ESAP_PUBLIC_CONFIG" in spawner.environment
 
-    default = asyncio.run(loaded(c, {}, "esap-users"))
+    default = run(loaded(c, {}, "esap-users"))
     assert default.mem_limit == 4 * 10**9
     assert default.environment["ESAP_PROFILE"] == "small"
 
-    large = asyncio.run(loaded(c, {"profile": "large"}))
+    large = run(loaded(c, {"profile": "large"}))
     assert large.mem_limit == 16 * 2**30
     assert large.image == "registry.example.org/esap/singleuser:large"
 
@@ -133,7 +143,7 @@ def test_chosen_profile_sets_kubespawner_traits(tmp_path: Path) -> None:
 def test_a_profile_outside_the_users_groups_is_refused(tmp_path: Path) -> None:
     c = hub_traitlets("kubernetes", tmp_path)
     with pytest.raises(ValueError, match="No such profile: gpu"):
-        asyncio.run(loaded(c, {"profile": "gpu"}, "esap-users"))
+        run(loaded(c, {"profile": "gpu"}, "esap-users"))
 
 
 @pytest.mark.usefixtures("kubeconfig")
@@ -144,7 +154,7 @@ def test_no_open_profile_is_a_403_that_explains(tmp_path: Path) -> None:
     c = Config()
     configure_spawner(c, config, HubState(tmp_path))
     with pytest.raises(web.HTTPError) as refused:
-        asyncio.run(options_form(c, "visitors"))
+        run(options_form(c, "visitors"))
     assert refused.value.status_code == 403
     assert "(visitors)" in str(refused.value.log_message)
     assert "gpu-users" in str(refused.value.log_message)
@@ -154,7 +164,7 @@ def test_local_mode_renders_the_same_form_and_records_limits(tmp_path: Path) -> 
     c = hub_traitlets("local", tmp_path)
     assert c.JupyterHub.spawner_class is EsapLocalSpawner
     spawner = EsapLocalSpawner(config=c, user=user("gpu-users"))
-    form = asyncio.run(spawner.get_options_form())
+    form = run(spawner.get_options_form())
     assert radios(form) == ["small", "large", "gpu"]
     assert "&lt;b&gt;one&lt;/b&gt; GPU" in form  # descriptions are text, not HTML
     spawner.user_options = spawner.options_from_form({"profile": ["large"]})
