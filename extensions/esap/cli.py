@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     from esap.data import command as search_command
     from esap.helm import command as helm_command
     from esap.hub import command as hub_command
+    from esap.publish import command as publish_command
     from esap.workshop import command as workshop_command
 
     parser = argparse.ArgumentParser(
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         workshop_command,
         helm_command,
         search_command,
+        publish_command,
     ):
         module.add_parser(subparsers)
     return parser

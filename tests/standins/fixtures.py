@@ -35,3 +35,57 @@ def zenodo_standin() -> Iterator[RunningArchive]:
     with running(make_app(state)) as server:
         yield RunningArchive(server, state, token)
     state.cleanup()
+
+
+@dataclass
+class PublishHub:
+    """A real hub whose archives are a local folder and the Zenodo stand-in."""
+
+    hub: Any  # harness.hub.RunningHub
+    user: str
+    token: str
+    archive_dir: Any  # Path
+    zenodo: RunningArchive
+
+    @property
+    def home(self) -> Any:
+        return self.hub.data_dir / "homes" / self.user
+
+
+@pytest.fixture(scope="session")
+def publish_hub(
+    tmp_path_factory: pytest.TempPathFactory, zenodo_standin: RunningArchive
+) -> Iterator[PublishHub]:
+    """A hub offering the local archive (first, the default) and Zenodo (the stand-in)."""
+    from harness.hub import hub_config, start_hub
+
+    directory = tmp_path_factory.mktemp("publish-hub")
+    archive_dir = directory / "archive"
+    config = hub_config(
+        directory,
+        {
+            "archives": [
+                {
+                    "name": "local",
+                    "type": "local",
+                    "path": str(archive_dir),
+                    "title": "Local archive",
+                    "description": "BagIt packages with RO-Crate metadata",
+                },
+                {
+                    "name": "zenodo-test",
+                    "type": "zenodo",
+                    "url": zenodo_standin.api,
+                    "title": "Zenodo (stand-in)",
+                    "description": "Needs your personal token",
+                },
+            ]
+        },
+    )
+    running = start_hub(directory, config)
+    try:
+        user = "pia"
+        running.start_server(user)
+        yield PublishHub(running, user, running.token_for(user), archive_dir, zenodo_standin)
+    finally:
+        running.stop()

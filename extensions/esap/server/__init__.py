@@ -22,6 +22,9 @@ from esap.server import (
     data_services_handlers,
     jobs_handlers,
     openapi_handlers,
+    publish_check_handlers,
+    publish_handlers,
+    publish_tokens_handlers,
     tutorials_handlers,
 )
 
@@ -41,6 +44,9 @@ HANDLER_MODULES = (
     data_lookup_handlers,
     jobs_handlers,
     tutorials_handlers,
+    publish_check_handlers,
+    publish_handlers,
+    publish_tokens_handlers,
 )
 
 

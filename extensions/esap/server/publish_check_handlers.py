@@ -1,0 +1,88 @@
+"""``publish/validate``, ``publish/preview``, ``publish/licenses``: check before anything is sent.
+
+The dialog calls ``validate`` as the user types and ``preview`` before the
+Publish button; both answer every problem with its field, and neither
+writes or uploads anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from esap.publish.engine import PreparationError
+from esap.publish.metadata import RELATIONS, RESOURCE_TYPES, MetadataError, licenses, parse_metadata
+from esap.server.publish_common import PublishBase, in_thread
+
+
+class ValidateHandler(PublishBase):
+    """Check metadata (and files and archive, when given): ``{"valid", "problems"}``."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        body = self.body()
+        metadata = body.get("metadata")
+        problems: list[dict[str, str]] = []
+        try:
+            parse_metadata(metadata if isinstance(metadata, dict) else {})
+        except MetadataError as exc:
+            problems.extend(self.problems(exc))
+        if body.get("files") is not None:
+            parts = self.request_parts({**body, "metadata": {}})
+            try:
+                await in_thread(
+                    lambda: self.publisher.check(
+                        parts["files"],
+                        {"title": "x", "creators": ["x"], "description": "x"},
+                        parts["archive"],
+                        inputs=parts["inputs"],
+                        allow_absolute=False,
+                    )
+                )
+            except (MetadataError, PreparationError) as exc:
+                problems.extend(self.problems(exc))
+        self.write_json({"valid": not problems, "problems": problems})
+
+
+class PreviewHandler(PublishBase):
+    """What would be published: files, sizes, the package and its RO-Crate."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        parts = self.request_parts(self.body())
+        try:
+            preview: dict[str, Any] = await in_thread(
+                lambda: self.publisher.preview(
+                    parts["files"],
+                    parts["metadata"],
+                    parts["archive"],
+                    inputs=parts["inputs"],
+                    allow_absolute=False,
+                )
+            )
+        except (MetadataError, PreparationError) as exc:
+            self.refuse(exc)
+            return
+        self.write_json(preview)
+
+
+class LicensesHandler(PublishBase):
+    """The SPDX licence list and the other choices of the metadata form."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.write_json(
+            {
+                "licenses": [{"id": key, "name": name} for key, name in licenses().items()],
+                "resource_types": list(RESOURCE_TYPES),
+                "relations": list(RELATIONS),
+            }
+        )
+
+
+default_handlers = [
+    ("publish/validate", ValidateHandler),
+    ("publish/preview", PreviewHandler),
+    ("publish/licenses", LicensesHandler),
+]
