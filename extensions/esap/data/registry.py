@@ -45,6 +45,27 @@ WAVEBANDS = (
 )
 
 
+def _waveband_constraint() -> type:
+    """pyvo's Waveband constraint, with the messenger terms known in advance.
+
+    pyvo checks the term against the IVOA vocabulary, fetched from ivoa.net on
+    first use; a hub without internet access would then fail every waveband
+    search even against its own registry. The terms are a small, stable
+    vocabulary, so they are listed here (``WAVEBANDS``) and checked by the caller.
+    """
+    from pyvo.registry import rtcons
+
+    class Waveband(rtcons.Waveband):  # type: ignore[misc]
+        _legal_terms = frozenset(WAVEBANDS)
+
+    return Waveband
+
+
+def waveband_constraint(band: str) -> Any:
+    """A registry constraint on one messenger term (checked against ``WAVEBANDS``)."""
+    return _waveband_constraint()(band)
+
+
 def _interface_url(resource: Any, kind: str) -> str | None:
     """The access URL of ``resource``'s standard interface of ESAP type ``kind``."""
     interfaces = resource.list_interfaces(SERVICE_TYPES[kind])
@@ -78,10 +99,9 @@ def find_services(
         constraints["keywords"] = keywords.split()
     if servicetype:
         constraints["servicetype"] = SERVICE_TYPES[servicetype]
-    if waveband:
-        constraints["waveband"] = waveband
+    bands = [waveband_constraint(waveband)] if waveband else []
     service = TAPService(registry_url, session=session)
-    adql = get_RegTAP_query(service=service, **constraints)
+    adql = get_RegTAP_query(*bands, service=service, **constraints)
     results = RegistryQuery(registry_url, adql, maxrec=maxrec, session=session).execute()
     found = []
     for resource in results:
