@@ -91,10 +91,12 @@ export async function insertCode(
 ): Promise<NotebookPanel> {
   let panel: NotebookPanel | null = tracker?.currentWidget ?? null;
   if (panel === null || panel.isDisposed) {
-    panel = (await app.commands.execute(
-      'notebook:create-new',
-      {}
-    )) as NotebookPanel;
+    // the default kernel, so no kernel picker stands between the user and the cell
+    await app.serviceManager.kernelspecs.ready;
+    const kernelName = app.serviceManager.kernelspecs.specs?.default;
+    panel = (await app.commands.execute('notebook:create-new', {
+      ...(kernelName ? { kernelName } : {})
+    })) as NotebookPanel;
     await panel.context.ready;
     const notebook = panel.content;
     const first = notebook.widgets[0];

@@ -30,6 +30,7 @@ import {
   isActivePhase
 } from './api';
 import { SearchForm } from './form';
+import { rowCount } from './results';
 import { dataIcon } from './icons';
 import { DataPanelModel, serviceNameFor } from './model';
 
@@ -446,15 +447,15 @@ class JobsSection extends Section {
                 <div className="esap-Job-line">
                   <span className={phaseClass(job)}>{job.phase}</span>
                   <span className="esap-Job-service">{job.service}</span>
-                  <span className="esap-Muted esap-Job-time">
-                    {new Date(job.created).toLocaleString()}
-                  </span>
                 </div>
                 <code className="esap-Job-query" title={job.query}>
                   {job.query}
                 </code>
                 {job.error && <p className="esap-Error-inline">{job.error}</p>}
                 <div className="esap-Job-actions">
+                  <span className="esap-Muted esap-Job-time">
+                    {new Date(job.created).toLocaleString()}
+                  </span>
                   {job.phase === 'COMPLETED' && job.result_id && (
                     <Button
                       minimal
@@ -639,7 +640,7 @@ class HistorySection extends Section {
                     </span>
                     <span className="esap-Muted">
                       {new Date(entry.created).toLocaleString()} ·{' '}
-                      {trans._n('%1 row', '%1 rows', rows)}
+                      {rowCount(rows, trans)}
                       {failed > 0
                         ? ` · ${trans._n('%1 error', '%1 errors', failed)}`
                         : ''}
@@ -709,15 +710,23 @@ function RegistryView(props: {
           search();
         }}
       >
-        <InputGroup
-          type="search"
-          value={keywords}
-          rightIcon="ui-components:search"
-          placeholder={trans.__('Keywords, e.g. LOFAR')}
-          aria-label={trans.__('Registry keywords')}
-          onChange={event => setKeywords(event.currentTarget.value)}
-        />
-        <div className="esap-Row">
+        <div className="esap-Row esap-Registry-query">
+          <InputGroup
+            type="search"
+            value={keywords}
+            placeholder={trans.__('Keywords, e.g. LOFAR')}
+            aria-label={trans.__('Registry keywords')}
+            onChange={event => setKeywords(event.currentTarget.value)}
+          />
+          <Button
+            type="submit"
+            className="jp-mod-styled jp-mod-accept"
+            disabled={model.registryBusy}
+          >
+            {model.registryBusy ? trans.__('Searching…') : trans.__('Find')}
+          </Button>
+        </div>
+        <div className="esap-Row esap-Registry-filters">
           <HTMLSelect
             aria-label={trans.__('Service type')}
             value={servicetype}
@@ -733,13 +742,6 @@ function RegistryView(props: {
               label: w || trans.__('any waveband')
             }))}
           />
-          <Button
-            type="submit"
-            className="jp-mod-styled"
-            disabled={model.registryBusy}
-          >
-            {model.registryBusy ? trans.__('Searching…') : trans.__('Find')}
-          </Button>
         </div>
       </form>
       <ErrorBox error={model.registryError} />

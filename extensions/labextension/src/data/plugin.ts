@@ -80,6 +80,14 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
           args: { request: run.request as unknown as ReadonlyJSONObject }
         })
       );
+      // Add to basket: the command lives with the Basket panel (basket/plugin.ts)
+      widget.toolbar.addItem(
+        'add-to-basket',
+        new CommandToolbarButton({
+          commands: app.commands,
+          id: 'esap:basket-add-selection'
+        })
+      );
       show(widget);
     };
 

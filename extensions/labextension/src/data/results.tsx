@@ -48,6 +48,13 @@ function Thumbnail(props: { url: string; alt: string }): JSX.Element {
   );
 }
 
+/**
+ * "1 row" or "12,345 rows", with the number in the reader's locale.
+ */
+export function rowCount(n: number, trans: TranslationBundle): string {
+  return n === 1 ? trans.__('1 row') : trans.__('%1 rows', n.toLocaleString());
+}
+
 function formatValue(value: Cell | undefined): string {
   if (value === null || value === undefined) {
     return '';
@@ -143,7 +150,7 @@ function ResultBar(props: {
         model.total.toLocaleString(),
         model.unfilteredTotal.toLocaleString()
       )
-    : trans._n('%1 row', '%1 rows', model.total);
+    : rowCount(model.total, trans);
   return (
     <div className="esap-ResultBar">
       <InputGroup
@@ -288,7 +295,7 @@ function statusText(status: ServiceStatus, trans: TranslationBundle): string {
     case 'rows':
       return status.truncated
         ? trans.__('%1 rows (truncated)', status.total.toLocaleString())
-        : trans._n('%1 row', '%1 rows', status.total);
+        : rowCount(status.total, trans);
     case 'error':
       return status.message;
   }
