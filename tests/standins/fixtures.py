@@ -37,6 +37,18 @@ def zenodo_standin() -> Iterator[RunningArchive]:
     state.cleanup()
 
 
+@pytest.fixture(scope="session")
+def rdm_standin() -> Iterator[RunningArchive]:
+    """The InvenioRDM stand-in (``standins.invenio_rdm``), one per session."""
+    from standins.invenio_rdm import RdmState, make_app
+
+    token = secrets.token_urlsafe(24)
+    state = RdmState({token: "alice"})
+    with running(make_app(state)) as server:
+        yield RunningArchive(server, state, token)
+    state.cleanup()
+
+
 @dataclass
 class PublishHub:
     """A real hub whose archives are a local folder and the Zenodo stand-in."""
