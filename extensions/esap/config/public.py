@@ -53,6 +53,9 @@ def public(config: EsapConfig) -> dict[str, Any]:
                 "description": entry.description,
                 "enabled": entry.enabled,
                 "url": _url(entry.url),
+                # a codemeta folder, and adapter options (community, binderhub_url): no secrets
+                "path": None if entry.path is None else str(entry.path),
+                "options": dict(entry.options),
             }
             for entry in config.software_catalogues
         ],

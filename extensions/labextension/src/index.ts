@@ -7,6 +7,7 @@ import { ICommandPalette } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 
+import { basketPlugin } from './basket/plugin';
 import { bulkPlugin } from './bulk/plugin';
 import { dataPlugin } from './data/plugin';
 import { HubConfigModel } from './hubconfig';
@@ -67,4 +68,10 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default [sidebarPlugin, dataPlugin, bulkPlugin, tutorialsPlugin];
+export default [
+  sidebarPlugin,
+  dataPlugin,
+  bulkPlugin,
+  tutorialsPlugin,
+  basketPlugin
+];

@@ -1,0 +1,60 @@
+import { ItemInput } from './api';
+
+/** A column of a data result, as the data contract describes it. */
+export interface IResultColumn {
+  name: string;
+  role?: string | null;
+}
+
+const OBSCORE: Record<string, string> = {
+  access_url: 'access_url',
+  access_format: 'format',
+  access_estsize: 'size'
+};
+
+/**
+ * Basket items from rows of a data result: the `access_url` / `format`
+ * roles and ObsCore names fill the item's fields, the row becomes `fields`.
+ */
+export function itemsFromRows(
+  service: string,
+  columns: IResultColumn[],
+  rows: unknown[][],
+  query: unknown
+): ItemInput[] {
+  return rows.map(row => {
+    const fields: Record<string, unknown> = {};
+    const item: ItemInput = { kind: 'data', service, fields };
+    columns.forEach((column, index) => {
+      const value = row[index] ?? null;
+      fields[column.name] = value;
+      if (value === null || value === '') {
+        return;
+      }
+      const target =
+        column.role === 'access_url'
+          ? 'access_url'
+          : column.role === 'format'
+            ? 'format'
+            : OBSCORE[column.name];
+      if (target === 'size') {
+        const kb = Number(value);
+        if (Number.isFinite(kb) && kb >= 0) {
+          item.size = Math.round(kb * 1000);
+        }
+      } else if (target && item[target] === undefined) {
+        item[target] = String(value);
+      }
+      if (
+        ['obs_id', 'obs_publisher_did', 'target_name'].includes(column.name) &&
+        item.title === undefined
+      ) {
+        item.title = String(value);
+      }
+    });
+    if (query !== null && query !== undefined) {
+      item.query = query;
+    }
+    return item;
+  });
+}
