@@ -115,11 +115,32 @@ def get(
     raise LookupError(f"no software catalogue {catalogue_name!r}")
 
 
+def binder_url(entry: dict[str, Any], record: SoftwareRecord, urlpath: str = "lab") -> str | None:
+    """The BinderHub launch link of a record, when its catalogue names a BinderHub.
+
+    Configured per catalogue in ``esap.yaml`` as
+    ``software_catalogues[].options.binderhub_url`` (and optionally
+    ``options.binderhub_urlpath``, default ``lab``); ``None`` without one, or
+    when the record has nothing BinderHub can build.
+    """
+    from esap.software.binder import BinderError, launch_url
+
+    options = entry.get("options") or {}
+    hub = options.get("binderhub_url")
+    if not hub:
+        return None
+    try:
+        return launch_url(str(hub), record, str(options.get("binderhub_urlpath", urlpath)))
+    except BinderError:
+        return None
+
+
 __all__ = [
     "CatalogueError",
     "SoftwareCatalogue",
     "SoftwareQuery",
     "SoftwareRecord",
+    "binder_url",
     "catalogue",
     "get",
     "offered",
