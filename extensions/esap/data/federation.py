@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from esap import metrics
 from esap.data.base import DataService, NotApplicable, Query, request_timeout
 from esap.data.results import PAGE, ResultStore, columns_of, table_rows
 
@@ -180,6 +181,11 @@ class Federation:
 
     def _record(self, outcome: Outcome) -> dict[str, Any]:
         self.outcomes[outcome.service] = outcome
+        # ESAP metrics: latency, searches and errors per service
+        event = outcome.event
+        metrics.record_search(
+            outcome.service, float(event.get("elapsed_ms", 0)) / 1000, event["event"] == "rows"
+        )
         return outcome.event
 
     def events(self, extra: list[dict[str, Any]] | None = None) -> Iterator[dict[str, Any]]:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from importlib.resources import files
 from typing import Any
 
 from esap.config import EsapConfig
+from esap.hub import culling
 from esap.hub.auth import resolve_secret
 
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -15,7 +18,10 @@ def configure_services(c: Any, config: EsapConfig) -> None:
     """Add the culler (jupyterhub-idle-culler) and the configured API services."""
     services: list[dict[str, Any]] = []
     roles: list[dict[str, Any]] = []
-    if config.hub.cull_idle_after > 0:
+    limits = [seconds for seconds in culling.timeouts(config).values() if seconds > 0]
+    if limits:
+        # one culler; the arbiter in culler_config.py applies each profile's timeout
+        shortest = min(limits)
         services.append(
             {
                 "name": "idle-culler",
@@ -23,9 +29,11 @@ def configure_services(c: Any, config: EsapConfig) -> None:
                     sys.executable,
                     "-m",
                     "jupyterhub_idle_culler",
-                    f"--timeout={config.hub.cull_idle_after}",
-                    f"--cull-every={max(10, min(300, config.hub.cull_idle_after // 2))}",
+                    f"--timeout={shortest}",
+                    f"--cull-every={max(5, min(300, shortest // 2))}",
+                    f"--config={files('esap.hub') / 'culler_config.py'}",
                 ],
+                "environment": {culling.TIMEOUTS_ENV: json.dumps(culling.timeouts(config))},
             }
         )
         roles.append({"name": "idle-culler", "scopes": CULLER_SCOPES, "services": ["idle-culler"]})
