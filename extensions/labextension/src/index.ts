@@ -12,6 +12,7 @@ import { bulkPlugin } from './bulk/plugin';
 import { dataPlugin } from './data/plugin';
 import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
+import { publishPlugin } from './publish/plugin';
 import { tutorialsPlugin } from './tutorials/plugin';
 
 /**
@@ -73,5 +74,6 @@ export default [
   dataPlugin,
   bulkPlugin,
   tutorialsPlugin,
-  basketPlugin
+  basketPlugin,
+  publishPlugin
 ];
