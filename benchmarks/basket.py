@@ -4,9 +4,9 @@ Peers, in the same run:
 - add: the same 100k rows inserted with plain sqlite3 (one executemany, one
   commit) — what a hand-rolled store costs without validation or identity;
 - list: the same items read back from a bare JSON file (json.load);
-- panel: the time for JupyterLab's own file browser listing... has no 100k
-  peer, so the panel's render and scroll are compared with the plain REST
-  page fetch (curl-like httpx GET of the first page) the panel builds on.
+- panel: no lab panel lists 100k items to compare with, so the panel's
+  render and scroll are set beside the bare REST page fetch (an httpx GET
+  of one page, as curl would do) that the panel builds on.
 
 Usage: .venv/bin/python benchmarks/basket.py [--no-browser]
 Each figure prints as ``<figure>: ours <x> s, <peer> <y> s, ratio <r> (goal < 1 s)``;
@@ -86,8 +86,9 @@ def panel_figure(folder: Path) -> str:
     """Start a hub, fill a user's basket with 100k items, time the panel in Chromium."""
     sys.path.insert(0, str(REPO / "tests"))
     import httpx
-    from harness.hub import hub_config, start_hub
     from playwright.sync_api import sync_playwright
+
+    from harness.hub import hub_config, start_hub
 
     hub = start_hub(folder / "hub", hub_config(folder / "hub"), timeout=180)
     try:
