@@ -68,6 +68,7 @@ def test_rendered_config_sets_the_gateway_application(tmp_path: Path) -> None:
     assert c.DaskGateway.backend_class == "esap.hub.gateway_policy.LimitedLocalBackend"
     assert c.DaskGateway.authenticator_class.endswith("JupyterHubAuthenticator")
     assert c.ClusterConfig.worker_cmd[-1] == "worker"
+    assert c.ClusterConfig.idle_timeout == 3600
     assert callable(c.Backend.cluster_options)
 
 

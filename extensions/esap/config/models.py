@@ -480,6 +480,12 @@ class DaskSection(_Model):
         le=65535,
         description="Local mode: port of the gateway's internal API (on 127.0.0.1).",
     )
+    idle_timeout: int = Field(
+        default=3600,
+        ge=0,
+        description="Seconds before a cluster nobody uses is shut down, giving its cores "
+        "and memory back to the user's limits; 0 never shuts idle clusters down.",
+    )
 
 
 class WorkshopSection(_Model):

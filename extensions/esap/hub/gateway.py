@@ -150,6 +150,7 @@ def gateway_settings(config: EsapConfig, state: HubState) -> dict[str, dict[str,
             "worker_memory": policy["worker_memory"],
             "scheduler_cores": policy["scheduler_cores"],
             "scheduler_memory": policy["scheduler_memory"],
+            "idle_timeout": float(dask.idle_timeout),
         },
         "LimitedLocalBackend": {"policy": policy},
     }
