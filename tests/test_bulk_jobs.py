@@ -192,3 +192,35 @@ def test_esap_run_on_the_command_line(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2
     assert "name=value" in bad.stderr
+
+
+def test_a_running_job_is_cancelled_with_its_kernel(
+    dask_hub: DaskHub, grace: tuple[str, Path]
+) -> None:
+    token, home = grace
+    write_notebook(
+        home / "long.ipynb",
+        "import os\nopen('long.pid', 'w').write(str(os.getpid()))",
+        "import time\ntime.sleep(600)",
+    )
+    with dask_hub.hub.user_api(USER, token) as api:
+        job = api.post("jobs", json={"notebook": "long.ipynb"}).json()
+        deadline = time.monotonic() + 120
+        while (
+            not (home / "long.pid").exists()
+            or api.get(f"jobs/{job['id']}").json()["state"] != "running"
+        ):
+            assert time.monotonic() < deadline, "the run never started"
+            time.sleep(0.3)
+        kernel_pid = int((home / "long.pid").read_text())
+        assert api.delete(f"jobs/{job['id']}").status_code == 204
+        assert api.get(f"jobs/{job['id']}").json()["state"] == "cancelled"
+    # the notebook's kernel goes with the run
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            os.kill(kernel_pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the cancelled run's kernel is still running"
+        time.sleep(0.3)
