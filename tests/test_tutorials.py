@@ -2,8 +2,9 @@
 
 The tutorials are copied into a fresh home exactly as the lab's Tutorials
 entry copies them, then executed (papermill, on nbclient) with the hub's
-config pointing at the DaCHS archive, the Dask Gateway and the local
-archive on this machine: a tutorial that breaks fails here.
+config pointing at the DaCHS archive, the Dask Gateway (through the
+environment a user server gets) and the local archive on this machine:
+a tutorial that breaks fails here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ NOTEBOOKS = sorted(path.name for path in shipped_files(shipped_dir()) if path.su
 
 
 def test_every_capability_has_a_tutorial() -> None:
-    topics = ("discover-data", "basket-and-analyse", "publish")
+    topics = ("discover-data", "basket-and-analyse", "scale-out-on-dask", "publish")
     for topic in topics:
         assert any(topic in name for name in NOTEBOOKS), f"no tutorial for {topic}"
 
@@ -52,11 +53,27 @@ def tutorial_home(
     return home, config_path
 
 
+def use_the_gateway(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment a user server of a hub with Dask Gateway gives its kernels."""
+    from esap.config import load
+    from esap.hub.gateway import user_environment
+
+    dask_hub = request.getfixturevalue("dask_hub")
+    for name, value in user_environment(load(dask_hub.hub.config_path)).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", dask_hub.hub.token_for("tutor"))
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_tutorial_runs(
-    notebook: str, tutorial_home: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+    notebook: str,
+    tutorial_home: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     home, config_path = tutorial_home
+    if "dask" in notebook:
+        use_the_gateway(request, monkeypatch)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("ESAP_CONFIG", str(config_path))
     monkeypatch.delenv("ESAP_PUBLIC_CONFIG", raising=False)
