@@ -296,3 +296,28 @@ def test_input_datasets_come_from_the_basket_when_nothing_else_names_them(
     # a notebook that lists its own inputs wins over the basket
     preview = publisher.preview(["analysis.ipynb"], METADATA)
     assert [i["access_url"] for i in preview["inputs"]] == [INPUTS[0]["access_url"]]
+
+
+def test_a_file_streams_in_constant_memory_with_both_checksums(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from esap.publish.base import FileSource
+
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:
+        handle.truncate(64 << 20)
+        handle.seek(40 << 20)
+        handle.write(b"not only zeros")
+    source = FileSource(big, big.stat().st_size)
+    md5 = hashlib.md5(usedforsecurity=False)
+    tracemalloc.start()
+    try:
+        for chunk in source.chunks():
+            md5.update(chunk)  # what a socket would be sent
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert source.sent == 64 << 20
+    assert source.md5 == md5.hexdigest()
+    assert source.sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
+    assert peak < 16 << 20  # a ring of a few 1 MiB buffers, not the file

@@ -74,6 +74,7 @@ class RdmState:
         self.keep_content = keep_content
         self.storage = storage_dir()
         self.faults = Faults()
+        self.uploads: list[dict[str, Any]] = []
         self.records: dict[str, RdmRecord] = {}
         self.next_draft: dict[str, str] = {}  # parent -> unpublished new-version draft
         self.lock = threading.Lock()

@@ -23,6 +23,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,6 +146,7 @@ class StreamedUpload(StandinHandler):
     step = "upload"
 
     def prepare(self) -> None:
+        self.started = time.monotonic()
         self.received = 0
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._out = None
@@ -185,6 +187,14 @@ class StreamedUpload(StandinHandler):
         if self._out is not None:
             self._out.close()
             path = self._path
+        # from the request's headers to its last byte: the same clock for every client
+        self.state.uploads.append(
+            {
+                "key": self.path_args[-1],
+                "bytes": self.received,
+                "seconds": time.monotonic() - self.started,
+            }
+        )
         return path, self.received, self._md5.hexdigest()
 
     def on_connection_close(self) -> None:

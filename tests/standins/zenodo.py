@@ -98,6 +98,7 @@ class ZenodoState:
         self.keep_content = keep_content
         self.storage = storage_dir()
         self.faults = Faults()
+        self.uploads: list[dict[str, Any]] = []
         self.depositions: dict[int, Deposition] = {}
         self.buckets: dict[str, int] = {}
         self.pending_version: dict[int, int] = {}  # conceptrecid -> unpublished new version

@@ -46,6 +46,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,12 +148,46 @@ class DraftStatus:
     record: Record | None = None
 
 
+#: Chunks a hasher may lag behind the sender; the ring holds this many plus two.
+HASH_LAG = 4
+
+
+class _Hasher(threading.Thread):
+    """Feeds chunks to one hash on its own thread, so hashing overlaps sending.
+
+    hashlib releases the GIL on large buffers: MD5 and SHA-256 then run on
+    other cores while the main thread writes to the socket. The queue is
+    bounded, so a hasher is never more than ``HASH_LAG`` chunks (plus the one
+    it is hashing) behind the reader.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(daemon=True, name=f"esap-{name}")
+        self.digest = hashlib.new(name, usedforsecurity=False)
+        self.queue: queue.Queue[memoryview | None] = queue.Queue(maxsize=HASH_LAG)
+
+    def run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            self.digest.update(chunk)
+
+    def finish(self) -> str:
+        self.queue.put(None)
+        self.join()
+        return self.digest.hexdigest()
+
+
 class FileSource:
     """A file streamed from disk in fixed-size chunks, hashed (MD5, SHA-256) on the way.
 
     The archive gets ``chunks()``; after it has read them all, ``md5`` and
     ``sha256`` are the checksums of exactly the bytes that were sent, and
     ``on_bytes`` was told of every chunk (progress bars, the REST job).
+
+    Memory is constant: the file is read into a ring of ``HASH_LAG + 2``
+    reused buffers. A buffer is refilled only once the sender has written it
+    (the consumer asks for the next chunk only after sending the previous
+    one) and both hashers have consumed it (each is at most ``HASH_LAG + 1``
+    chunks behind), so nothing is copied and nothing piles up.
     """
 
     def __init__(
@@ -161,33 +197,46 @@ class FileSource:
         self.size = size
         self.on_bytes = on_bytes
         self.sent = 0
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self._sha256 = hashlib.sha256()
+        self._md5 = ""
+        self._sha256 = ""
 
-    def chunks(self) -> Iterator[bytes]:
+    def chunks(self) -> Iterator[memoryview]:
         """Yield the file's bytes; may be called again (a retry) and starts over."""
         self.sent = 0
-        self._md5 = hashlib.md5(usedforsecurity=False)
-        self._sha256 = hashlib.sha256()
-        with self.path.open("rb", buffering=0) as handle:
-            # tell the kernel we read front to back once: no page cache bloat
-            if hasattr(os, "posix_fadvise"):
-                os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-            while chunk := handle.read(CHUNK_SIZE):
-                self._md5.update(chunk)
-                self._sha256.update(chunk)
-                self.sent += len(chunk)
-                if self.on_bytes is not None:
-                    self.on_bytes(len(chunk))
-                yield chunk
+        self._md5 = self._sha256 = ""
+        ring = [bytearray(CHUNK_SIZE) for _ in range(HASH_LAG + 2)]
+        hashers = [_Hasher("md5"), _Hasher("sha256")]
+        for hasher in hashers:
+            hasher.start()
+        try:
+            with self.path.open("rb", buffering=0) as handle:
+                # tell the kernel we read front to back once
+                if hasattr(os, "posix_fadvise"):
+                    os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
+                index = 0
+                while True:
+                    buffer = ring[index % len(ring)]
+                    count = handle.readinto(buffer)
+                    if not count:
+                        break
+                    chunk = memoryview(buffer)[:count]
+                    for hasher in hashers:
+                        hasher.queue.put(chunk)
+                    self.sent += count
+                    index += 1
+                    if self.on_bytes is not None:
+                        self.on_bytes(count)
+                    yield chunk
+        finally:
+            self._md5, self._sha256 = (hasher.finish() for hasher in hashers)
 
     @property
     def md5(self) -> str:
-        return self._md5.hexdigest()
+        return self._md5
 
     @property
     def sha256(self) -> str:
-        return self._sha256.hexdigest()
+        return self._sha256
 
 
 class Archive:

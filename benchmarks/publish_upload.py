@@ -1,0 +1,209 @@
+"""Upload throughput and memory: ``esap publish`` vs ``curl`` to the same archive endpoint.
+
+Starts the Zenodo stand-in (``tests/standins``) as its own process on a free
+loopback port, makes a 2 GiB file (sparse, in a temporary folder used as the
+home), then in the same run and alternately:
+
+``ours``
+    ``esap publish create big.bin --archive zenodo`` in its own process, as a
+    user runs it: draft, streamed upload of the file (1 MiB chunks, MD5 and
+    SHA-256 computed on the way and checked against the archive's answer),
+    the RO-Crate, metadata, publish. Its peak RSS is read from the kernel
+    (``wait4``'s ``ru_maxrss``) when it exits.
+``curl``
+    ``curl -T big.bin`` (a streamed ``PUT``) into a fresh draft's bucket, with
+    the same bearer token: what a user would run by hand.
+
+Throughput is the file's size over the time the stand-in itself measured
+for that PUT, from its headers to its last byte, so both peers are timed by
+the same clock and ESAP's other steps (draft, crate, publish) do not count
+against it. The best of ``--rounds`` runs of each is reported. The stand-in
+hashes each upload (it must answer its MD5, as Zenodo does) and keeps
+nothing on disk.
+
+    python benchmarks/publish_upload.py [--size-gib 2] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_standin(port: int, token: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "tests"))
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "standins.serve",
+            "zenodo",
+            "--port",
+            str(port),
+            "--token",
+            token,
+            "--discard",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(200):
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/_standin/uploads", timeout=1)
+            return process
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    process.kill()
+    raise RuntimeError("the stand-in did not start")
+
+
+def upload_seconds(base: str, key: str) -> tuple[int, float]:
+    uploads = httpx.get(f"{base}/_standin/uploads", timeout=10).json()
+    last = [u for u in uploads if u["key"] == key][-1]
+    return int(last["bytes"]), float(last["seconds"])
+
+
+def run_ours(home: Path, base: str, round_no: int) -> tuple[float, int]:
+    """One ``esap publish create``; returns (upload seconds, peak RSS in bytes)."""
+    env = dict(os.environ)
+    env.pop("ESAP_STATE_DIR", None)
+    env["HOME"] = str(home)
+    env["ESAP_PUBLIC_CONFIG"] = json.dumps(
+        {"archives": [{"name": "zenodo", "type": "zenodo", "url": f"{base}/api"}]}
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "esap",
+            "publish",
+            "create",
+            "big.bin",
+            "--archive",
+            "zenodo",
+            "--title",
+            f"Upload benchmark {round_no}",
+            "--creator",
+            "Bench, Mark",
+            "--description",
+            "A large file.",
+        ],
+        cwd=home,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    output = process.stdout.read().decode() if process.stdout else ""
+    if process.returncode != 0 or "doi:" not in output:
+        raise RuntimeError(f"esap publish failed ({process.returncode}): {output}")
+    _, seconds = upload_seconds(base, "big.bin")
+    return seconds, usage.ru_maxrss * 1024
+
+
+def run_curl(path: Path, base: str, token: str, round_no: int) -> float:
+    headers = {"Authorization": f"Bearer {token}"}
+    draft = httpx.post(f"{base}/api/deposit/depositions", json={}, headers=headers).json()
+    key = f"curl-{round_no}.bin"
+    subprocess.run(
+        [
+            "curl",
+            "-sS",
+            "--fail",
+            "-o",
+            "/dev/null",
+            "-T",
+            str(path),
+            "-H",
+            f"Authorization: Bearer {token}",
+            "-H",
+            "Content-Type: application/octet-stream",
+            f"{draft['links']['bucket']}/{key}",
+        ],
+        check=True,
+    )
+    _, seconds = upload_seconds(base, key)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-gib", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("curl") is None:
+        sys.exit("curl is not installed (apt-get install curl)")
+    size = int(args.size_gib * (1 << 30))
+    token = secrets.token_urlsafe(16)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    folder = Path(tempfile.mkdtemp(prefix="esap-publish-bench-"))
+    standin = start_standin(port, token)
+    try:
+        home = folder / "home"
+        home.mkdir()
+        big = home / "big.bin"
+        with big.open("wb") as handle:
+            handle.truncate(size)  # sparse: the disk is not what is measured
+        env = dict(os.environ, HOME=str(home))
+        env["ESAP_PUBLIC_CONFIG"] = json.dumps(
+            {"archives": [{"name": "zenodo", "type": "zenodo", "url": f"{base}/api"}]}
+        )
+        subprocess.run(
+            [sys.executable, "-m", "esap", "publish", "token", "zenodo"],
+            input=token.encode(),
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        ours: list[float] = []
+        peers: list[float] = []
+        rss: list[int] = []
+        for round_no in range(args.rounds):
+            seconds, peak = run_ours(home, base, round_no)
+            ours.append(size / seconds / 1e6)
+            rss.append(peak)
+            peers.append(size / run_curl(big, base, token, round_no) / 1e6)
+            print(
+                f"round {round_no + 1}: esap {ours[-1]:.0f} MB/s (peak RSS "
+                f"{peak / 1e6:.0f} MB), curl {peers[-1]:.0f} MB/s",
+                flush=True,
+            )
+    finally:
+        standin.terminate()
+        standin.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+    best_ours, best_curl = max(ours), max(peers)
+    print(
+        f"peak RSS of the esap publish process: ours {max(rss) / 1e6:.0f} MB "
+        f"(goal < 150 MB) for a {args.size_gib:g} GiB upload"
+    )
+    print(
+        f"publish upload throughput: ours {best_ours:.0f} MB/s, curl {best_curl:.0f} MB/s, "
+        f"ratio {best_ours / best_curl:.2f} (goal >= 0.9)"
+    )
+
+
+if __name__ == "__main__":
+    main()
