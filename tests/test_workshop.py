@@ -24,6 +24,7 @@ pytestmark = [pytest.mark.hub, pytest.mark.browser]
 
 PARTICIPANTS = 20
 NOTEBOOK = "welcome-to-the-course.ipynb"
+METRICS_TOKEN = secrets.token_hex(16)
 
 
 def make_course(directory: Path) -> str:
@@ -57,11 +58,19 @@ def workshop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Running
     directory = tmp_path_factory.mktemp("workshop")
     material = make_course(directory)
     config = hub_config(directory, {"hub": {"cull_idle_after": 0}})
+    # what a Prometheus operator adds: a service token that may read the hub's metrics
+    config["hub"]["services"].append(
+        {"name": "prometheus", "token": "env:ESAP_TEST_METRICS_TOKEN", "scopes": ["read:metrics"]}
+    )
     config_path = directory / "esap.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
     accounts = directory / "trainer" / "accounts.csv"
     token = secrets.token_hex(16)
-    env = esap_env(ESAP_TEST_SERVICE_TOKEN=token, ESAP_TEST_USER_PASSWORD="unused-password")
+    env = esap_env(
+        ESAP_TEST_SERVICE_TOKEN=token,
+        ESAP_TEST_USER_PASSWORD="unused-password",
+        ESAP_TEST_METRICS_TOKEN=METRICS_TOKEN,
+    )
     log_path = directory / "hub.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -174,3 +183,16 @@ def test_a_workshop_runs_from_start_to_end(
     assert remaining == {"trainer"}
     assert form_login(hub, participants[0], accounts[participants[0]]["password"]) == 403
     assert form_login(hub, "trainer", accounts["trainer"]["password"]) == 302
+
+
+def test_hub_metrics_need_a_read_metrics_token(workshop: tuple[RunningHub, Path, str]) -> None:
+    hub, _, _ = workshop
+    anonymous = httpx.get(f"{hub.url}/hub/metrics", timeout=30)
+    assert anonymous.status_code == 403
+    scraped = httpx.get(
+        f"{hub.url}/hub/metrics",
+        headers={"Authorization": f"token {METRICS_TOKEN}"},
+        timeout=30,
+    )
+    assert scraped.status_code == 200
+    assert "jupyterhub_total_users" in scraped.text
