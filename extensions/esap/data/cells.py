@@ -57,6 +57,8 @@ def column_values(column: Any, start: int, stop: int) -> list[Any]:
         return [None if v != v or v in (math.inf, -math.inf) else v for v in data.tolist()]
     if data.ndim == 1 and not has_mask and data.dtype.kind == "U":
         return list(data.tolist())
+    if data.ndim == 1 and not has_mask and data.dtype.kind == "O":
+        return [v if type(v) is str else json_value(v) for v in data.tolist()]
     return [json_value(chunk[i]) for i in range(len(chunk))]
 
 

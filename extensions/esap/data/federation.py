@@ -113,7 +113,7 @@ class Federation:
                 "truncated": bool(table.meta.get("esap_truncated", False)),
             }
             if self.store is not None:
-                stored = self.store.put(service.name, table, columns)
+                stored = self.store.put(service.name, table, columns, background=True)
                 event["result_id"] = stored.id
             event["elapsed_ms"] = round((time.monotonic() - began) * 1000, 1)
             return Outcome(service.name, event, table if self.keep_tables else None)

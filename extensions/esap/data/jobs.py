@@ -109,4 +109,13 @@ def delete(catalog: Catalog, store: UserStore, job_id: str) -> None:
     store.remove_job(job_id)
 
 
-__all__ = ["FINAL", "PHASES", "check_adql", "tap_adapter", "check_maxrec", "delete", "refresh", "submit"]
+__all__ = [
+    "FINAL",
+    "PHASES",
+    "check_adql",
+    "check_maxrec",
+    "delete",
+    "refresh",
+    "submit",
+    "tap_adapter",
+]

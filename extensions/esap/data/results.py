@@ -36,6 +36,8 @@ PAGE = 200
 MAX_LIMIT = 10_000
 #: Rows kept over all cached results before the least recently used go.
 MAX_ROWS = 5_000_000
+#: Seconds a reader waits for a result still being stored.
+STORE_WAIT = 600.0
 
 
 class UnknownResult(LookupError):
@@ -105,6 +107,8 @@ class ResultStore:
         self.path = path or state_dir() / "results.sqlite"
         self.max_rows = max_rows
         self._local = threading.local()
+        self._pending: dict[str, threading.Event] = {}
+        self._pending_lock = threading.Lock()
         with transaction(self._conn()) as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS results (id TEXT PRIMARY KEY, service TEXT, "
@@ -119,11 +123,45 @@ class ResultStore:
             conn = self._local.conn = connect(self.path, durable=False)
         return conn
 
-    def put(self, service: str, table: Table, columns: list[dict[str, Any]]) -> StoredResult:
-        """Store ``table`` (chunk by chunk) and return its description."""
+    def put(
+        self,
+        service: str,
+        table: Table,
+        columns: list[dict[str, Any]],
+        *,
+        background: bool = False,
+    ) -> StoredResult:
+        """Store ``table`` (chunk by chunk) and return its description.
+
+        ``background=True`` returns at once and stores on a thread of its own:
+        the caller can already send the first page, and readers of this id
+        (``describe``, ``page``) wait until the rows are in.
+        """
         result_id = secrets.token_hex(8)
-        ncols = len(table.columns)
         truncated = bool(table.meta.get("esap_truncated", False))
+        stored = StoredResult(result_id, service, columns, len(table), truncated)
+        if not background:
+            self._store(stored, table)
+            return stored
+        done = threading.Event()
+        with self._pending_lock:
+            self._pending[result_id] = done
+
+        def run() -> None:
+            try:
+                self._store(stored, table)
+            finally:
+                with self._pending_lock:
+                    self._pending.pop(result_id, None)
+                done.set()
+
+        threading.Thread(target=run, name=f"esap-store-{result_id}", daemon=True).start()
+        return stored
+
+    def _store(self, stored: StoredResult, table: Table) -> None:
+        result_id, service, columns = stored.id, stored.service, stored.columns
+        truncated = stored.truncated
+        ncols = len(table.columns)
         names = ", ".join(f"c{i}" for i in range(ncols)) or "c0"
         marks = ", ".join("?" for _ in range(max(ncols, 1)))
         conn = self._conn()
@@ -141,7 +179,6 @@ class ResultStore:
                 )
             conn.execute("UPDATE results SET complete = 1 WHERE id = ?", (result_id,))
         self._evict(keep=result_id)
-        return StoredResult(result_id, service, columns, len(table), truncated)
 
     def _evict(self, keep: str) -> None:
         """Drop least recently used results while the cache holds more than ``max_rows``."""
@@ -160,7 +197,14 @@ class ResultStore:
             conn.execute("DELETE FROM results WHERE id = ?", (result_id,))
 
     def describe(self, result_id: str) -> StoredResult:
-        """A stored result's description, or :class:`UnknownResult`."""
+        """A stored result's description, or :class:`UnknownResult`.
+
+        A result still being stored in the background is waited for.
+        """
+        with self._pending_lock:
+            pending = self._pending.get(result_id)
+        if pending is not None:
+            pending.wait(STORE_WAIT)
         row = (
             self._conn()
             .execute(

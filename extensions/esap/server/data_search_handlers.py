@@ -89,7 +89,7 @@ class AdqlHandler(EsapHandler):
         def run() -> dict[str, Any]:
             table = adapter.run_adql(adql, maxrec)  # type: ignore[attr-defined]
             columns = columns_of(table, adapter.roles(table))
-            stored = result_store().put(name, table, columns)
+            stored = result_store().put(name, table, columns, background=True)
             return {
                 "event": "rows",
                 "service": name,
