@@ -75,7 +75,7 @@ class EsapServer:
             headers={"Authorization": f"token {self.token}"},
             timeout=600,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
                 if self.api.get("data/services").status_code == 200:
