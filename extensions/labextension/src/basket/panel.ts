@@ -146,10 +146,19 @@ export class BasketPanel extends Widget {
     const header = new Widget({ node: this._header() });
     const editor = new Widget({ node: this._editor() });
     const footer = new Widget({ node: this._footer() });
+    // the DOM parts have no size hint of their own: give them a basis, the grid the rest
+    const basis = new Map<Widget, number>([
+      [header, 150],
+      [editor, 190],
+      [footer, 48]
+    ]);
     for (const widget of [header, this._grid, editor, footer]) {
       layout.addWidget(widget);
       BoxLayout.setStretch(widget, widget === this._grid ? 1 : 0);
+      BoxLayout.setSizeBasis(widget, basis.get(widget) ?? 200);
     }
+    editor.hide();
+    this._editorWidget = editor;
     this.model.stateChanged.connect((_, error) => this._update(error));
     this.model.pageLoaded.connect(() => this._track());
     this._grid.viewport.node.addEventListener('wheel', () =>
@@ -169,6 +178,11 @@ export class BasketPanel extends Widget {
   }
 
   protected onAfterAttach(): void {
+    void this.refresh();
+  }
+
+  /** Notebooks and the CLI change the basket too: reload whenever it is shown. */
+  protected onAfterShow(): void {
     void this.refresh();
   }
 
@@ -244,8 +258,6 @@ export class BasketPanel extends Widget {
       this._notesInput,
       save
     );
-    node.hidden = true;
-    this._editorNode = node;
     return node;
   }
 
@@ -298,7 +310,7 @@ export class BasketPanel extends Widget {
   private async _selected(): Promise<void> {
     const rows = this._grid.selectedRows();
     if (rows.length !== 1) {
-      this._editorNode.hidden = true;
+      this._editorWidget.hide();
       this._current = null;
       return;
     }
@@ -307,7 +319,7 @@ export class BasketPanel extends Widget {
     if (!item) {
       return;
     }
-    this._editorNode.hidden = false;
+    this._editorWidget.show();
     this._detail.textContent = `${item.kind}: ${item.access_url ?? item.service ?? item.id}`;
     this._titleInput.value = item.title || item.label;
     this._groupInput.value = item.group;
@@ -414,7 +426,7 @@ export class BasketPanel extends Widget {
   private _insertCode: (code: string) => Promise<unknown>;
   private _grid: BasketGrid;
   private _kindButtons = new Map<string, HTMLButtonElement>();
-  private _editorNode!: HTMLElement;
+  private _editorWidget!: Widget;
   private _detail = element('div', 'esap-BasketPanel-detail');
   private _titleInput = document.createElement('input');
   private _groupInput = document.createElement('input');
