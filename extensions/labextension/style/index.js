@@ -2,3 +2,4 @@ import './base.css';
 import './data.css';
 import './bulk.css';
 import './basket.css';
+import './publish.css';
