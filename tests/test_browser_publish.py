@@ -1,4 +1,4 @@
-"""In Chromium: open a notebook, Publish, fill the form (a field error first), watch it, get the link."""
+"""In Chromium: open a notebook, Publish, fill the form (a field error first), get the link."""
 
 from __future__ import annotations
 
