@@ -197,6 +197,8 @@ export function SearchForm(props: {
 }): JSX.Element {
   const { model, trans, translator, onOpenInNotebook, onRemoveService } = props;
   const errors = model.fieldErrors;
+  // a registry adapter finds services, it does not search data: not listed here
+  const searchable = model.searchableServices;
   const running = model.run?.phase === 'running';
   const search = () => {
     if (running) {
@@ -413,16 +415,16 @@ export function SearchForm(props: {
         {model.services === null && !model.servicesError && (
           <p className="esap-Muted">{trans.__('Loading services…')}</p>
         )}
-        {model.services !== null && model.services.length === 0 && (
+        {searchable !== null && searchable.length === 0 && (
           <p className="esap-Muted">
             {trans.__(
               'No data services yet: add one from the registry below, or ask your admin (data_services in esap.yaml).'
             )}
           </p>
         )}
-        {model.services !== null && model.services.length > 0 && (
+        {searchable !== null && searchable.length > 0 && (
           <ul className="esap-ServiceList">
-            {model.services.map(service => (
+            {searchable.map(service => (
               <ServiceRow
                 key={service.name}
                 service={service}

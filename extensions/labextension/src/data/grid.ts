@@ -295,6 +295,9 @@ function themeStyle(): {
   text: TextRenderer;
   header: TextRenderer;
 } {
+  // read once: the grid asks for row colours on every paint
+  const even = cssVar('--jp-layout-color0', '#fff');
+  const odd = cssVar('--jp-layout-color1', '#fafafa');
   const style: DataGrid.Style = {
     ...DataGrid.defaultStyle,
     voidColor: cssVar('--jp-layout-color0', '#fff'),
@@ -302,10 +305,7 @@ function themeStyle(): {
     headerBackgroundColor: cssVar('--jp-layout-color2', '#eee'),
     gridLineColor: cssVar('--jp-border-color3', 'rgba(20, 20, 20, 0.15)'),
     headerGridLineColor: cssVar('--jp-border-color2', 'rgba(20, 20, 20, 0.25)'),
-    rowBackgroundColor: i =>
-      i % 2 === 0
-        ? cssVar('--jp-layout-color0', '#fff')
-        : cssVar('--jp-layout-color1', '#fafafa'),
+    rowBackgroundColor: i => (i % 2 === 0 ? even : odd),
     selectionFillColor: 'rgba(33, 150, 243, 0.18)',
     selectionBorderColor: cssVar('--jp-brand-color1', '#1976d2'),
     cursorBorderColor: cssVar('--jp-brand-color1', '#1976d2'),
@@ -340,6 +340,30 @@ function themeStyle(): {
  * cells are painted), rows selectable, headers sort.
  */
 export class ResultGrid extends DataGrid {
+  /**
+   * Repaint every open result grid in the current theme's colours (the
+   * canvas cannot follow CSS variables by itself).
+   */
+  static refreshThemes(): void {
+    const theme = themeStyle();
+    for (const grid of ResultGrid._live) {
+      grid.style = theme.style;
+      grid.cellRenderers.update({
+        body: theme.text,
+        'column-header': theme.header,
+        'row-header': theme.text,
+        'corner-header': theme.header
+      });
+    }
+  }
+
+  private static _live = new Set<ResultGrid>();
+
+  dispose(): void {
+    ResultGrid._live.delete(this);
+    super.dispose();
+  }
+
   constructor(model: PagedResultModel) {
     const theme = themeStyle();
     super({
@@ -372,6 +396,7 @@ export class ResultGrid extends DataGrid {
       'corner-header': theme.header
     });
     this.copyConfig = { ...this.copyConfig, headers: 'column' };
+    ResultGrid._live.add(this);
   }
 
   /**

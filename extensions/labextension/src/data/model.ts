@@ -257,7 +257,11 @@ export class DataPanelModel {
       const known = new Set((this.services ?? []).map(s => s.name));
       for (const service of services) {
         // enabled services start ticked; the user's choice is kept on reload
-        if (!known.has(service.name) && service.enabled) {
+        if (
+          !known.has(service.name) &&
+          service.enabled &&
+          service.capabilities.includes('search')
+        ) {
           this.chosen.add(service.name);
         }
       }
@@ -276,6 +280,13 @@ export class DataPanelModel {
       );
     }
     this._emit();
+  }
+
+  /** The services that take part in a federated search. */
+  get searchableServices(): IService[] | null {
+    return this.services
+      ? this.services.filter(s => s.capabilities.includes('search'))
+      : null;
   }
 
   toggleService(name: string, on: boolean): void {
@@ -342,7 +353,7 @@ export class DataPanelModel {
    * field it names.
    */
   async search(): Promise<SearchRun | null> {
-    const all = (this.services ?? []).map(s => s.name);
+    const all = (this.searchableServices ?? []).map(s => s.name);
     const chosen = all.filter(name => this.chosen.has(name));
     const { request, errors } = buildRequest(
       this.form,

@@ -862,6 +862,16 @@ export class DataPanel extends SidePanel {
     for (let i = 1; i < this.content.widgets.length; i++) {
       this._collapse(i);
     }
+    if (this.content instanceof AccordionPanel) {
+      const accordion = this.content;
+      // share the height equally among the open sections, so a section
+      // opened under a tall one is never squeezed to nothing
+      accordion.expansionToggled.connect(() => {
+        accordion.setRelativeSizes(
+          accordion.widgets.map(widget => (widget.isHidden ? 0 : 1))
+        );
+      });
+    }
   }
 
   readonly model: DataPanelModel;

@@ -3,7 +3,11 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  IThemeManager,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import {
@@ -14,6 +18,7 @@ import {
 import { ReadonlyJSONObject } from '@lumino/coreutils';
 
 import { DataAPI, IRowsEvent, ISearchRequest } from './api';
+import { ResultGrid } from './grid';
 import { DataPanelModel } from './model';
 import { insertCode, searchCode } from './notebook';
 import { DataPanel } from './panel';
@@ -47,13 +52,20 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
   description:
     'Search data services (TAP, SIA, SCS, SSA) from a side panel and see the results in a grid.',
   autoStart: true,
-  optional: [ILayoutRestorer, ITranslator, INotebookTracker, ICommandPalette],
+  optional: [
+    ILayoutRestorer,
+    ITranslator,
+    INotebookTracker,
+    ICommandPalette,
+    IThemeManager
+  ],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     translator: ITranslator | null,
     notebooks: INotebookTracker | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    themes: IThemeManager | null
   ): void => {
     const appTranslator = translator ?? nullTranslator;
     const trans = appTranslator.load('esap-hub');
@@ -105,6 +117,10 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     model.searchStarted.connect((_, run) => openRun(run));
+    // the new theme's CSS is in place once the signal fires
+    themes?.themeChanged.connect(() =>
+      requestAnimationFrame(() => ResultGrid.refreshThemes())
+    );
 
     app.commands.addCommand(DataCommandIDs.refresh, {
       label: trans.__('Reload data services'),
