@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -159,7 +160,7 @@ async def participant(url: str, name: str, password: str, pull: str | None) -> f
             if server and server.get("ready"):
                 break
             if server is None and time.monotonic() - started > 10:
-                raise RuntimeError(f"{name}: the spawn failed (see the hub's log)")
+                raise RuntimeError("the spawn failed (see the hub's log)")
             # every poll costs the hub a request: poll as a spawn-pending page does
             await asyncio.sleep(2)
         if pull:
@@ -188,6 +189,9 @@ async def crowd(
 
 
 def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile of ``values`` (nan when fewer than two labs were ready)."""
+    if len(values) < 2:
+        return values[0] if values else float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
@@ -264,8 +268,8 @@ def main() -> None:
             f"p50 {percentile(values, 50):.1f} s, p95 {percentile(values, 95):.1f} s, "
             f"max {max(values):.1f} s, {len(failures)} failed"
         )
-        for failure in failures:
-            print(f"  {label} failed: {failure}")
+        for failure, count in Counter(failures).most_common():
+            print(f"  {label}: {count} × {failure}")
     ours95, bare95 = percentile(ours[0], 95), percentile(bare[0], 95)
     print(
         f"workshop time to ready lab (p95, {args.users} at once): ours {ours95:.1f} s, "
