@@ -269,7 +269,7 @@ def main() -> None:
             f"max {max(values):.1f} s, {len(failures)} failed"
         )
         for failure, count in Counter(failures).most_common():
-            print(f"  {label}: {count} × {failure}")
+            print(f"  {label}: {count} x {failure}")
     ours95, bare95 = percentile(ours[0], 95), percentile(bare[0], 95)
     print(
         f"workshop time to ready lab (p95, {args.users} at once): ours {ours95:.1f} s, "
