@@ -67,7 +67,9 @@ def start_standin(port: int, token: str) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(200):
+    for _ in range(600):
+        if process.poll() is not None:
+            raise RuntimeError(f"the stand-in exited with {process.returncode}")
         try:
             httpx.get(f"http://127.0.0.1:{port}/_standin/uploads", timeout=1)
             return process
