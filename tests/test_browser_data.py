@@ -148,6 +148,14 @@ def test_open_in_notebook_reruns_the_same_search(page: Page, data_hub: DataHub) 
 
     log_in(page, data_hub.hub, data_hub.user)
     panel = open_data_panel(page)
+    # a name the resolver does not know: said under the field, the form kept
+    panel.locator("#esap-data-target").fill("Andromeda Strain")
+    panel.locator(".esap-SearchButton").click()
+    refused = panel.locator('[data-esap-field-error="target"]')
+    expect(refused).to_contain_text("target", timeout=SERVER)
+    expect(refused).to_contain_text("Andromeda Strain")
+    expect(panel.locator("#esap-data-target")).to_have_value("Andromeda Strain")
+    expect(page.locator(".esap-DataResults")).to_have_count(0)
     # ask only the archive, so the notebook asks exactly what the panel asked
     for row in panel.locator(".esap-ServiceRow").all():
         name = row.get_attribute("data-esap-service")

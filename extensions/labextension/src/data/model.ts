@@ -457,7 +457,9 @@ export class DataPanelModel {
 
   /**
    * Poll the job list while a job runs: after 1 s, then backing off by
-   * half again each time up to 30 s; a new job restarts at 1 s.
+   * half again each time up to 30 s; a new job restarts at 1 s. (Lumino's
+   * `Poll` backs off only after failures, not while a job keeps running,
+   * so this is a plain timer.)
    */
   private _schedulePoll(): void {
     if (this._pollTimer !== null || this._disposed) {
