@@ -14,6 +14,7 @@ pytest_plugins = [
     "harness.data_hub",
     "harness.oidc",
     "harness.dask_hub",
+    "harness.software_hub",
     "standins.fixtures",
 ]
 

@@ -2,65 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from esap.software.launch import kernels_dir, launch
-
-WHEEL_NAME = "esap_demo_pkg-1.0-py3-none-any.whl"
-
-
-def build_wheel(folder: Path) -> Path:
-    """A minimal pure-Python wheel (PEP 427), written with zipfile."""
-    files = {
-        "esap_demo_pkg/__init__.py": b"VALUE = 42\n",
-        "esap_demo_pkg-1.0.dist-info/METADATA": (
-            b"Metadata-Version: 2.1\nName: esap-demo-pkg\nVersion: 1.0\n"
-        ),
-        "esap_demo_pkg-1.0.dist-info/WHEEL": (
-            b"Wheel-Version: 1.0\nGenerator: esap-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = []
-    for name, data in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        record.append(f"{name},sha256={digest},{len(data)}")
-    record.append("esap_demo_pkg-1.0.dist-info/RECORD,,")
-    folder.mkdir(parents=True, exist_ok=True)
-    wheel = folder / WHEEL_NAME
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-        archive.writestr("esap_demo_pkg-1.0.dist-info/RECORD", "\n".join(record) + "\n")
-    return wheel
-
-
-def git(folder: Path, *args: str) -> None:
-    subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-        cwd=folder,
-        check=True,
-        capture_output=True,
-    )
-
-
-def make_repo(folder: Path, requirement: str = "esap-demo-pkg==1.0") -> str:
-    """A git repository with a notebook, a wheel and requirements that need no index."""
-    folder.mkdir(parents=True)
-    build_wheel(folder / "wheels")
-    (folder / "requirements.txt").write_text(f"--no-index\n--find-links wheels\n{requirement}\n")
-    notebook = {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    (folder / "demo.ipynb").write_text(json.dumps(notebook))
-    git(folder, "init", "-q", "-b", "main")
-    git(folder, "add", ".")
-    git(folder, "commit", "-q", "-m", "demo")
-    return f"file://{folder}"
+from harness.software_hub import make_repo
 
 
 @pytest.fixture

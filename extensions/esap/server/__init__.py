@@ -25,6 +25,7 @@ from esap.server import (
     publish_check_handlers,
     publish_handlers,
     publish_tokens_handlers,
+    software_handlers,
     tutorials_handlers,
 )
 
@@ -47,6 +48,7 @@ HANDLER_MODULES = (
     publish_check_handlers,
     publish_handlers,
     publish_tokens_handlers,
+    software_handlers,
 )
 
 

@@ -1,0 +1,208 @@
+"""``software...``: search the software catalogues, read a record, open it in the lab.
+
+Search asks every catalogue on worker threads (the OSSR is a remote API);
+a catalogue that fails is reported beside the hits, as the data federation
+does, so one unreachable catalogue does not hide the others. Each hit
+carries its BinderHub link when its catalogue names a BinderHub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from tornado import web
+
+from esap.server.base import ApiError, EsapHandler
+from esap.software import binder_url, catalogue, offered, search_all
+from esap.software.base import CatalogueError, SoftwareQuery, SoftwareRecord
+from esap.software.jobs import LaunchBusy, LaunchJobs
+
+#: Most hits a search returns per catalogue.
+MAX_LIMIT = 200
+
+
+@functools.cache
+def launch_jobs() -> LaunchJobs:
+    """The user's launches (running ones on threads of this server)."""
+    return LaunchJobs()
+
+
+def _entries() -> list[dict[str, Any]]:
+    return offered()
+
+
+def _entry(name: str) -> dict[str, Any]:
+    for entry in _entries():
+        if entry["name"] == name:
+            return entry
+    raise ApiError(
+        404,
+        "not_found",
+        f"no software catalogue {name!r}",
+        "list the catalogues with GET software/catalogues",
+    )
+
+
+def hit(entry: dict[str, Any], record: SoftwareRecord, details: bool = False) -> dict[str, Any]:
+    """A record as the API answers it: codemeta only in details, the Binder link always."""
+    document = record.as_dict()
+    if not details:
+        document.pop("codemeta", None)
+    document["binder_url"] = binder_url(entry, record)
+    document["basket_item"] = record.basket_item()
+    return document
+
+
+class CataloguesHandler(EsapHandler):
+    """The catalogues this hub offers."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.write_json(
+            {
+                "catalogues": [
+                    {
+                        "name": entry["name"],
+                        "title": entry.get("title") or entry["name"],
+                        "type": entry["type"],
+                        "description": entry.get("description") or "",
+                        "enabled": entry.get("enabled", True) is not False,
+                        "binderhub": bool((entry.get("options") or {}).get("binderhub_url")),
+                    }
+                    for entry in _entries()
+                ]
+            }
+        )
+
+
+class SearchHandler(EsapHandler):
+    """Search the catalogues by keyword, language, licence and runtime."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        raw_limit = self.get_argument("limit", "50")
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+            self.fail(
+                400, "bad_field", f"limit: {raw_limit!r} is not 1..{MAX_LIMIT}", "send limit=50"
+            )
+        query = SoftwareQuery(
+            text=self.get_argument("q", "").strip() or None,
+            language=self.get_argument("language", "").strip() or None,
+            licence=self.get_argument("license", "").strip()
+            or self.get_argument("licence", "").strip()
+            or None,
+            runtime=self.get_argument("runtime", "").strip() or None,
+            limit=int(raw_limit),
+        )
+        entries = _entries()
+        chosen = [n.strip() for n in self.get_argument("catalogues", "").split(",") if n.strip()]
+        unknown = sorted(set(chosen) - {e["name"] for e in entries})
+        if unknown:
+            self.fail(
+                400,
+                "bad_field",
+                f"catalogues: no catalogue {', '.join(map(repr, unknown))}",
+                "name catalogues listed by GET software/catalogues, separated by commas",
+            )
+        if chosen:
+            searched = [e for e in entries if e["name"] in chosen]
+        else:
+            searched = [e for e in entries if e.get("enabled", True) is not False]
+        results = await asyncio.gather(
+            *(asyncio.to_thread(search_all, [e], query, [e["name"]]) for e in searched)
+        )
+        hits: list[dict[str, Any]] = []
+        errors: dict[str, str] = {}
+        for entry, (records, failed) in zip(searched, results, strict=True):
+            hits += [hit(entry, record) for record in records]
+            errors.update(failed)
+        self.write_json(
+            {"hits": hits, "errors": errors, "catalogues": [e["name"] for e in searched]}
+        )
+
+
+class RecordHandler(EsapHandler):
+    """One record's details (codemeta), with its Binder link."""
+
+    @web.authenticated
+    async def get(self, catalogue_name: str, identifier: str) -> None:
+        entry = _entry(catalogue_name)
+        try:
+            record = await asyncio.to_thread(lambda: catalogue(entry).get(identifier))
+        except LookupError:
+            raise ApiError(
+                404,
+                "not_found",
+                f"{catalogue_name}: no software {identifier!r}",
+                "take the identifier of a hit of GET software/search",
+            ) from None
+        except CatalogueError as exc:
+            raise ApiError(
+                502, "catalogue_error", str(exc), "retry later, or ask the hub admin"
+            ) from None
+        self.write_json(hit(entry, record, details=True))
+
+
+class LaunchHandler(EsapHandler):
+    """Open in my lab: start pulling a repository and building its kernel."""
+
+    @web.authenticated
+    def post(self) -> None:
+        try:
+            body = self.get_json_body()
+        except web.HTTPError:
+            body = None
+        if not isinstance(body, dict):
+            self.fail(400, "bad_field", "body: not a JSON object", 'send {"repository": url}')
+        assert isinstance(body, dict)
+        repository, ref, name = body.get("repository"), body.get("ref"), body.get("name")
+        if not isinstance(repository, str) or not repository.strip():
+            self.fail(
+                400,
+                "bad_field",
+                "repository: missing or not text",
+                "send the git URL of the software, e.g. https://github.com/org/repo",
+            )
+        for field, value in (("ref", ref), ("name", name)):
+            if value is not None and not isinstance(value, str):
+                self.fail(400, "bad_field", f"{field}: must be text or null", f"send {field}: null")
+        assert isinstance(repository, str)
+        try:
+            job = launch_jobs().start(repository.strip(), ref or None, name or None)
+        except LaunchBusy as exc:
+            raise ApiError(409, "busy", str(exc), "poll GET software/launches/{id}") from None
+        self.set_status(202)
+        self.write_json(job)
+
+
+class LaunchesHandler(EsapHandler):
+    """The user's launches, newest first."""
+
+    @web.authenticated
+    def get(self) -> None:
+        self.write_json({"launches": launch_jobs().list()})
+
+
+class LaunchStateHandler(EsapHandler):
+    """One launch: its state, steps and, when done, the kernel and notebook."""
+
+    @web.authenticated
+    def get(self, job_id: str) -> None:
+        try:
+            self.write_json(launch_jobs().get(job_id))
+        except KeyError:
+            raise ApiError(
+                404, "not_found", f"no launch {job_id!r}", "list them with GET software/launches"
+            ) from None
+
+
+default_handlers = [
+    ("software/catalogues", CataloguesHandler),
+    ("software/search", SearchHandler),
+    ("software/launch", LaunchHandler),
+    ("software/launches", LaunchesHandler),
+    ("software/launches/(?P<job_id>[0-9a-f]{32})", LaunchStateHandler),
+    ("software/records/(?P<catalogue_name>[A-Za-z0-9_.-]+)/(?P<identifier>.+)", RecordHandler),
+]
