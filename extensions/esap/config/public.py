@@ -18,6 +18,12 @@ from esap.config.models import EsapConfig
 #: column names); every other option stays on the hub.
 PUBLIC_DATA_OPTIONS = frozenset({"table", "ra_column", "dec_column", "text_columns"})
 
+#: Software catalogue options the user server's adapters read; anything else
+#: an admin writes under ``options`` (a key, a token reference) stays private.
+PUBLIC_SOFTWARE_OPTIONS = frozenset(
+    {"community", "timeout", "urls", "binderhub_url", "binderhub_urlpath"}
+)
+
 
 def _url(value: object | None) -> str | None:
     return None if value is None else str(value)
@@ -53,9 +59,12 @@ def public(config: EsapConfig) -> dict[str, Any]:
                 "description": entry.description,
                 "enabled": entry.enabled,
                 "url": _url(entry.url),
-                # a codemeta folder, and adapter options (community, binderhub_url): no secrets
                 "path": None if entry.path is None else str(entry.path),
-                "options": dict(entry.options),
+                "options": {
+                    key: value
+                    for key, value in entry.options.items()
+                    if key in PUBLIC_SOFTWARE_OPTIONS
+                },
             }
             for entry in config.software_catalogues
         ],
