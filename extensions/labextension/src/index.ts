@@ -13,6 +13,7 @@ import { dataPlugin } from './data/plugin';
 import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
 import { publishPlugin } from './publish/plugin';
+import { softwarePlugin } from './software/plugin';
 import { tutorialsPlugin } from './tutorials/plugin';
 
 /**
@@ -75,5 +76,6 @@ export default [
   bulkPlugin,
   tutorialsPlugin,
   basketPlugin,
-  publishPlugin
+  publishPlugin,
+  softwarePlugin
 ];
