@@ -316,6 +316,8 @@ function themeStyle(): {
   const text = new TextRenderer({
     font,
     textColor: color,
+    // a value wider than its column ends in "…"; the record pane shows it whole
+    elideDirection: 'right',
     // Numbers right-aligned, text left; values are drawn on the canvas as
     // text, so no markup from an archive is ever interpreted.
     horizontalAlignment: ({ metadata }) =>

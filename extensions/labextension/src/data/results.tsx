@@ -44,6 +44,10 @@ function Thumbnail(props: { url: string; alt: string }): JSX.Element {
       className="esap-Record-preview"
       alt={props.alt}
       loading="lazy"
+      onError={event => {
+        // an archive's dead preview link: no broken-image box
+        event.currentTarget.hidden = true;
+      }}
     />
   );
 }
