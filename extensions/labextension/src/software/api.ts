@@ -99,6 +99,11 @@ export class SoftwareAPI {
     );
   }
 
+  /**
+   * Start "Open in my lab". The ref is left to the repository's default
+   * branch: catalogues give release versions, which nbgitpuller (it pulls
+   * branches) cannot check out.
+   */
   launch(repository: string, name: string): Promise<ILaunch> {
     return requestAPI<ILaunch>(
       'software/launch',
