@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 
+import httpx
 import pytest
 
 from esap.server import api_handlers
@@ -30,6 +32,8 @@ def test_user_server_serves_the_public_config(hub: RunningHub, alice: str) -> No
         "description": "An ObsCore TAP service on this machine",
         "enabled": True,
         "url": "http://127.0.0.1:9/tap",
+        "timeout": 30.0,
+        "query_defaults": {},
     }
     # the untitled service falls back to its name
     assert body["data_services"][1]["title"] == "local-sia"
@@ -55,20 +59,47 @@ def test_openapi_is_served(hub: RunningHub, alice: str) -> None:
     assert "/config" in response.json()["paths"]
 
 
-@pytest.mark.parametrize("path", [path for path, _ in api_handlers()])
-def test_anonymous_requests_get_no_data(hub: RunningHub, alice: str, path: str) -> None:
+#: Fits every path parameter's pattern (hex ids, names, free text).
+SAMPLE_ID = "0123456789abcdef0123456789abcdef"
+
+
+def _requests() -> list[tuple[str, str]]:
+    """Every (verb, concrete path) the API serves, path parameters filled with a sample."""
+    requests = []
+    for path, handler in api_handlers():
+        concrete = re.sub(r"\(\?P<\w+>[^)]*\)", SAMPLE_ID, path).strip("^$")
+        for verb in ("get", "post", "put", "patch", "delete"):
+            if any(
+                verb in vars(klass)
+                for klass in handler.__mro__
+                if klass.__module__.startswith("esap.")
+            ):
+                requests.append((verb.upper(), concrete))
+    return requests
+
+
+REQUESTS = _requests()
+
+
+def _send(api: httpx.Client, verb: str, path: str) -> httpx.Response:
+    body = None if verb in ("GET", "DELETE") else {}
+    return api.request(verb, path, json=body)
+
+
+@pytest.mark.parametrize(("verb", "path"), REQUESTS, ids=[f"{v} {p}" for v, p in REQUESTS])
+def test_anonymous_requests_get_no_data(hub: RunningHub, alice: str, verb: str, path: str) -> None:
     with hub.user_api("alice", None) as api:
-        response = api.get(path)
-    assert response.status_code in (302, 403), response.status_code
+        response = _send(api, verb, path)
+    assert response.status_code in (302, 403), (response.status_code, response.text[:200])
     if response.status_code == 302:
         assert "/hub/" in response.headers["location"]
     assert "local-tap" not in response.text
 
 
-@pytest.mark.parametrize("path", [path for path, _ in api_handlers()])
-def test_another_users_token_is_refused(hub: RunningHub, alice: str, path: str) -> None:
+@pytest.mark.parametrize(("verb", "path"), REQUESTS, ids=[f"{v} {p}" for v, p in REQUESTS])
+def test_another_users_token_is_refused(hub: RunningHub, alice: str, verb: str, path: str) -> None:
     bob = hub.token_for("bob")
     with hub.user_api("alice", bob) as api:
-        response = api.get(path)
-    assert response.status_code == 403, response.text
+        response = _send(api, verb, path)
+    assert response.status_code == 403, response.text[:200]
     assert "local-tap" not in response.text
