@@ -62,6 +62,19 @@ def test_search_details_and_open_in_my_lab(page: Page, software_hub: SoftwareHub
     expect(notebook.locator(".jp-OutputArea-output").first).to_have_text("42", timeout=120_000)
 
     panel.get_by_role("button", name="Back").click()
+    panel.get_by_label("Keyword").fill("broken")
+    panel.get_by_role("button", name="Search").click()
+    panel.locator('[data-identifier="esap-broken"] .esap-Software-hitName').click()
+    details.get_by_role("button", name="Open in my lab").click()
+    expect(launch).to_have_attribute("data-state", "error", timeout=300_000)
+    expect(launch.locator('[data-step="install"]')).to_have_attribute("data-state", "error")
+    expect(launch.locator(".esap-Software-output")).to_contain_text("esap-missing-pkg")
+    with hub.user_api(USER, hub.token_for(USER)) as api:
+        specs = api.get(f"{hub.url}/user/{USER}/api/kernelspecs").raise_for_status().json()
+    assert "esap-esap-broken" not in specs["kernelspecs"]
+    assert "esap-esap-demo" in specs["kernelspecs"]
+
+    panel.get_by_role("button", name="Back").click()
     panel.get_by_label("Keyword").fill("gamma-ray")
     panel.get_by_label("Language").fill("")
     panel.get_by_role("button", name="Search").click()

@@ -86,11 +86,22 @@ def make_repo(folder: Path, requirement: str = "esap-demo-pkg==1.0") -> str:
     return f"file://{folder}"
 
 
-def curated_folder(folder: Path, repository: str) -> Path:
-    """The curated codemeta folder: gammapy, and esap-demo pointing at ``repository``."""
+def curated_folder(folder: Path, repository: str, broken_repository: str) -> Path:
+    """The curated codemeta folder: gammapy, esap-demo and esap-broken (uninstallable)."""
     folder.mkdir(parents=True)
     demo = (DATA / "software" / "esap-demo.codemeta.json").read_text()
     (folder / "esap-demo.json").write_text(demo.replace("{repository}", repository))
+    broken = json.loads(demo.replace("{repository}", broken_repository))
+    broken.update(
+        identifier="esap-broken",
+        name="esap-broken",
+        description="Declares a requirement that cannot be installed",
+        license="https://spdx.org/licenses/Apache-2.0",
+        runtimePlatform=["Python 3"],
+        author=[{"@type": "Person", "givenName": "Bo", "familyName": "Broken"}],
+        keywords=["broken"],
+    )
+    (folder / "esap-broken.json").write_text(json.dumps(broken))
     gammapy = (DATA / "zenodo" / "codemeta-gammapy.json").read_text()
     (folder / "gammapy.json").write_text(gammapy)
     return folder
@@ -120,11 +131,12 @@ def software_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftwareH
     """A hub whose Software panel searches the curated folder (and one broken catalogue)."""
     directory = tmp_path_factory.mktemp("software-hub")
     repository = make_repo(directory / "repos" / "esap-demo")
+    broken = make_repo(directory / "repos" / "esap-broken", requirement="esap-missing-pkg==9.9")
     catalogues = [
         {
             "name": "curated",
             "type": "codemeta",
-            "path": str(curated_folder(directory / "curated", repository)),
+            "path": str(curated_folder(directory / "curated", repository, broken)),
             "title": "Curated software",
             "description": "codemeta.json files the admin keeps",
             "options": {"binderhub_url": BINDERHUB},
