@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from harness.browser import log_in
-from harness.software_hub import BINDERHUB, SoftwareHub
+from harness.software_hub import BINDERHUB, EVIL, SoftwareHub
 
 pytestmark = [pytest.mark.browser, pytest.mark.hub]
 
@@ -65,6 +65,9 @@ def test_search_details_and_open_in_my_lab(page: Page, software_hub: SoftwareHub
     panel.get_by_label("Keyword").fill("broken")
     panel.get_by_role("button", name="Search").click()
     panel.locator('[data-identifier="esap-broken"] .esap-Software-hitName').click()
+    expect(details.locator(".esap-Software-description")).to_contain_text(EVIL)
+    assert panel.locator("img").count() == 0
+    assert page.evaluate("window.__esapPwned") is None
     details.get_by_role("button", name="Open in my lab").click()
     expect(launch).to_have_attribute("data-state", "error", timeout=300_000)
     expect(launch.locator('[data-step="install"]')).to_have_attribute("data-state", "error")

@@ -29,6 +29,8 @@ DATA = Path(__file__).parent.parent / "data"
 USER = "sofia"
 WHEEL_NAME = "esap_demo_pkg-1.0-py3-none-any.whl"
 BINDERHUB = "https://binder.example.org"
+#: Markup in a catalogue's text: the panel must show it as text.
+EVIL = '<img src=x onerror="window.__esapPwned=1">'
 
 
 def build_wheel(folder: Path) -> Path:
@@ -95,7 +97,7 @@ def curated_folder(folder: Path, repository: str, broken_repository: str) -> Pat
     broken.update(
         identifier="esap-broken",
         name="esap-broken",
-        description="Declares a requirement that cannot be installed",
+        description=f"Declares a requirement that cannot be installed {EVIL}",
         license="https://spdx.org/licenses/Apache-2.0",
         runtimePlatform=["Python 3"],
         author=[{"@type": "Person", "givenName": "Bo", "familyName": "Broken"}],
