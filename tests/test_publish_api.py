@@ -112,6 +112,8 @@ def test_zenodo_token_is_write_only_and_publishing_streams_progress(
     api: httpx.Client, publish_hub: PublishHub
 ) -> None:
     request = {"files": ["spectra/crab.csv"], "metadata": METADATA, "archive": "zenodo-test"}
+    # start from "no token stored", whatever ran before on the session's hub
+    api.delete("publish/tokens/zenodo-test").raise_for_status()
     tokens = api.get("publish/tokens").json()["archives"]
     assert {"archive": "zenodo-test", "needs_token": True, "has_token": False} in tokens
     refused = api.post("publish/publications", json=request)
