@@ -129,10 +129,11 @@ class LaunchJobs:
         return view(_load(row[0]), row[1], row[2])
 
     def list(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest launches first."""
+        """The newest launches first (timestamps are to the second: insertion order breaks ties)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT document, created, updated FROM launches ORDER BY created DESC LIMIT ?",
+                "SELECT document, created, updated FROM launches"
+                " ORDER BY created DESC, rowid DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [view(_load(document), created, updated) for document, created, updated in rows]
