@@ -12,7 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from esap import __version__
-from esap.config.models import EsapConfig
+from esap.config.models import (
+    ArchiveEntry,
+    DataServiceEntry,
+    EsapConfig,
+    SoftwareCatalogueEntry,
+)
 
 #: Data service options a user server needs to query the service (table and
 #: column names); every other option stays on the hub.
@@ -25,8 +30,25 @@ PUBLIC_SOFTWARE_OPTIONS = frozenset(
 )
 
 
-def _url(value: object | None) -> str | None:
+def _text(value: object | None) -> str | None:
+    """A URL or path as JSON text (``None`` stays ``None``)."""
     return None if value is None else str(value)
+
+
+def _allowed(options: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
+    """The adapter options named in ``keys``; the rest stays on the hub."""
+    return {key: value for key, value in options.items() if key in keys}
+
+
+def _adapter(entry: DataServiceEntry | SoftwareCatalogueEntry | ArchiveEntry) -> dict[str, Any]:
+    """The fields every adapter entry shows: its name, title, type, description, URL."""
+    return {
+        "name": entry.name,
+        "title": entry.title or entry.name,
+        "type": entry.type,
+        "description": entry.description,
+        "url": _text(entry.url),
+    }
 
 
 def public(config: EsapConfig) -> dict[str, Any]:
@@ -36,47 +58,27 @@ def public(config: EsapConfig) -> dict[str, Any]:
         "version": __version__,
         "data_services": [
             {
-                "name": entry.name,
-                "title": entry.title or entry.name,
-                "type": entry.type,
-                "description": entry.description,
+                **_adapter(entry),
                 "enabled": entry.enabled,
-                "url": _url(entry.url),
                 "timeout": entry.timeout,
-                "query_defaults": {
-                    key: value
-                    for key, value in entry.options.items()
-                    if key in PUBLIC_DATA_OPTIONS
-                },
+                "query_defaults": _allowed(entry.options, PUBLIC_DATA_OPTIONS),
             }
             for entry in config.data_services
         ],
         "software_catalogues": [
             {
-                "name": entry.name,
-                "title": entry.title or entry.name,
-                "type": entry.type,
-                "description": entry.description,
+                **_adapter(entry),
                 "enabled": entry.enabled,
-                "url": _url(entry.url),
-                "path": None if entry.path is None else str(entry.path),
-                "options": {
-                    key: value
-                    for key, value in entry.options.items()
-                    if key in PUBLIC_SOFTWARE_OPTIONS
-                },
+                "path": _text(entry.path),
+                "options": _allowed(entry.options, PUBLIC_SOFTWARE_OPTIONS),
             }
             for entry in config.software_catalogues
         ],
         "archives": [
             {
-                "name": entry.name,
-                "title": entry.title or entry.name,
-                "type": entry.type,
-                "description": entry.description,
-                "url": _url(entry.url),
+                **_adapter(entry),
                 # where a local archive writes (a mounted volume on Kubernetes)
-                "path": None if entry.path is None else str(entry.path),
+                "path": _text(entry.path),
                 "community": entry.community,
             }
             for entry in config.archives
