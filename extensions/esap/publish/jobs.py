@@ -14,7 +14,9 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from esap import metrics
 from esap.publish.engine import Progress, Publisher, PublishError, describe
+from esap.publish.journal import JournalBusyError
 
 
 @dataclass
@@ -53,8 +55,10 @@ class PublicationJobs:
         def record(progress: Progress) -> None:
             live.progress = progress
 
+        outcome: bool | None = False
         try:
             self.publisher.run(publication, record)
+            outcome = True
         except PublishError as exc:
             live.fix = exc.fix
         except Exception as exc:
@@ -62,8 +66,21 @@ class PublicationJobs:
             live.fix = fix
             with contextlib.suppress(KeyError):
                 self.publisher.journal.update(publication, error=message)
+            if isinstance(exc, JournalBusyError):
+                outcome = None  # another process runs it: not this run's outcome
         finally:
+            # counted before the run shows as ended, so a scrape after it sees it
+            if outcome is not None:
+                self._count(publication, outcome)
             live.running = False
+
+    def _count(self, publication: str, ok: bool) -> None:
+        """ESAP's metrics: one publication run ended, per archive and outcome."""
+        try:
+            archive = self.publisher.journal.get(publication).archive
+        except KeyError:
+            archive = "unknown"
+        metrics.record_publish(archive, ok)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -64,4 +64,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         (url_path_join(base_url, API_PREFIX, path), handler) for path, handler in api_handlers()
     ]
     serverapp.web_app.add_handlers(".*$", routes)
+    basket_handlers.record_basket_at_start(serverapp.log)
     serverapp.log.info("ESAP Hub API mounted at %s", url_path_join(base_url, API_PREFIX))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from typing import Any
 
 from pydantic import ValidationError
 from tornado import web
 
+from esap import metrics
 from esap.basket.cells import cell
 from esap.basket.models import KINDS, item_dict, parse_item
 from esap.basket.store import MAX_PAGE, Basket, BasketError, ItemNotFound
@@ -26,6 +28,25 @@ ID = r"(?P<item_id>[A-Za-z0-9_-]{1,64})"
 def user_basket() -> Basket:
     """The user's basket, shared by every request of this server."""
     return Basket()
+
+
+def basket_changed(basket: Basket) -> int:
+    """After a change through the API: the basket's size, also set in ESAP's metrics."""
+    total = basket.count()
+    metrics.record_basket_size(total)
+    return total
+
+
+def record_basket_at_start(log: Any) -> None:
+    """At server start: the basket's size in ESAP's metrics, before any change.
+
+    A basket that cannot be opened is logged, not fatal: the rest of the API
+    still serves, and the basket's own requests say what is wrong.
+    """
+    try:
+        basket_changed(user_basket())
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("ESAP metrics: could not count the basket's items: %s", exc)
 
 
 def bad_request(exc: BasketError) -> ApiError:
@@ -127,11 +148,13 @@ class BasketHandler(BasketBase):
         loop = asyncio.get_running_loop()
         ids = await loop.run_in_executor(None, basket.add_many, parsed)
         self.set_status(201)
-        self.write_json({"ids": ids, "total": basket.count()})
+        self.write_json({"ids": ids, "total": basket_changed(basket)})
 
     @web.authenticated
     def delete(self) -> None:
-        user_basket().clear(self.kind())
+        basket = user_basket()
+        basket.clear(self.kind())
+        basket_changed(basket)
         self.set_status(204)
         self.finish()
 
@@ -174,8 +197,10 @@ class ItemHandler(BasketBase):
 
     @web.authenticated
     def delete(self, item_id: str) -> None:
-        if not user_basket().remove([item_id]):
+        basket = user_basket()
+        if not basket.remove([item_id]):
             raise bad_request(ItemNotFound(item_id))
+        basket_changed(basket)
         self.set_status(204)
         self.finish()
 
@@ -185,7 +210,10 @@ class RemoveHandler(BasketBase):
 
     @web.authenticated
     def post(self) -> None:
-        self.write_json({"removed": user_basket().remove(self.ids(self.body()))})
+        basket = user_basket()
+        removed = basket.remove(self.ids(self.body()))
+        basket_changed(basket)
+        self.write_json({"removed": removed})
 
 
 class GroupHandler(BasketBase):

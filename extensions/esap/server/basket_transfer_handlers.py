@@ -9,7 +9,7 @@ from tornado import web
 
 from esap.basket.transfer import ImportRejected, export, import_items, parse
 from esap.server.base import ApiError, EsapHandler
-from esap.server.basket_handlers import user_basket
+from esap.server.basket_handlers import basket_changed, user_basket
 
 MEDIA = {"json": "application/json", "votable": "application/x-votable+xml"}
 SUFFIX = {"json": "json", "votable": "vot"}
@@ -52,7 +52,7 @@ class ImportHandler(EsapHandler):
         basket = user_basket()
         ids = await asyncio.get_running_loop().run_in_executor(None, import_items, basket, items)
         self.set_status(201)
-        self.write_json({"ids": ids, "total": basket.count()})
+        self.write_json({"ids": ids, "total": basket_changed(basket)})
 
 
 default_handlers = [("basket/export", ExportHandler), ("basket/import", ImportHandler)]
