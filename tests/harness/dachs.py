@@ -2,8 +2,12 @@
 
 The ``dachs`` session fixture publishes the shipped resource
 ``tests/data/dachs/esaptest`` (an ObsCore image collection plus a
-point-source catalogue, see that directory's README) and runs a private
-``dachs serve debug`` on a free loopback port.
+point-source catalogue, and a small RegTAP registry in schema ``rr``; see
+that directory's README) and runs a private ``dachs serve debug`` on a free
+loopback port.  The registry's records of the test archive hold a
+``{serverURL}`` placeholder that the ``rr.interface`` view replaces with the
+PostgreSQL setting ``esaptest.server_url``; each server gets its own value
+through ``PGOPTIONS``, so sessions on different ports share one import.
 
 How it stays out of the machine's way:
 
@@ -58,6 +62,13 @@ RESOURCE = "esaptest"
 RESOURCE_SRC = DATA_DIR / RESOURCE
 IMAGES_CSV = RESOURCE_SRC / "data" / "images.csv"
 SOURCES_CSV = RESOURCE_SRC / "data" / "sources.csv"
+#: The test registry (RegTAP tables in schema ``rr``, see ``registry.rd``).
+REGISTRY_RESOURCES_CSV = RESOURCE_SRC / "data" / "registry_resources.csv"
+REGISTRY_CAPABILITIES_CSV = RESOURCE_SRC / "data" / "registry_capabilities.csv"
+#: Placeholder for the answering server's base URL in registry access URLs.
+SERVER_URL_PLACEHOLDER = "{serverURL}"
+#: The PostgreSQL setting rr.interface substitutes for the placeholder.
+SERVER_URL_SETTING = "esaptest.server_url"
 
 #: Debian's command search path; the venv's bin must not shadow anything.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -66,7 +77,7 @@ INSTALL_HINT = (
     "(tests/install-system-packages.sh)"
 )
 #: Part of the import stamp: changing how we import must invalidate old imports.
-IMPORT_RECIPE = f"dachs imp //obscore; dachs imp {RESOURCE}/q; v1"
+IMPORT_RECIPE = f"dachs imp //obscore; dachs imp {RESOURCE}/q; dachs imp {RESOURCE}/registry; v2"
 #: Prefix of the harness's own files inside the copied resource directory.
 OURS = ".esap-"
 STAMP_NAME = f"{OURS}import-sha256"
@@ -74,6 +85,7 @@ STAMP_NAME = f"{OURS}import-sha256"
 COUNT_QUERIES = (
     "SELECT COUNT(*) AS n FROM ivoa.obscore WHERE source_table = 'esaptest.images'",
     "SELECT COUNT(*) AS n FROM esaptest.sources",
+    "SELECT COUNT(*) AS n FROM rr.resource",
 )
 READY_TIMEOUT = 60.0
 STOP_GRACE = 15.0
@@ -100,6 +112,10 @@ class DachsService:
     rows: int
     #: Catalogue rows shipped in ``sources.csv``.
     source_rows: int
+    #: The RegTAP endpoint (DaCHS's TAP service, which publishes schema ``rr``).
+    registry_url: str
+    registry_resources_csv: Path
+    registry_capabilities_csv: Path
     images_csv: Path
     sources_csv: Path
     log_path: Path
@@ -316,7 +332,7 @@ class Resource:
         sync_resource(RESOURCE_SRC, self.dest)
         dachs = _require("dachs")
         log = []
-        for rd in ("//obscore", f"{RESOURCE}/q"):
+        for rd in ("//obscore", f"{RESOURCE}/q", f"{RESOURCE}/registry"):
             log.append(
                 _run(
                     [dachs, "--hints", "imp", rd],
@@ -390,6 +406,8 @@ class Server:
     def start(cls, directory: Path, port: int) -> Server:
         """Start the server on ``port`` in its own process group; returns without waiting."""
         env = dachs_env(write_settings(directory, port))
+        # rr.interface fills this server's URL into the test archive's records
+        env["PGOPTIONS"] = f"-c {SERVER_URL_SETTING}=http://127.0.0.1:{port}"
         log_path = directory / f"server-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -454,8 +472,8 @@ def ready_server(directory: Path, server: Server | None = None, attempts: int = 
     raise AssertionError("unreachable")
 
 
-def served_counts(tap_url: str) -> tuple[int, int]:
-    """(ObsCore rows from our table, catalogue rows) as the running TAP service sees them.
+def served_counts(tap_url: str) -> tuple[int, ...]:
+    """(ObsCore rows from our table, catalogue rows, registry resources) as TAP sees them.
 
     A plain sync query with CSV output keeps this cheap; -1 stands for "the
     query failed", which is what a missing table looks like.
@@ -470,7 +488,7 @@ def served_counts(tap_url: str) -> tuple[int, int]:
         lines = answer.text.split()
         ok = answer.status_code == 200 and len(lines) == 2 and lines[1].isdigit()
         counts.append(int(lines[1]) if ok else -1)
-    return counts[0], counts[1]
+    return tuple(counts)
 
 
 # ----------------------------------------------------------------- the fixture
@@ -524,7 +542,11 @@ class Harness:
         digest = content_hash(RESOURCE_SRC)
         images = csv_rows(IMAGES_CSV)
         (collection,) = {row["obs_collection"] for row in images}
-        expected = (len(images), len(csv_rows(SOURCES_CSV)))
+        expected = (
+            len(images),
+            len(csv_rows(SOURCES_CSV)),
+            len(csv_rows(REGISTRY_RESOURCES_CSV)),
+        )
 
         imported = False
         self.users = open_lock(resource.users_lock)
@@ -550,8 +572,8 @@ class Harness:
             counts = served_counts(tap_url)
         if counts != expected:
             raise DachsError(
-                f"DaCHS serves {counts[0]} ObsCore and {counts[1]} catalogue rows of "
-                f"{RESOURCE}, the shipped CSVs have {expected[0]} and {expected[1]}\n"
+                f"DaCHS serves {counts} ObsCore, catalogue and registry rows of "
+                f"{RESOURCE}, the shipped CSVs have {expected}\n"
                 f"{server.log_tail()}"
             )
         return DachsService(
@@ -565,6 +587,9 @@ class Harness:
             collection=collection,
             rows=expected[0],
             source_rows=expected[1],
+            registry_url=tap_url,
+            registry_resources_csv=REGISTRY_RESOURCES_CSV,
+            registry_capabilities_csv=REGISTRY_CAPABILITIES_CSV,
             images_csv=IMAGES_CSV,
             sources_csv=SOURCES_CSV,
             log_path=server.log_path,

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 #: The registry pyvo uses by default (GAVO's RegTAP service).
 DEFAULT_REGISTRY = "https://reg.g-vo.org/tap"
 
-#: ESAP adapter type -> pyvo's servicetype constraint.
-SERVICE_TYPES: dict[str, str] = {"tap": "tap", "sia2": "sia", "scs": "conesearch", "ssa": "ssa"}
+#: ESAP adapter type -> pyvo's servicetype (constraint and ``list_interfaces``).
+#: SIAv2 is ``sia2``: its standard id is SIA's with a ``#query-2.x`` fragment,
+#: which pyvo matches only under that name (``sia`` is SIAv1, which ESAP cannot query).
+SERVICE_TYPES: dict[str, str] = {"tap": "tap", "sia2": "sia2", "scs": "conesearch", "ssa": "ssa"}
 
 #: Wavebands of the IVOA messenger vocabulary (what the waveband constraint accepts).
 WAVEBANDS = (
@@ -69,10 +71,6 @@ def waveband_constraint(band: str) -> Any:
 def _interface_url(resource: Any, kind: str) -> str | None:
     """The access URL of ``resource``'s standard interface of ESAP type ``kind``."""
     interfaces = resource.list_interfaces(SERVICE_TYPES[kind])
-    if kind == "sia2":
-        interfaces = [i for i in interfaces if "2.0" in (i.standard_id or "")] or []
-    elif kind == "tap":
-        interfaces = [i for i in interfaces if "tap" in (i.standard_id or "")]
     return str(interfaces[0].access_url) if interfaces else None
 
 
