@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from harness.browser import log_in
+from harness.browser import log_in, open_side_panel
 from harness.hub import RunningHub
 
 pytestmark = [pytest.mark.browser, pytest.mark.hub]
@@ -47,8 +47,8 @@ def test_basket_panel_lists_edits_and_opens_items(page: Page, hub: RunningHub) -
         added.raise_for_status()
         ids = added.json()["ids"]
 
-    page.locator('.jp-SideBar.jp-mod-left [data-id="esap-basket"]').click()
     panel = page.locator(".esap-BasketPanel")
+    open_side_panel(page, "esap-basket", panel)
     expect(panel.locator('[data-kind="all"]')).to_have_text("All (4)")
     expect(panel.locator('[data-kind="data"]')).to_have_text("Data (2)")
     expect(panel.locator('[data-kind="software"]')).to_have_text("Software (1)")
@@ -78,10 +78,7 @@ def test_basket_panel_lists_edits_and_opens_items(page: Page, hub: RunningHub) -
     expect(cell).to_contain_text("esap.basket.items(ids=[")
     expect(cell).to_contain_text(ids[0])
 
-    tab = page.locator('.jp-SideBar.jp-mod-left [data-id="esap-basket"]')
-    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
-        tab.click()  # a click on the current tab would fold the sidebar away
-    expect(grid).to_be_visible()
+    open_side_panel(page, "esap-basket", grid)
     page.mouse.click(box["x"] + 120, box["y"] + 26 + 12)
     panel.locator('[data-action="remove"]').click()
     expect(panel.locator('[data-kind="all"]')).to_have_text("All (3)")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from test_dachs import inside
 
-from harness.browser import log_in
+from harness.browser import log_in, open_side_panel
 from harness.dachs import csv_rows
 from harness.data_hub import TARGETS, DataHub
 from harness.faults import ERROR_TEXT, HELD_TEXT
@@ -33,12 +33,8 @@ SLOW_KEY = "browser-stream"
 
 def open_data_panel(page: Page) -> Locator:
     """Click the Data tab of the left sidebar; the panel once its services are listed."""
-    tab = page.locator('.jp-SideBar.jp-mod-left [data-id="esap-data"]')
-    expect(tab).to_be_visible()
-    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
-        tab.click()
     panel = page.locator("#esap-data")
-    expect(panel.locator('[data-esap-service="local-tap"]')).to_be_visible()
+    open_side_panel(page, "esap-data", panel.locator('[data-esap-service="local-tap"]'))
     return panel
 
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from test_bulk_jobs import write_notebook
 
-from harness.browser import log_in
+from harness.browser import log_in, open_side_panel
 from harness.dask_hub import DaskHub
 
 pytestmark = [pytest.mark.browser, pytest.mark.hub]
@@ -34,8 +34,8 @@ def test_runs_are_listed_with_state_error_and_outputs(page: Page, dask_hub: Dask
             time.sleep(0.5)
 
     log_in(page, hub, USER)
-    page.locator('.jp-SideBar.jp-mod-left [data-id="esap-runs"]').click()
     panel = page.locator(".esap-RunsPanel")
+    open_side_panel(page, "esap-runs", panel)
     good = panel.locator('.esap-Run[data-esap-state="succeeded"]')
     bad = panel.locator('.esap-Run[data-esap-state="failed"]')
     expect(good).to_contain_text("good.ipynb")

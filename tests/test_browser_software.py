@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from harness.browser import log_in
+from harness.browser import log_in, open_side_panel
 from harness.software_hub import BINDERHUB, EVIL, SoftwareHub
 
 pytestmark = [pytest.mark.browser, pytest.mark.hub]
@@ -16,8 +16,8 @@ USER = "sigrid"
 def test_search_details_and_open_in_my_lab(page: Page, software_hub: SoftwareHub) -> None:
     hub = software_hub.hub
     log_in(page, hub, USER)
-    page.locator('.jp-SideBar.jp-mod-left [data-id="esap-software"]').click()
     panel = page.locator(".esap-SoftwarePanel")
+    open_side_panel(page, "esap-software", panel)
     panel.get_by_label("Keyword").fill("demo")
     panel.get_by_label("Language").fill("python")
     panel.get_by_role("button", name="Search").click()

@@ -6,11 +6,12 @@ Chromium with the flags a closed, headless machine needs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from harness.hub import RunningHub
 
@@ -63,12 +64,32 @@ def log_in(page: Page, hub: RunningHub, username: str) -> None:
     page.click("#login_submit")
     page.wait_for_url(f"**/user/{username}/lab**", timeout=120_000)
     expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
+    # the splash leaves once the saved layout is restored; before that a sidebar may still fold
+    expect(page.locator("#jupyterlab-splash")).to_have_count(0, timeout=60_000)
+
+
+def open_side_panel(page: Page, data_id: str, content: Locator, timeout: float = 60.0) -> None:
+    """Show the left-sidebar panel ``data_id`` and wait until ``content`` in it is visible.
+
+    A click on the current tab folds the sidebar away, and a layout being
+    restored can fold or switch it after a tab was read as current, so the tab
+    is clicked only while ``content`` is hidden and the tab is not current, and
+    that is checked again until ``content`` shows or ``timeout`` seconds pass.
+    """
+    tab = page.locator(f'.jp-SideBar.jp-mod-left [data-id="{data_id}"]')
+    expect(tab).to_be_visible(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while True:
+        if "lm-mod-current" not in (tab.get_attribute("class") or ""):
+            tab.click()
+        try:
+            expect(content).to_be_visible(timeout=2_000)
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
 
 
 def open_esap_sidebar(page: Page) -> None:
     """Click the ESAP tab of the left sidebar and wait for its content."""
-    tab = page.locator('.jp-SideBar.jp-mod-left [data-id="esap-sidebar"]')
-    expect(tab).to_be_visible()
-    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
-        tab.click()
-    expect(page.locator(".esap-Sidebar")).to_be_visible()
+    open_side_panel(page, "esap-sidebar", page.locator(".esap-Sidebar"))
