@@ -254,8 +254,10 @@ def test_secrets_reach_the_hub_from_the_admins_secret(values: dict[str, Any]) ->
     }
     gateway = values["dask-gateway"]
     assert gateway["enabled"] is True
-    assert gateway["gateway"]["backend"]["worker"]["memory"]["limit"] == 8 * 10**9
-    assert "cluster_max_cores = 32.0" in gateway["gateway"]["extraConfig"]["esap-limits"]
+    assert gateway["gateway"]["backend"]["worker"]["memory"] == {"request": 8 * 10**9}
+    # the gateway runs on the hub image, which installs esap for its extraConfig
+    assert gateway["gateway"]["image"] == {"name": "registry.example.org/esap/hub", "tag": "1.2.3"}
+    assert "LimitedKubeBackend" in gateway["gateway"]["extraConfig"]["esap-policy"]
     assert values["jupyterhub"]["singleuser"]["image"] == {
         "name": "registry.example.org/esap/singleuser",
         "tag": "1.2.3",

@@ -21,7 +21,7 @@ from pydantic import BaseModel
 
 from esap import __version__
 from esap.config import EsapConfig, SecretRef
-from esap.hub.gateway import SERVICE_PREFIX, memory_bytes
+from esap.hub.gateway import SERVICE_PREFIX, policy_settings, render_kube_config
 from esap.hub.kubernetes import GATEWAY_FULLNAME, GATEWAY_TOKEN_KEY, SECRET_NAME
 
 #: Where the hub pod mounts the ConfigMap, and where its state lives (z2jh's hub PVC).
@@ -90,16 +90,19 @@ def _hub_env(config: EsapConfig) -> dict[str, Any]:
     return env
 
 
-def _gateway_values(config: EsapConfig, singleuser_image: str) -> dict[str, Any]:
-    dask = config.dask
-    memory = memory_bytes(dask.worker_memory)
-    limits = dask.limits
-    lines = ["# ESAP Hub: per-cluster limits from esap.yaml (dask.limits)"]
-    if limits.max_cores is not None:
-        lines.append(f"c.ClusterConfig.cluster_max_cores = {float(limits.max_cores)!r}")
-    if limits.max_memory is not None:
-        lines.append(f"c.ClusterConfig.cluster_max_memory = {memory_bytes(limits.max_memory)}")
+def _gateway_values(config: EsapConfig, hub_image: str, singleuser_image: str) -> dict[str, Any]:
+    """The dask-gateway chart's values: JupyterHub auth, sizes, and ESAP's limits.
+
+    The gateway (API server) runs on the hub image, which installs ``esap``,
+    so its ``extraConfig`` can load ESAP's backend and policy
+    (:func:`esap.hub.gateway.render_kube_config`). Sizes are requests only:
+    Kubernetes limits default to the requests in ``KubeClusterConfig``, so a
+    profile's larger worker never gets a request above its limit. The
+    scheduler's size is the one the policy counts.
+    """
+    policy = policy_settings(config)
     gateway: dict[str, Any] = {
+        "image": image(hub_image),
         "prefix": SERVICE_PREFIX,
         "auth": {
             "type": "jupyterhub",
@@ -111,15 +114,22 @@ def _gateway_values(config: EsapConfig, singleuser_image: str) -> dict[str, Any]
         },
         "backend": {
             "image": image(singleuser_image),
+            "scheduler": {
+                "cores": {"request": policy["scheduler_cores"]},
+                "memory": {"request": policy["scheduler_memory"]},
+            },
             "worker": {
-                "cores": {"request": dask.worker_cores, "limit": dask.worker_cores},
-                "memory": {"request": memory, "limit": memory},
+                "cores": {"request": policy["worker_cores"]},
+                "memory": {"request": policy["worker_memory"]},
             },
         },
+        "extraConfig": {"esap-policy": render_kube_config(config)},
     }
-    if len(lines) > 1:
-        gateway["extraConfig"] = {"esap-limits": "\n".join(lines) + "\n"}
-    return {"enabled": dask.enabled, "fullnameOverride": GATEWAY_FULLNAME, "gateway": gateway}
+    return {
+        "enabled": config.dask.enabled,
+        "fullnameOverride": GATEWAY_FULLNAME,
+        "gateway": gateway,
+    }
 
 
 def chart_values(
@@ -149,5 +159,5 @@ def chart_values(
                 "defaultUrl": config.hub.singleuser_default_url,
             },
         },
-        "dask-gateway": _gateway_values(config, singleuser_image),
+        "dask-gateway": _gateway_values(config, hub_image, singleuser_image),
     }

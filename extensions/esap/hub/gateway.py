@@ -171,6 +171,36 @@ def render_config(settings: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The backend the chart's gateway runs (see :mod:`esap.hub.gateway_kube`).
+KUBE_BACKEND_CLASS = "esap.hub.gateway_kube.LimitedKubeBackend"
+
+
+def render_kube_config(config: EsapConfig) -> str:
+    """The ``gateway.extraConfig`` block of the dask-gateway chart: ESAP's policy on Kubernetes.
+
+    The chart's generated ``dask_gateway_config.py`` sets the Kubernetes
+    backend, the cluster image and sizes and the JupyterHub authenticator,
+    then runs this block, which swaps in ``LimitedKubeBackend`` (a
+    ``KubeBackend``, so the chart's ``KubeBackend`` and ``KubeClusterConfig``
+    settings still apply to it) with the same policy data as local mode.
+    The gateway pod must be able to import ``esap``: the chart runs it on
+    the hub image, which installs it.
+    """
+    policy = policy_settings(config)
+    lines = [
+        "# ESAP Hub: per-user and per-group Dask limits from esap.yaml (dask.limits,",
+        "# dask.group_limits, profiles); written by `esap helm values`, do not edit.",
+        "from esap.hub.gateway_policy import cluster_options",
+        "",
+        f"c.DaskGateway.backend_class = {KUBE_BACKEND_CLASS!r}",
+        f"c.JupyterHubAuthenticator.jupyterhub_service_name = {SERVICE_NAME!r}",
+        f"c.ClusterConfig.idle_timeout = {float(config.dask.idle_timeout)!r}",
+        f"c.LimitedKubeBackend.policy = {pformat(policy, width=88, sort_dicts=True)}",
+        "c.Backend.cluster_options = cluster_options(c.LimitedKubeBackend.policy)",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def user_environment(config: EsapConfig) -> dict[str, str]:
     """What a user server needs so that ``Gateway()`` and dask-labextension just work.
 

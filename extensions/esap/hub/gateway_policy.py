@@ -145,11 +145,96 @@ class LimitedClusterConfig(ClusterConfig):  # type: ignore[misc]
     )
 
 
-def _usage(config: dict[str, Any], count: int) -> tuple[float, float]:
+def usage(config: dict[str, Any], count: int) -> tuple[float, float]:
     """Cores and memory a cluster holds with ``count`` workers (scheduler included)."""
     cores = config["scheduler_cores"] + count * config["worker_cores"]
     memory = config["scheduler_memory"] + count * config["worker_memory"]
     return cores, memory
+
+
+def _shown(field: str) -> Any:
+    return (lambda v: f"{v:g} cores") if field == "max_cores" else _size
+
+
+def admit_cluster(username: str, config: Any, others: list[tuple[float, float]]) -> None:
+    """Refuse a new cluster beyond the user's limits, else cap ``config`` to what is left.
+
+    ``config`` is the new cluster's ``ClusterConfig`` (with ``user_limits``);
+    ``others`` the cores and memory the user's other live clusters hold.
+    The caps are ``cluster_max_cores`` / ``cluster_max_memory``, from which
+    dask-gateway-server derives ``cluster_max_workers``, so the backend's
+    own clamping keeps the cluster inside the room it was given.
+    """
+    limits = config.user_limits
+    most = limits.get("max_clusters", {}).get("value")
+    if most is not None and len(others) >= most:
+        raise PublicException(
+            f"dask limit: {username} already runs {len(others)} of the {most:g} clusters "
+            f"allowed ({limits['max_clusters']['key']}); {_fix(username)}"
+        )
+    # read the fields, not to_dict(): that would fix cluster_max_workers before the caps
+    sizes = {k: getattr(config, k) for k in ("scheduler_cores", "scheduler_memory")}
+    sizes |= {k: getattr(config, k) for k in ("worker_cores", "worker_memory")}
+    one_worker = usage(sizes, 1)
+    for index, (field, cap) in enumerate(
+        (("max_cores", "cluster_max_cores"), ("max_memory", "cluster_max_memory"))
+    ):
+        limit = limits.get(field, {}).get("value")
+        if limit is None:
+            continue
+        used = sum(other[index] for other in others)
+        if used + one_worker[index] > limit:
+            shown = _shown(field)
+            raise PublicException(
+                f"dask limit: {username}'s other clusters hold {shown(used)} of the "
+                f"{shown(limit)} allowed ({limits[field]['key']}), no room for a "
+                f"scheduler and one worker ({shown(one_worker[index])}); {_fix(username)}"
+            )
+        room = limit - used
+        current = getattr(config, cap)
+        setattr(config, cap, room if current is None else min(current, room))
+
+
+def check_scale(
+    username: str, config: dict[str, Any], count: int, others: list[tuple[float, float]]
+) -> None:
+    """Refuse scaling a cluster to ``count`` workers past the user's total."""
+    limits = config.get("user_limits") or {}
+    mine = usage(config, count)
+    for index, field in enumerate(("max_cores", "max_memory")):
+        limit = limits.get(field, {}).get("value")
+        if limit is None:
+            continue
+        used = sum(other[index] for other in others)
+        if used + mine[index] > limit:
+            shown = _shown(field)
+            raise PublicException(
+                f"dask limit: {count} workers would bring {username}'s clusters to "
+                f"{shown(used + mine[index])}, over the {shown(limit)} allowed "
+                f"({limits[field]['key']}); {_fix(username)}"
+            )
+
+
+def workers_within(config: dict[str, Any], count: int, others: list[tuple[float, float]]) -> int:
+    """The most workers, up to ``count``, the cluster may run beside ``others``.
+
+    For requests that never pass the API server's scale call (adaptive
+    scaling decided by the scheduler), where refusing is not possible and
+    clamping is what dask-gateway-server itself does with
+    ``cluster_max_workers``.
+    """
+    limits = config.get("user_limits") or {}
+    allowed = count
+    for index, (field, per_worker) in enumerate(
+        (("max_cores", "worker_cores"), ("max_memory", "worker_memory"))
+    ):
+        limit = limits.get(field, {}).get("value")
+        if limit is None:
+            continue
+        used = sum(other[index] for other in others)
+        room = limit - used - usage(config, 0)[index]
+        allowed = min(allowed, max(0, int(room // config[per_worker])))
+    return allowed
 
 
 class LimitsMixin:
@@ -159,46 +244,16 @@ class LimitsMixin:
     queue: Any
     log: Any
 
-    def _others(self, username: str, exclude: str | None = None) -> list[Any]:
-        return [c for c in self.db.list_clusters(username=username) if c.name != exclude]
+    def _others(self, username: str, exclude: str | None = None) -> list[tuple[float, float]]:
+        clusters = self.db.list_clusters(username=username)
+        return [usage(c.config, c.count) for c in clusters if c.name != exclude]
 
     async def start_cluster(self, user: Any, cluster_options: dict[str, Any]) -> str:
         """Check the user's cluster count and room, then cap the new cluster to it."""
         options, config = await self.process_cluster_options(  # type: ignore[attr-defined]
             user, cluster_options
         )
-        limits = config.user_limits
-        others = self._others(user.name)
-        most = limits.get("max_clusters", {}).get("value")
-        if most is not None and len(others) >= most:
-            raise PublicException(
-                f"dask limit: {user.name} already runs {len(others)} of the {most:g} clusters "
-                f"allowed ({limits['max_clusters']['key']}); {_fix(user.name)}"
-            )
-        used_cores = sum(_usage(c.config, c.count)[0] for c in others)
-        used_memory = sum(_usage(c.config, c.count)[1] for c in others)
-        # read the fields, not to_dict(): that would fix cluster_max_workers before the caps
-        sizes = {k: getattr(config, k) for k in ("scheduler_cores", "scheduler_memory")}
-        sizes |= {k: getattr(config, k) for k in ("worker_cores", "worker_memory")}
-        one_worker = _usage(sizes, 1)
-        for field, used, need, cap in (
-            ("max_cores", used_cores, one_worker[0], "cluster_max_cores"),
-            ("max_memory", used_memory, one_worker[1], "cluster_max_memory"),
-        ):
-            limit = limits.get(field, {}).get("value")
-            if limit is None:
-                continue
-            if used + need > limit:
-                what = "cores" if field == "max_cores" else "memory"
-                shown = (lambda v: f"{v:g}") if field == "max_cores" else _size
-                raise PublicException(
-                    f"dask limit: {user.name}'s other clusters hold {shown(used)} of the "
-                    f"{shown(limit)} {what} allowed ({limits[field]['key']}), no room for a "
-                    f"scheduler and one worker ({shown(need)}); {_fix(user.name)}"
-                )
-            room = limit - used
-            current = getattr(config, cap)
-            setattr(config, cap, room if current is None else min(current, room))
+        admit_cluster(user.name, config, self._others(user.name))
         cluster = self.db.create_cluster(user.name, options, config.to_dict())
         self.log.info("Created cluster %s for user %s", cluster.name, user.name)
         self.queue.put(cluster)
@@ -207,22 +262,8 @@ class LimitsMixin:
     async def forward_message_to_scheduler(self, cluster: Any, msg: dict[str, Any]) -> None:
         """Refuse a scale-up past the user's total (other clusters may have grown)."""
         if msg.get("op") == "scale":
-            limits = cluster.config.get("user_limits") or {}
             others = self._others(cluster.username, exclude=cluster.name)
-            mine = _usage(cluster.config, int(msg["count"]))
-            for index, field in enumerate(("max_cores", "max_memory")):
-                limit = limits.get(field, {}).get("value")
-                if limit is None:
-                    continue
-                used = sum(_usage(c.config, c.count)[index] for c in others)
-                if used + mine[index] > limit:
-                    shown = (lambda v: f"{v:g} cores") if index == 0 else _size
-                    raise PublicException(
-                        f"dask limit: {msg['count']} workers would bring "
-                        f"{cluster.username}'s clusters to {shown(used + mine[index])}, "
-                        f"over the {shown(limit)} allowed ({limits[field]['key']}); "
-                        f"{_fix(cluster.username)}"
-                    )
+            check_scale(cluster.username, cluster.config, int(msg["count"]), others)
         await super().forward_message_to_scheduler(cluster, msg)  # type: ignore[misc]
 
 
