@@ -9,8 +9,9 @@ One user, ``dora``, has a running server.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ import pytest
 
 from harness.dachs import DachsService
 from harness.faults import Faults
-from harness.hub import RunningHub, hub_config, start_hub
+from harness.hub import SERVICE_NAME, SERVICE_SCOPES, RunningHub, hub_config, start_hub
 
 USER = "dora"
 #: The resolver table of the test hub (the shipped archive's targets).
@@ -56,6 +57,9 @@ class DataHub:
     token: str
     dachs: DachsService
     faults: Faults
+    #: The bearer token of ``hub.metrics.token``, and a hub service token
+    #: with the ``read:metrics`` scope (Prometheus may send either).
+    metrics_tokens: dict[str, str] = field(default_factory=dict)
 
     def client(self, timeout: float = 120) -> httpx.Client:
         client = self.hub.user_api(self.user, self.token)
@@ -69,16 +73,35 @@ def data_hub(
 ) -> Iterator[DataHub]:
     """A hub whose data services are the real archive and the fault server."""
     directory = tmp_path_factory.mktemp("data-hub")
+    # the esap-metrics service gathers every server's metrics (tests/test_metrics_service.py)
+    tokens = {"configured": secrets.token_hex(16), "read:metrics": secrets.token_hex(16)}
+    for name, value in (
+        ("metrics-token", tokens["configured"]),
+        ("prometheus-token", tokens["read:metrics"]),
+    ):
+        (directory / name).write_text(value)
+    harness = {
+        "name": SERVICE_NAME,
+        "token": "env:ESAP_TEST_SERVICE_TOKEN",
+        "scopes": SERVICE_SCOPES,
+    }
+    prometheus = {
+        "name": "prometheus",
+        "token": f"file:{directory / 'prometheus-token'}",
+        "scopes": ["read:metrics"],
+    }
     config = hub_config(
         directory,
         {
+            "hub": {"services": [harness, prometheus],
+                    "metrics": {"enabled": True, "token": f"file:{directory / 'metrics-token'}"}},
             "data_services": data_services(dachs, faults),
             "resolver": {"type": "table", "targets": TARGETS},
         },
-    )
+    )  # fmt: skip
     running = start_hub(directory, config)
     try:
         running.start_server(USER)
-        yield DataHub(running, USER, running.token_for(USER), dachs, faults)
+        yield DataHub(running, USER, running.token_for(USER), dachs, faults, tokens)
     finally:
         running.stop()

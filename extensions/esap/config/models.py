@@ -157,6 +157,22 @@ class HubService(_Model):
     )
 
 
+class MetricsSettings(_Model):
+    """ESAP's metrics gathered from every running user server into one scrape target."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Run the esap-metrics hub service: /services/esap-metrics/metrics serves "
+        "every running server's metrics with a user label (Prometheus scrapes only the hub).",
+    )
+    token: SecretRef | None = Field(
+        default=None,
+        description="Bearer token Prometheus may send to /services/esap-metrics/metrics, by "
+        "reference (env:NAME or file:/path); a hub token with the read:metrics scope is "
+        "accepted too.",
+    )
+
+
 class HubSection(_Model):
     """How the hub itself runs."""
 
@@ -197,6 +213,10 @@ class HubSection(_Model):
         ge=0,
         description="Seconds of inactivity before a user server is stopped "
         "(jupyterhub-idle-culler); 0 never stops idle servers.",
+    )
+    metrics: MetricsSettings = Field(
+        default_factory=MetricsSettings,
+        description="ESAP's Prometheus metrics from every user server in one hub service.",
     )
 
     @model_validator(mode="after")

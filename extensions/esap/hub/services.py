@@ -8,7 +8,7 @@ from importlib.resources import files
 from typing import Any
 
 from esap.config import EsapConfig
-from esap.hub import culling
+from esap.hub import culling, metrics_service
 from esap.hub.auth import resolve_secret
 
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
@@ -52,5 +52,20 @@ def configure_services(c: Any, config: EsapConfig) -> None:
                     "services": [service.name],
                 }
             )
+    metrics = config.hub.metrics
+    if metrics.enabled:
+        scrape_token: str | None = None
+        if metrics.token is not None:
+            scrape_token = resolve_secret(
+                metrics.token, "hub.metrics.token", "set it, or remove it (hub tokens still work)"
+            )
+        services.append(metrics_service.service_entry(config, scrape_token))
+        roles.append(
+            {
+                "name": metrics_service.SERVICE_NAME,
+                "scopes": metrics_service.SERVICE_SCOPES,
+                "services": [metrics_service.SERVICE_NAME],
+            }
+        )
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles
