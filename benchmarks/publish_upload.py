@@ -6,9 +6,9 @@ home), then in the same run and alternately:
 
 ``ours``
     ``esap publish create big.bin --archive zenodo`` in its own process, as a
-    user runs it: draft, streamed upload of the file (1 MiB chunks, MD5 and
-    SHA-256 computed on the way and checked against the archive's answer),
-    the RO-Crate, metadata, publish. Its peak RSS is read from the kernel
+    user runs it: draft, streamed upload of the file (1 MiB chunks, its MD5
+    computed on the way and checked against the archive's answer), the
+    RO-Crate, metadata, publish. Its peak RSS is read from the kernel
     (``wait4``'s ``ru_maxrss``) when it exits.
 ``curl``
     ``curl -T big.bin`` (a streamed ``PUT``) into a fresh draft's bucket, with

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import shutil
 import tempfile
@@ -72,6 +73,11 @@ def test_publish_to_zenodo_gives_a_doi(tmp_path: Path, zenodo_standin: RunningAr
             Path(deposition.files[name]["path"]).read_bytes()
             == (publisher.home / name).read_bytes()
         )
+    # the crate describes each file by size; its checksum is the MD5 Zenodo lists
+    crate = json.loads(Path(deposition.files[CRATE_NAME]["path"]).read_text())
+    described = {item["@id"]: item for item in crate["@graph"]}
+    assert described["data.csv"]["contentSize"] == (publisher.home / "data.csv").stat().st_size
+    assert "sha256" not in described["data.csv"]
     metadata = deposition.metadata
     assert "notes" not in metadata  # the marker is gone once the draft is found again
     assert metadata["license"] == "cc-by-4.0"

@@ -222,10 +222,11 @@ class Publisher:
         cls = self.adapter_class(settings)
         names = [f.name for f in package]
         notebook = next((name for name in names if name.endswith(".ipynb")), None)
+        later = "computed while uploading" if "sha256" in cls.checksums else None
         crate = build_crate(
             parsed,
-            [CrateFile(f.name, f.size, "computed while uploading") for f in package]
-            + [CrateFile(ENVIRONMENT_NAME, 0, "computed while uploading")],
+            [CrateFile(f.name, f.size, later) for f in package]
+            + [CrateFile(ENVIRONMENT_NAME, 0, later)],
             inputs=parse_inputs(inputs),
             notebook=notebook,
         )
@@ -451,7 +452,7 @@ class Publisher:
                 box[0] += count
                 report("upload", box[0], name)
 
-            source = FileSource(item.path, item.size, on_bytes)
+            source = FileSource(item.path, item.size, on_bytes, archive.checksums)
             try:
                 got = archive.upload(draft, name, source)
             except httpx.TransportError:

@@ -1,8 +1,11 @@
 """What a publication's package says about itself: an RO-Crate with provenance.
 
 The crate (``ro-crate-metadata.json``, built with the ``rocrate`` library)
-describes every file with its size and SHA-256, the notebook that made them,
-the kernel environment as a lock of installed packages (read with
+describes every file with its size, and with its SHA-256 in the local
+archive (Zenodo and InvenioRDM list each file's MD5, which the engine checks
+against the MD5 computed while uploading; a second hash on that path costs
+upload throughput, see ``benchmarks/publish_upload.py``); the notebook that
+made them, the kernel environment as a lock of installed packages (read with
 ``importlib.metadata``, so it is the environment the code actually ran in),
 and the input datasets the analysis read: the data service, the access URL
 and the query of each. A ``CreateAction`` ties them together, as RO-Crate's
@@ -158,7 +161,7 @@ class CrateFile:
 
     name: str
     size: int
-    sha256: str
+    sha256: str | None
     source: str | None = None
 
 
@@ -226,9 +229,10 @@ def build_crate(
         properties: dict[str, Any] = {
             "@type": types,
             "contentSize": item.size,
-            "sha256": item.sha256,
             "encodingFormat": encoding,
         }
+        if item.sha256:
+            properties["sha256"] = item.sha256
         if item.name.endswith(".ipynb"):
             properties["programmingLanguage"] = {"@id": "#python"}
         if item.source and item.source != item.name:
