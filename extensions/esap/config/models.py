@@ -230,17 +230,35 @@ class HubSection(_Model):
         return self
 
 
-#: What a provider preset fills in when ``auth.oidc`` leaves the key out. INDIGO
-#: IAM lists a user's groups by name in the ``groups`` claim of its userinfo
-#: answer (scope ``profile``) and issues refresh tokens for ``offline_access``;
-#: its WLCG profile (scope ``wlcg.groups``) carries ``/vo/group`` paths in
-#: ``wlcg.groups`` instead (set ``groups_claim: wlcg.groups`` and add the scope).
+#: What a provider preset fills in when ``auth.oidc`` leaves the key out.
+#:
+#: INDIGO IAM, after its documentation "Support for JWT profiles" (admin guide,
+#: https://github.com/indigo-iam/iam-documentation, admin-guide/multi_profile_support.md):
+#:
+#: - ``indigo-iam``: IAM's own JWT profile (the default profile of an IAM
+#:   instance). All the user's groups are in the ``groups`` claim, with no
+#:   scope beyond the OpenID ones; group names are IAM's (``escape``,
+#:   ``escape/admins``).
+#: - ``indigo-iam-wlcg``: a client bound to the WLCG profile (the ``wlcg``
+#:   scope among the client's scopes at IAM). Groups are left out of ID tokens
+#:   and userinfo unless the ``wlcg.groups`` scope is requested; they then come
+#:   in the ``wlcg.groups`` claim as paths (``/escape``, ``/escape/admins``), so
+#:   ``allowed_groups`` and ``admin_groups`` are written as paths too.
+#:
+#: Both ask for ``offline_access``: IAM issues a refresh token only for it, and
+#: the hub refreshes access tokens before each spawn. The user's name is the
+#: standard ``preferred_username`` claim of the ``profile`` scope.
 OIDC_PRESETS: dict[str, dict[str, Any]] = {
     "generic": {},
     "indigo-iam": {
         "scopes": ["openid", "profile", "email", "offline_access"],
         "username_claim": "preferred_username",
         "groups_claim": "groups",
+    },
+    "indigo-iam-wlcg": {
+        "scopes": ["openid", "profile", "email", "offline_access", "wlcg.groups"],
+        "username_claim": "preferred_username",
+        "groups_claim": "wlcg.groups",
     },
 }
 
@@ -251,10 +269,12 @@ AUDIENCE_NAME_PATTERN = r"^[a-z][a-z0-9_]{0,30}$"
 class OidcSettings(_Model):
     """Login through an OpenID Connect provider (INDIGO IAM or any other)."""
 
-    preset: Literal["generic", "indigo-iam"] = Field(
+    preset: Literal["generic", "indigo-iam", "indigo-iam-wlcg"] = Field(
         default="generic",
         description="Provider defaults for scopes, username_claim and groups_claim; "
-        "indigo-iam: scopes openid profile email offline_access, groups from the groups claim. "
+        "indigo-iam (IAM's JWT profile): scopes openid profile email offline_access, groups "
+        "from the groups claim; indigo-iam-wlcg (a client on IAM's WLCG profile): the same "
+        "scopes plus wlcg.groups, groups from the wlcg.groups claim (paths such as /escape). "
         "Keys written here override the preset.",
     )
     issuer: HttpUrl = Field(description="Issuer URL; endpoints are found by OpenID discovery.")

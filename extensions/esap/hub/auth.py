@@ -89,7 +89,7 @@ def configure_auth(c: Any, config: EsapConfig, state: HubState) -> None:
 def _login_service(config: EsapConfig) -> str:
     oidc = config.auth.oidc
     assert oidc is not None
-    if oidc.preset == "indigo-iam":
+    if oidc.preset.startswith("indigo-iam"):
         return "INDIGO IAM"
     return oidc.issuer.host or "your identity provider"
 
