@@ -10,6 +10,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from esap.bulk import watch
 from esap.server import (
     basket_download_handlers,
     basket_handlers,
@@ -65,4 +66,5 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     ]
     serverapp.web_app.add_handlers(".*$", routes)
     basket_handlers.record_basket_at_start(serverapp.log)
+    serverapp.web_app.settings["esap_cluster_watch"] = watch.start_watching(serverapp.log)
     serverapp.log.info("ESAP Hub API mounted at %s", url_path_join(base_url, API_PREFIX))
