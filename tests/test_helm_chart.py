@@ -44,6 +44,7 @@ CONFIG = textwrap.dedent(
       title: ESCAPE Science Platform
       data_dir: state
       cull_idle_after: 1800
+      metrics: {enabled: true, token: env:METRICS_TOKEN}
       services:
         - name: monitor
           token: env:MONITOR_TOKEN
@@ -225,7 +226,7 @@ def test_shipped_hub_config_configures_kubespawner_oidc_and_the_gateway(
     hub = chart_defaults["jupyterhub"]["hub"]
     assert hub["extraEnv"]["ESAP_CONFIG"] == "/etc/esap/esap.yaml"
     monkeypatch.setenv("ESAP_CONFIG", str(tmp_path / "esap.yaml"))
-    for name in ("OIDC_CLIENT_SECRET", "MONITOR_TOKEN", GATEWAY_TOKEN_ENV):
+    for name in ("OIDC_CLIENT_SECRET", "MONITOR_TOKEN", "METRICS_TOKEN", GATEWAY_TOKEN_ENV):
         monkeypatch.setenv(name, "not-a-real-" + name.lower())
     monkeypatch.setenv("AUTH_STATE_KEY", "ab" * 32)
     c = Config()
@@ -239,15 +240,27 @@ def test_shipped_hub_config_configures_kubespawner_oidc_and_the_gateway(
     assert "hub_ip" not in c.JupyterHub  # z2jh's own settings are left alone
     services = {service["name"]: service for service in c.JupyterHub.services}
     assert services["dask-gateway"]["url"] == "http://traefik-esap-dask-gateway"
-    assert set(services) == {"idle-culler", "monitor", "dask-gateway"}
+    assert set(services) == {"idle-culler", "monitor", "dask-gateway", "esap-metrics"}
+    # the metrics service in the hub pod, reached by the proxy at the port the chart opens
+    metrics = services["esap-metrics"]
+    assert metrics["url"] == "http://hub:8090"
+    assert metrics["environment"]["ESAP_METRICS_SERVERS_URL"] == "http://proxy-public"
     env = c.KubeSpawner.environment
     assert env["DASK_GATEWAY__ADDRESS"] == "http://proxy-public/services/dask-gateway"
     assert env["DASK_GATEWAY__AUTH__TYPE"] == "jupyterhub"
+    # the gateway reads the user's groups (for ESAP's limits) with the user's own token
+    assert "read:users:groups!user" in c.Spawner.server_token_scopes
 
 
 def test_secrets_reach_the_hub_from_the_admins_secret(values: dict[str, Any]) -> None:
     env = values["jupyterhub"]["hub"]["extraEnv"]
-    assert set(env) == {"MONITOR_TOKEN", "OIDC_CLIENT_SECRET", "AUTH_STATE_KEY"}
+    assert set(env) == {"MONITOR_TOKEN", "OIDC_CLIENT_SECRET", "AUTH_STATE_KEY", "METRICS_TOKEN"}
+    assert values["jupyterhub"]["hub"]["service"]["extraPorts"] == [
+        {"name": "esap-metrics", "port": 8090, "targetPort": 8090}
+    ]
+    assert values["jupyterhub"]["hub"]["networkPolicy"]["ingress"][0]["ports"] == [
+        {"port": 8090, "protocol": "TCP"}
+    ]
     assert env["OIDC_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"] == {
         "name": values["esap"]["envSecretName"],
         "key": "OIDC_CLIENT_SECRET",

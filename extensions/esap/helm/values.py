@@ -23,6 +23,7 @@ from esap import __version__
 from esap.config import EsapConfig, SecretRef
 from esap.hub.gateway import SERVICE_PREFIX, policy_settings, render_kube_config
 from esap.hub.kubernetes import GATEWAY_FULLNAME, GATEWAY_TOKEN_KEY, SECRET_NAME
+from esap.hub.metrics_service import KUBERNETES_PORT
 
 #: Where the hub pod mounts the ConfigMap, and where its state lives (z2jh's hub PVC).
 CONFIG_DIR = "/etc/esap"
@@ -132,6 +133,28 @@ def _gateway_values(config: EsapConfig, hub_image: str, singleuser_image: str) -
     }
 
 
+def _metrics_hub_values(config: EsapConfig) -> dict[str, Any]:
+    """When ``hub.metrics.enabled``: the proxy may reach the esap-metrics service in the hub pod.
+
+    z2jh's hub Service and NetworkPolicy open only the hub's port 8081; the
+    service listens on :data:`esap.hub.metrics_service.KUBERNETES_PORT` beside it.
+    """
+    if not config.hub.metrics.enabled:
+        return {}
+    port = KUBERNETES_PORT
+    return {
+        "service": {"extraPorts": [{"name": "esap-metrics", "port": port, "targetPort": port}]},
+        "networkPolicy": {
+            "ingress": [
+                {
+                    "from": [{"podSelector": {"matchLabels": {"component": "proxy"}}}],
+                    "ports": [{"port": port, "protocol": "TCP"}],
+                }
+            ]
+        },
+    }
+
+
 def chart_values(
     config: EsapConfig,
     hub_image: str = DEFAULT_HUB_IMAGE,
@@ -153,6 +176,7 @@ def chart_values(
                 # a changed esap.yaml restarts the hub, which reads it at start
                 "annotations": {"esap-hub/config-checksum": checksum},
                 "extraEnv": _hub_env(config),
+                **_metrics_hub_values(config),
             },
             "singleuser": {
                 "image": image(singleuser_image),
