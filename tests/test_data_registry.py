@@ -8,9 +8,9 @@ constraints ask for (a keyword is a word of the title or description, or
 part of a subject; a waveband is one of the ``#``-separated messengers), so
 a registry that drops, adds or mangles records fails.
 
-The REST test runs the whole happy path on a hub whose configured registry
-is that DaCHS: find the test archive's TAP service, add it to the user's
-own list, and get its rows from a federated search.
+The REST test and the browser test run the whole happy path on a hub whose
+configured registry is that DaCHS: find the test archive's TAP service, add
+it to the user's own list, and get its rows from a federated search.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Page, expect
 from test_dachs import inside
 
 from esap.data.registry import SERVICE_TYPES, find_services
+from harness.browser import log_in, open_side_panel
 from harness.dachs import SERVER_URL_PLACEHOLDER, DachsService, csv_rows
 from harness.hub import RunningHub, hub_config, start_hub
 
@@ -36,7 +38,11 @@ pytestmark = [
 ]
 
 USER = "rhea"
+#: The user of the browser test (a user of their own: their service list starts empty).
+LAB_USER = "lyra"
 M31 = (10.6847, 41.2690)
+#: How long an answer may take to reach the browser (DaCHS on two busy cores).
+SERVER = 60_000
 
 #: What each ESAP adapter type's standard id looks like (RegTAP lower-cases ids).
 STANDARDS = {
@@ -201,3 +207,45 @@ def test_found_tap_service_is_added_and_searched_with_the_others(api, dachs, shi
     found = set(zip(column(resources, "ivoid"), column(resources, "type"),
                     column(resources, "url"), strict=True))  # fmt: skip
     assert found == shipped.matching(keyword="radio")
+
+
+@pytest.mark.hub
+@pytest.mark.browser
+def test_registry_hit_is_added_in_the_data_panel_and_searched(
+    page: Page, registry_hub: RunningHub, dachs: DachsService, shipped: Shipped
+) -> None:
+    expected = shipped.matching(keyword="archive", kind="tap")
+    (mine,) = [ivoid for ivoid, _, url in expected if url == dachs.tap_url]
+    log_in(page, registry_hub, LAB_USER)
+    panel = page.locator("#esap-data")
+    # the admin's registry (a RegTAP service answers free text), none of the user's own
+    open_side_panel(page, "esap-data", panel.locator('[data-esap-service="registry"]'))
+    expect(panel.locator('[data-esap-source="user"]')).to_have_count(0)
+    panel.locator(".jp-AccordionPanel-title", has_text="Registry").click()
+    registry = panel.locator('[data-esap-section="registry"]')
+    registry.get_by_label("Registry keywords").fill("archive")
+    registry.get_by_label("Service type").select_option("tap")
+    registry.locator("button[type=submit]").click()
+
+    hits = registry.locator(".esap-RegistryHit")
+    expect(hits).to_have_count(len(expected), timeout=SERVER)
+    shown = {hits.nth(i).get_attribute("data-esap-ivoid") for i in range(len(expected))}
+    assert shown == {ivoid for ivoid, _, _ in expected}
+    hit = registry.locator(f'.esap-RegistryHit[data-esap-ivoid="{mine}"]')
+    expect(hit.locator(".esap-RegistryHit-url")).to_have_text(dachs.tap_url)
+    hit.get_by_role("button", name="Add to my services").click()
+    expect(hit).to_contain_text("in my services", timeout=SERVER)
+
+    added = panel.locator('[data-esap-service][data-esap-source="user"]')
+    expect(added).to_have_count(1, timeout=SERVER)
+    name = added.get_attribute("data-esap-service")
+    radius = 0.5
+    rows = inside(csv_rows(dachs.images_csv), "s_ra", "s_dec", M31, radius)
+    panel.locator('[data-esap-mode="coords"]').click()
+    panel.locator("#esap-data-ra").fill(str(M31[0]))
+    panel.locator("#esap-data-dec").fill(str(M31[1]))
+    panel.locator("#esap-data-radius").fill(str(radius))
+    panel.locator(".esap-SearchButton").click()
+    status = panel.locator(f'[data-esap-service-status="{name}"]')
+    expect(status).to_have_attribute("data-esap-state", "rows", timeout=SERVER)
+    expect(status).to_contain_text(f"{len(rows)} rows")

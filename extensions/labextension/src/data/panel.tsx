@@ -679,7 +679,8 @@ function RegistryView(props: {
   const [waveband, setWaveband] = React.useState('');
   const [adding, setAdding] = React.useState<string | null>(null);
   const [addError, setAddError] = React.useState<EsapAPIError | null>(null);
-  const urls = new Set((model.services ?? []).map(s => s.url));
+  // Type and URL: a registry's RegTAP endpoint is often a TAP service too.
+  const listed = new Set((model.services ?? []).map(s => `${s.type} ${s.url}`));
   const search = () =>
     void model.searchRegistry({
       keywords: keywords.trim(),
@@ -778,7 +779,7 @@ function RegistryView(props: {
                 >
                   {entry.url}
                 </span>
-                {urls.has(entry.url) ? (
+                {listed.has(`${entry.type} ${entry.url}`) ? (
                   <span className="esap-Muted">
                     {trans.__('in my services')}
                   </span>
