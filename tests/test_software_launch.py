@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from esap.software.launch import kernels_dir, launch
-from harness.software_hub import make_repo
+from esap.software.launch import kernels_dir, launch, pull
+from harness.software_hub import git, make_repo
+
+
+def git_out(folder: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -58,6 +64,31 @@ def test_launch_of_a_missing_ref_names_it(tmp_path: Path, home: Path) -> None:
     assert job.state == "error"
     assert job.step("pull").state == "error"
     assert "'no-such-branch' does not exist" in (job.error or "")
+
+
+def test_launch_of_a_tag_or_a_commit_checks_it_out(tmp_path: Path, home: Path) -> None:
+    url = make_repo(tmp_path / "tagged")
+    repo = tmp_path / "tagged"
+    git(repo, "tag", "v1.0")
+    first = git_out(repo, "rev-parse", "HEAD")
+    (repo / "later.txt").write_text("after the release\n")
+    git(repo, "add", "later.txt")
+    git(repo, "commit", "-q", "-m", "later")
+    job = launch(url, "v1.0")
+    assert job.state == "done", job.as_dict()
+    assert [step.state for step in job.steps] == ["done"] * 5
+    clone = home / "software" / "tagged"
+    assert git_out(clone, "rev-parse", "HEAD") == first
+    assert not (clone / "later.txt").exists()
+    # the same folder moves to another commit, given by a short hash
+    pull(url, git_out(repo, "rev-parse", "--short=10", "HEAD"), clone)
+    assert (clone / "later.txt").exists()
+    missing = launch(url, "deadbeef", name="elsewhere")
+    assert missing.state == "error"
+    assert missing.step("pull").state == "error"
+    assert "'deadbeef' does not exist" in (missing.error or "")
+    assert "branch, tag or commit" in (missing.error or "")
+    assert not (home / "software" / "elsewhere").exists()
 
 
 def test_failing_requirements_show_the_output_and_leave_no_kernel(

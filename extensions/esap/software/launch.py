@@ -2,8 +2,12 @@
 
 Steps, each recorded with its output so a failure shows where and why:
 
-1. ``pull``: nbgitpuller's ``GitPuller`` clones (or updates, keeping the
-   user's edits) the repository into ``~/software/<name>``.
+1. ``pull``: a branch (or no ref: the default branch) is pulled by
+   nbgitpuller's ``GitPuller``, which clones or updates it keeping the user's
+   edits, into ``~/software/<name>``. nbgitpuller pulls branches only, so a
+   tag or a commit is checked out by git itself (``git clone``, then
+   ``git checkout <ref>``, detached) into the same folder; a ref that is none
+   of these is an error that names it.
 2. ``requirements``: finds requirements.txt, environment.yml or pyproject.toml.
 3. ``environment``: ``uv venv ~/.esap/envs/<name>``; the lab's own
    site-packages is appended to its path (a ``.pth`` file) so ipykernel
@@ -122,7 +126,7 @@ def pull(repository: str, ref: str | None, target: Path) -> str:
             "pull", f"{repository!r} is not a git URL — give https://host/org/repo(.git)"
         )
     probe = subprocess.run(
-        ["git", "ls-remote", "--", repository, "HEAD"],
+        ["git", "ls-remote", "--", repository],
         capture_output=True,
         text=True,
         timeout=120,
@@ -136,6 +140,9 @@ def pull(repository: str, ref: str | None, target: Path) -> str:
             f"{probe.returncode}) — check the URL and that the repository is public",
             (probe.stdout + probe.stderr).strip(),
         )
+    advertised = {line.split("\t", 1)[1] for line in probe.stdout.splitlines() if "\t" in line}
+    if ref and f"refs/heads/{ref}" not in advertised:
+        return checkout(repository, ref, target, tag=f"refs/tags/{ref}" in advertised)
     lines: list[str] = []
     try:
         puller = GitPuller(repository, str(target), branch=ref or None, depth=1)
@@ -156,6 +163,59 @@ def pull(repository: str, ref: str | None, target: Path) -> str:
                 "\n".join(lines),
             ) from None
         raise LaunchError("pull", f"{name}: {exc}", "\n".join(lines)) from None
+    return "\n".join(lines)
+
+
+_COMMIT = re.compile(r"[0-9a-fA-F]{4,64}")
+
+
+def _git(step_output: list[str], *args: str, cwd: Path | None = None) -> bool:
+    """Run git quietly (no prompt); keep its output; whether it succeeded."""
+    result = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    step_output.append(f"$ git {' '.join(args)}\n{(result.stdout + result.stderr).strip()}")
+    return result.returncode == 0
+
+
+def checkout(repository: str, ref: str, target: Path, *, tag: bool) -> str:
+    """A tag or a commit, checked out (detached) into ``target``: cloned, or fetched into it.
+
+    The ref must be a tag the repository advertises, or look like a commit
+    hash that its history holds; anything else names the ref and what to give.
+    """
+    missing = LaunchError(
+        "pull",
+        f"ref {ref!r} does not exist in {repository} — name an existing branch, tag or commit",
+    )
+    if not tag and not _COMMIT.fullmatch(ref):
+        raise missing
+    lines: list[str] = []
+    if (target / ".git").is_dir():
+        deepen = ["--unshallow"] if (target / ".git" / "shallow").exists() else []
+        fetched = _git(lines, "fetch", "--quiet", "--tags", *deepen, "origin", cwd=target)
+        if not fetched:
+            raise LaunchError("pull", f"could not fetch {repository}", "\n".join(lines))
+    elif not _git(lines, "clone", "--quiet", "--no-checkout", "--", repository, str(target)):
+        raise LaunchError(
+            "pull", f"could not clone {repository} (git clone failed)", "\n".join(lines)
+        )
+    if not _git(lines, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", cwd=target):
+        missing.output = "\n".join(lines)
+        raise missing
+    if not _git(lines, "checkout", "--quiet", "--detach", ref, cwd=target):
+        raise LaunchError(
+            "pull",
+            f"could not check out {ref!r} in {target.name} — if you changed files there, "
+            "commit or move them first",
+            "\n".join(lines),
+        )
     return "\n".join(lines)
 
 

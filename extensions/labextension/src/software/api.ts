@@ -101,8 +101,9 @@ export class SoftwareAPI {
 
   /**
    * Start "Open in my lab". The ref is left to the repository's default
-   * branch: catalogues give release versions, which nbgitpuller (it pulls
-   * branches) cannot check out.
+   * branch: a catalogue's version is not always a tag of its repository, so
+   * checking it out could fail where the default branch works. The REST API
+   * itself takes a branch, a tag or a commit as `ref`.
    */
   launch(repository: string, name: string): Promise<ILaunch> {
     return requestAPI<ILaunch>(
