@@ -8,8 +8,12 @@ prometheus-client's default registry, which jupyter-server already serves at
 scrape target, ``/services/esap-metrics/metrics``, so Prometheus needs only
 the hub's address and one token (see the README, "Metrics").
 
-Work done in a notebook's kernel runs in another process and is not counted:
-these metrics describe the lab's panels and the REST API.
+Work done in a notebook's kernel runs in another process and is not counted
+(these metrics describe the lab's panels and the REST API), with one
+exception: clusters, which the server counts from the gateway's own records
+whoever started them (:mod:`esap.bulk.watch`). Publications are counted when
+a run ends (:mod:`esap.publish.jobs`), the basket's size at server start and
+after every change through the API (:mod:`esap.server.basket_handlers`).
 """
 
 from __future__ import annotations
