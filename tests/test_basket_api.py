@@ -12,7 +12,7 @@ import pytest
 from standins.server import running
 from tornado import web
 
-from esap.basket.download import fetch
+from esap.basket.download import DownloadError, fetch
 from esap.basket.models import DataItem
 from harness.hub import RunningHub
 
@@ -30,12 +30,44 @@ class RangeCounting(web.StaticFileHandler):
         RangeCounting.seen.append(self.request.headers.get("Range"))
 
 
+class Truncated(web.RequestHandler):
+    """Declares the whole of PAYLOAD but sends only half of what it declares, then stops.
+
+    Without a Range: 200 with the full ``Content-Length``, the connection closed
+    half way. With one: 206 whose ``Content-Range`` total is the full size, its
+    body (chunked, so no length to catch it) ending cleanly half way.
+    """
+
+    async def get(self, name: str) -> None:
+        asked = self.request.headers.get("Range")
+        start = int(asked.removeprefix("bytes=").rstrip("-")) if asked else 0
+        sent = PAYLOAD[start:][: (len(PAYLOAD) - start) // 2]
+        stream = self.detach()
+        if asked:
+            head = (
+                "HTTP/1.1 206 Partial Content\r\nTransfer-Encoding: chunked\r\n"
+                f"Content-Range: bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}\r\n\r\n"
+            )
+            body = f"{len(sent):x}\r\n".encode() + sent + b"\r\n0\r\n\r\n"
+        else:
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(PAYLOAD)}\r\n\r\n"
+            body = sent
+        await stream.write(head.encode() + body)
+        stream.close()
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An HTTP file server on loopback serving PAYLOAD as /files/cube.fits."""
     folder = tmp_path_factory.mktemp("files")
     (folder / "cube.fits").write_bytes(PAYLOAD)
-    app = web.Application([(r"/files/(.*)", RangeCounting, {"path": str(folder)})])
+    (folder / "m.fits").write_bytes(PAYLOAD)
+    app = web.Application(
+        [
+            (r"/files/(.*)", RangeCounting, {"path": str(folder)}),
+            (r"/truncated/(.*)", Truncated),
+        ]
+    )
     with running(app) as server:
         yield f"{server.url}/files"
 
@@ -147,8 +179,14 @@ def test_download_job_reports_progress_and_checks_the_file(
             "access_url": f"{files}/cube.fits",
             "checksum": f"md5:{digest}",
         }
-        wrong = {"kind": "data", "service": "s", "access_url": f"{files}/cube.fits?x", "size": 5}
-        ids = api.post("basket", json={"items": [good, wrong]}).json()["ids"]
+        # an ObsCore size is an estimate (kB): it must not refuse a complete file
+        estimated = {"kind": "data", "service": "s", "access_url": f"{files}/m.fits", "size": 5}
+        cut = {
+            "kind": "data",
+            "service": "s",
+            "access_url": files.removesuffix("/files") + "/truncated/cut.fits",
+        }
+        ids = api.post("basket", json={"items": [good, estimated, cut]}).json()["ids"]
         outside = api.post("basket/downloads", json={"ids": ids, "folder": "/etc"})
         assert outside.status_code == 400
         assert "outside your home" in outside.json()["error"]["message"]
@@ -160,12 +198,15 @@ def test_download_job_reports_progress_and_checks_the_file(
             time.sleep(0.2)
             state = api.get(f"basket/downloads/{state['id']}").json()
     assert state["state"] == "error"
-    first, second = state["files"]
+    first, second, third = state["files"]
     assert (first["state"], first["done"]) == ("done", len(PAYLOAD))
-    assert second["state"] == "error"
-    assert "the archive listed 5" in second["error"]
-    saved = hub.data_dir / "homes" / "alice" / "data" / "m31" / "cube.fits"
-    assert saved.read_bytes() == PAYLOAD
+    assert (second["state"], second["done"]) == ("done", len(PAYLOAD))
+    assert third["state"] == "error"
+    assert f"expected {len(PAYLOAD)}" in third["error"]  # the length the server declared
+    saved = hub.data_dir / "homes" / "alice" / "data" / "m31"
+    assert (saved / "cube.fits").read_bytes() == PAYLOAD
+    assert (saved / "m.fits").read_bytes() == PAYLOAD
+    assert not (saved / "cut.fits").exists()
 
 
 def test_an_interrupted_download_resumes_with_a_range_request(tmp_path: Path, files: str) -> None:
@@ -187,3 +228,19 @@ def test_an_interrupted_download_resumes_with_a_range_request(tmp_path: Path, fi
         fetch(item, other)
     assert not other.exists()
     assert not other.with_name("bad.fits.part").exists()
+
+
+def test_a_resumed_transfer_cut_short_is_refused_by_its_declared_size(
+    tmp_path: Path, files: str
+) -> None:
+    item = DataItem(
+        service="s", access_url=files.removesuffix("/files") + "/truncated/cube.fits", size=5
+    )
+    target = tmp_path / "cube.fits"
+    target.with_name("cube.fits.part").write_bytes(PAYLOAD[:1000])
+    with pytest.raises(DownloadError, match=f"the server declared {len(PAYLOAD)} for this"):
+        fetch(item, target)
+    assert not target.exists()
+    # the same file, whole, with the same (estimated) size: accepted
+    whole = DataItem(service="s", access_url=f"{files}/cube.fits", size=5)
+    assert fetch(whole, target).read_bytes() == PAYLOAD

@@ -4,9 +4,13 @@ Each file is written to ``<name>.part`` and renamed when complete, so a
 folder never holds a truncated file under its real name. A download that
 stops (a dropped connection, a restarted server) resumes where it stopped
 with an HTTP ``Range`` request; a server that ignores ranges (answers 200)
-sends the whole file again. When the archive gave a checksum
-(``md5:``/``sha256:``...) or a size, the finished file is checked against it
-and a mismatch is an error that names the item, never a silently bad file.
+sends the whole file again. The finished file is checked against the size
+the server declared for the transfer (``Content-Length`` of a full answer, the
+total of a 206's ``Content-Range``) and against the archive's checksum
+(``md5:``/``sha256:``...) when it gave one; a mismatch is an error that names
+the item, never a silently bad file. An item's ``size`` is not checked: it
+may be an estimate (ObsCore's ``access_estsize`` is in kilobytes) and only
+sizes the progress bar until the server says how big the file is.
 
 httpx streams the bodies; fsspec's HTTP file system was considered, but it
 neither resumes a partial local file nor checks digests, which is the part
@@ -126,12 +130,13 @@ def _digest(path: Path, algorithm: str) -> str:
     return hasher.hexdigest()
 
 
-def _check(item: DataItem, path: Path) -> None:
+def _check(item: DataItem, path: Path, declared: int | None) -> None:
+    """The file against the size its server declared (None: not declared) and the checksum."""
     size = path.stat().st_size
-    if item.size is not None and size != item.size:
+    if declared is not None and size != declared:
         raise DownloadError(
-            f"{item.label()}: got {size} bytes, the archive listed {item.size} — "
-            "download it again; if it persists, the archive's record is out of date"
+            f"{item.label()}: got {size} bytes, the server declared {declared} for this "
+            "transfer — it was cut short; download it again"
         )
     if item.checksum:
         algorithm, _, expected = item.checksum.partition(":")
@@ -155,12 +160,13 @@ def fetch(
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
     if target.exists():
-        _check(item, target)
+        _check(item, target, None)
         if progress:
             size = target.stat().st_size
             progress(size, size)
         return target
     url = item.access_url
+    declared: int | None = None
     if url.startswith("file://"):
         shutil.copyfile(unquote(urlsplit(url).path), part)
     else:
@@ -171,7 +177,7 @@ def fetch(
             headers={"User-Agent": f"esap-hub/{__version__}"},
         )
         try:
-            _stream(session, item, url, part, progress)
+            declared = _stream(session, item, url, part, progress)
         except httpx.HTTPError as exc:
             raise DownloadError(
                 f"{item.label()}: {url}: {exc} — retry; the part already fetched is kept "
@@ -181,7 +187,7 @@ def fetch(
             if owned:
                 session.close()
     try:
-        _check(item, part)
+        _check(item, part, declared)
     except DownloadError:
         part.unlink(missing_ok=True)
         raise
@@ -189,16 +195,45 @@ def fetch(
     return target
 
 
+_CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-\d+|\*)/(\d+)")
+
+
+def _declared(response: httpx.Response, item: DataItem, have: int) -> int | None:
+    """The whole file's size as the server declared it for this answer (None: not said).
+
+    A 206 (and a 416) gives it as the total of ``Content-Range``, whose start
+    must be where the partial file ends; a 200 as ``Content-Length``.
+    """
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return None  # the length is of the encoded bytes, not of the file
+    if response.status_code in (206, 416):
+        found = _CONTENT_RANGE.fullmatch(response.headers.get("Content-Range", "").strip())
+        if found is None:
+            return None
+        if response.status_code == 206 and int(found[1] or -1) != have:
+            raise DownloadError(
+                f"{item.label()}: asked to resume at byte {have}, the server sent from byte "
+                f"{found[1]} — delete {item.label()}.part in the folder and download it again"
+            )
+        return int(found[2])
+    length = response.headers.get("Content-Length", "")
+    return int(length) if length.isdigit() else None
+
+
 def _stream(
     session: httpx.Client, item: DataItem, url: str, part: Path, progress: Progress | None
-) -> None:
+) -> int | None:
+    """Fetch into ``part`` (resuming it); returns the size the server declared, if it did."""
     have = part.stat().st_size if part.exists() else 0
-    headers = {"Range": f"bytes={have}-"} if have else {}
+    # identity: a declared length then counts the file's own bytes, and ranges resume it
+    headers = {"Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
     with session.stream("GET", url, headers=headers) as response:
         if response.status_code == 416 and have:  # nothing left to send: complete
             if progress:
                 progress(have, have)
-            return
+            return _declared(response, item, have)
         if response.status_code >= 400:
             raise DownloadError(
                 f"{item.label()}: {url} answered HTTP {response.status_code} — "
@@ -206,8 +241,8 @@ def _stream(
             )
         if response.status_code != 206:  # the server ignored the range: start over
             have = 0
-        length = response.headers.get("Content-Length")
-        total = have + int(length) if length and length.isdigit() else item.size
+        declared = _declared(response, item, have)
+        total = declared if declared is not None else item.size  # an estimate at most
         done = have
         last = 0.0
         with part.open("ab" if have else "wb") as handle:
@@ -222,6 +257,7 @@ def _stream(
             os.fsync(handle.fileno())
         if progress:
             progress(done, total)
+    return declared
 
 
 def download(
