@@ -10,7 +10,8 @@ a registry that drops, adds or mangles records fails.
 
 The REST test and the browser test run the whole happy path on a hub whose
 configured registry is that DaCHS: find the test archive's TAP service, add
-it to the user's own list, and get its rows from a federated search.
+it to the user's own list (which a new server keeps), and get its rows from
+a federated search.
 """
 
 from __future__ import annotations
@@ -169,7 +170,7 @@ def column(event: dict[str, Any], name: str) -> list[Any]:
 
 
 @pytest.mark.hub
-def test_found_tap_service_is_added_and_searched_with_the_others(api, dachs, shipped):
+def test_found_tap_service_is_added_and_searched_with_the_others(api, registry_hub, dachs, shipped):
     answer = api.get("data/registry", params={"keywords": "radio", "servicetype": "tap"})
     assert answer.status_code == 200, answer.text
     listed = answer.json()["services"]
@@ -187,6 +188,9 @@ def test_found_tap_service_is_added_and_searched_with_the_others(api, dachs, shi
     )  # fmt: skip
     assert added.status_code == 201, added.text
     assert added.json()["source"] == "user"
+    # the user's list lives in the home: a new server keeps it
+    registry_hub.stop_server(USER)
+    registry_hub.start_server(USER)
     names = [s["name"] for s in api.get("data/services").json()["services"]]
     assert names == ["registry", "found-tap"]
 
