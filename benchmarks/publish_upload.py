@@ -21,7 +21,12 @@ against it. The best of ``--rounds`` runs of each is reported. The stand-in
 hashes each upload (it must answer its MD5, as Zenodo does) and keeps
 nothing on disk.
 
-    python benchmarks/publish_upload.py [--size-gib 2] [--rounds 2]
+ESAP hashes every byte it sends (the MD5 it checks), and so does the
+stand-in (the MD5 it answers); curl hashes nothing. On a machine with few
+cores shared with other work the two hashes compete for CPU, and the ratio
+falls with the load: each round prints the load average.
+
+    python benchmarks/publish_upload.py [--size-gib 2] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -152,7 +157,7 @@ def run_curl(path: Path, base: str, token: str, round_no: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gib", type=float, default=2.0)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if shutil.which("curl") is None:
         sys.exit("curl is not installed (apt-get install curl)")
@@ -189,7 +194,8 @@ def main() -> None:
             peers.append(size / run_curl(big, base, token, round_no) / 1e6)
             print(
                 f"round {round_no + 1}: esap {ours[-1]:.0f} MB/s (peak RSS "
-                f"{peak / 1e6:.0f} MB), curl {peers[-1]:.0f} MB/s",
+                f"{peak / 1e6:.0f} MB), curl {peers[-1]:.0f} MB/s; load average "
+                f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores",
                 flush=True,
             )
     finally:
