@@ -10,6 +10,12 @@ Peers, in the same run:
   render and scroll are set beside the bare REST page fetch (an httpx GET
   of one page, as curl would do) that the panel builds on.
 
+The render is timed in the page, from the press on the Basket tab (a
+``pointerdown`` listener) to the frame after the load that press started has
+its first page of rows in the grid (``data-esap-loads`` counts loads, so rows
+of an earlier load do not count): the browser's own clock, without the
+automation's round trips around the click.
+
 Usage: .venv/bin/python benchmarks/basket.py [--no-browser]
 Each figure prints as ``<figure>: ours <x> s, <peer> <y> s, ratio <r> (goal < 1 s)``;
 the last line is the panel figure (or the add figure with --no-browser).
@@ -86,6 +92,38 @@ def store_figures(folder: Path) -> list[str]:
     ]
 
 
+#: In the page: note when the basket tab is pressed; answer how many loads the panel had.
+PRESS_CLOCK = """() => {
+  window.esapPressed = null;
+  document.querySelector('.jp-SideBar.jp-mod-left [data-id="esap-basket"]')
+    .addEventListener('pointerdown', () => { window.esapPressed = performance.now(); },
+                      { capture: true, once: true });
+  const panel = document.querySelector('.esap-BasketPanel');
+  return Number((panel && panel.dataset.esapLoads) || 0);
+}"""
+
+#: In the page: wait (frame by frame) for the load the press started to show its
+#: first page of rows; answer the milliseconds since the press.
+RENDERED = """async ([total, loads]) => {
+  const shown = () => {
+    const p = document.querySelector('.esap-BasketPanel');
+    return window.esapPressed !== null && p && Number(p.dataset.esapLoads || 0) > loads
+      && p.dataset.esapTotal === String(total) && p.dataset.esapReady === 'true';
+  };
+  const deadline = performance.now() + 120000;
+  while (!shown()) {
+    if (performance.now() > deadline) {
+      const p = document.querySelector('.esap-BasketPanel');
+      throw new Error('the panel did not show its rows: ' +
+        JSON.stringify({pressed: window.esapPressed, ...(p ? p.dataset : {})}));
+    }
+    await new Promise(resolve => requestAnimationFrame(resolve));
+  }
+  await new Promise(resolve => requestAnimationFrame(resolve));  // the rows are painted
+  return performance.now() - window.esapPressed;
+}"""
+
+
 def panel_figure(folder: Path) -> str:
     """Start a hub, fill a user's basket with 100k items, time the panel in Chromium."""
     sys.path.insert(0, str(REPO / "tests"))
@@ -120,14 +158,9 @@ def panel_figure(folder: Path) -> str:
             tab = page.locator('.jp-SideBar.jp-mod-left [data-id="esap-basket"]')
             tab.wait_for(timeout=300_000)
             panel = page.locator(".esap-BasketPanel")
-            began = time.perf_counter()
+            loads = page.evaluate(PRESS_CLOCK)
             tab.click()
-            page.wait_for_function(
-                "() => { const p = document.querySelector('.esap-BasketPanel');"
-                f" return p && p.dataset.esapTotal === '{N}' && p.dataset.esapReady === 'true'; }}",
-                timeout=60_000,
-            )
-            render = time.perf_counter() - began
+            render = page.evaluate(RENDERED, [N, loads]) / 1000
             box = panel.locator(".esap-BasketGrid").bounding_box()
             assert box is not None
             page.mouse.move(box["x"] + 100, box["y"] + 100)

@@ -172,9 +172,18 @@ export class BasketPanel extends Widget {
 
   readonly model: BasketModel;
 
-  /** Reload the basket from the server. */
-  refresh(): Promise<void> {
-    return this.model.reload();
+  /**
+   * Reload the basket from the server. Until the fresh first page is in, the
+   * panel is marked not ready (`data-esap-ready`); each finished reload counts
+   * up `data-esap-loads`, so a test or benchmark never mistakes the rows of an
+   * earlier load for this one.
+   */
+  async refresh(): Promise<void> {
+    this.node.dataset.esapReady = 'false';
+    await this.model.reload();
+    this._loads += 1;
+    this.node.dataset.esapLoads = String(this._loads);
+    this._track();
   }
 
   protected onAfterAttach(): void {
@@ -434,6 +443,7 @@ export class BasketPanel extends Widget {
   private _progress = document.createElement('progress');
   private _statusNode = document.createElement('div');
   private _current: IBasketSummary | null = null;
+  private _loads = 0;
 }
 
 export { COLUMNS };
