@@ -135,6 +135,24 @@ def test_what_goes_in_comes_out_field_for_field(tmp_path: Path) -> None:
             assert item == esap.basket.models.parse_item(expected)
 
 
+def test_columns_list_items_grouped_by_kind_in_the_order_added(tmp_path: Path) -> None:
+    with Basket(tmp_path / "b.db") as basket:
+        for i in range(3):
+            basket.add({"kind": "software", "catalogue": "c", "identifier": f"t{i}"})
+            basket.add({"kind": "data", "service": "s", "fields": {"n": i}, "notes": f'"\\{i}é'})
+            basket.add({"kind": "service", "service": f"svc{i}"})
+        columns = basket.columns()
+        rows = basket.summaries()  # row by row, as the panel pages them
+        assert columns["kind"] == ["data"] * 3 + ["service"] * 3 + ["software"] * 3
+        for name, values in columns.items():
+            expected = [row[name] for row in rows]
+            if name in ("size", "service", "access_url", "format"):
+                expected = [(-1 if name == "size" else "") if v is None else v for v in expected]
+            assert values == expected, name
+        assert basket.columns("service", ["label"]) == {"label": ["svc0", "svc1", "svc2"]}
+        assert basket.columns("software", ["id"])["id"] == columns["id"][6:]
+
+
 def test_paging_filters_and_counts(tmp_path: Path) -> None:
     with Basket(tmp_path / "b.db") as basket:
         basket.add_many(

@@ -381,25 +381,40 @@ class Basket:
     def columns(
         self, kind: str | None = None, names: Sequence[str] = SUMMARY_COLUMNS
     ) -> dict[str, list[Any]]:
-        """Listed columns (``names``, default all) column-wise, '' (-1 for size) where unknown."""
+        """Listed columns (``names``, default all) column-wise, '' (-1 for size) where unknown.
+
+        SQLite hands each column over as one JSON array (``json_group_array``
+        over the rows in basket order), so 100k items cost one ``json.loads``
+        per column instead of 100k row tuples taken apart in Python. The
+        order is checked (the ``seq`` of each row comes along); were it ever
+        not the basket's, the rows are read one by one instead.
+        """
         self._check_kind(kind)
         unknown = sorted(set(names) - set(SUMMARY_COLUMNS))
         if unknown:
             raise BasketError(f"columns {unknown}: unknown; use {', '.join(SUMMARY_COLUMNS)}")
         listed = [f"coalesce({name}, {-1 if name == 'size' else repr('')})" for name in names]
-        sql = f"SELECT {', '.join(listed)} FROM items"  # noqa: S608 - constant columns
-        params: tuple[Any, ...] = ()
-        if kind is not None:
-            sql += " WHERE kind=?"
-            params = (kind,)
+        where, params = (" WHERE kind=?", (kind,)) if kind is not None else ("", ())
+        # the rows in basket order, columns named c0...; kind and seq first, to check the order
+        selected = ", ".join(
+            f"{column} AS c{i}" for i, column in enumerate(["kind", "seq", *listed])
+        )
+        ordered = f"SELECT {selected} FROM items{where} ORDER BY kind, seq"  # noqa: S608 - constant
+        arrays = ", ".join(f"json_group_array(c{i})" for i in range(len(listed) + 2))
         with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY kind, seq", params).fetchall()
-        names = [("group" if name == "grp" else name) for name in names]
-        if not rows:
-            return {name: [] for name in names}
-        return {
-            name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)
-        }
+            texts = self._conn.execute(f"SELECT {arrays} FROM ({ordered})", params).fetchone()  # noqa: S608 - constant
+            try:
+                kinds, seqs, *values = [json.loads(text) for text in texts]
+                keys = list(zip(kinds, seqs, strict=True))
+                in_order = keys == sorted(keys)
+            except ValueError:
+                in_order = False
+            if not in_order:
+                rows = self._conn.execute(ordered, params).fetchall()
+                values = [list(column) for column in zip(*rows, strict=True)][2:]
+                values = values or [[] for _ in names]
+        labels = [("group" if name == "grp" else name) for name in names]
+        return dict(zip(labels, values, strict=True))
 
     def page(
         self,
