@@ -26,6 +26,7 @@ from esap.server import (
     publish_check_handlers,
     publish_handlers,
     publish_tokens_handlers,
+    samp_handlers,
     software_handlers,
     tutorials_handlers,
 )
@@ -50,6 +51,7 @@ HANDLER_MODULES = (
     publish_handlers,
     publish_tokens_handlers,
     software_handlers,
+    samp_handlers,
 )
 
 

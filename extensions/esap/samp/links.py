@@ -1,0 +1,85 @@
+"""Short-lived capability links: one table, readable without a cookie, for a few minutes.
+
+A desktop tool (TOPCAT, Aladin) fetches the URL of a ``table.load.votable``
+message itself: it has no browser cookie and no hub token. Putting the user's
+API token in the URL would hand a full-power credential to the tool, its
+logs and the SAMP hub; instead the lab mints a link whose 256-bit random id
+*is* the permission, grants reading one table only, and expires after
+``ttl`` seconds. The ids live in the server's memory only: a restarted
+server forgets them, which is what a short-lived link wants (the user just
+sends again); nothing the user made is lost, the table stays in the result
+cache or the basket.
+
+Considered: itsdangerous / signed URLs (stateless, but then a link cannot
+be forgotten before it expires and the signing key becomes one more secret
+to keep); a dict guarded by a lock does the job.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Seconds a link is valid by default, and at most.
+DEFAULT_TTL = 300
+MAX_TTL = 3600
+#: Links kept at once; the oldest go first past this.
+MAX_LINKS = 1000
+
+
+class LinkNotFound(LookupError):
+    """No such link, or it expired."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """What a link serves: ``source`` says which table (see :mod:`esap.samp.tables`)."""
+
+    id: str
+    name: str
+    source: dict[str, Any]
+    expires: float
+    created: float = field(default_factory=time.time)
+
+
+class LinkStore:
+    """The server's live links, by id."""
+
+    def __init__(self, clock: Any = time.time) -> None:
+        self._clock = clock
+        self._links: dict[str, Link] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, name: str, source: dict[str, Any], ttl: float = DEFAULT_TTL) -> Link:
+        """A new link to ``source``, valid for ``ttl`` seconds."""
+        if not 0 < ttl <= MAX_TTL:
+            raise ValueError(f"ttl: {ttl}: must be more than 0 and at most {MAX_TTL} seconds")
+        now = self._clock()
+        link = Link(secrets.token_urlsafe(32), name, dict(source), now + ttl, now)
+        with self._lock:
+            self._forget_expired(now)
+            while len(self._links) >= MAX_LINKS:
+                oldest = min(self._links.values(), key=lambda item: item.created)
+                del self._links[oldest.id]
+            self._links[link.id] = link
+        return link
+
+    def get(self, link_id: str) -> Link:
+        """The live link ``link_id``, or :class:`LinkNotFound` (unknown or expired)."""
+        now = self._clock()
+        with self._lock:
+            link = self._links.get(link_id)
+            if link is None or link.expires <= now:
+                self._links.pop(link_id, None)
+                raise LinkNotFound(link_id)
+            return link
+
+    def _forget_expired(self, now: float) -> None:
+        for link_id in [k for k, link in self._links.items() if link.expires <= now]:
+            del self._links[link_id]
+
+
+__all__ = ["DEFAULT_TTL", "MAX_TTL", "Link", "LinkNotFound", "LinkStore"]

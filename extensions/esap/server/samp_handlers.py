@@ -1,0 +1,245 @@
+"""``samp/*``: tables for desktop tools over SAMP, out through capability links and back in.
+
+- ``POST samp/links`` (signed in): a short-lived link to one table, a stored
+  search result (all rows, or the rows selected in the view) or basket items.
+- ``GET samp/tables/{link_file}`` (``<id>.vot``, no sign-in): that table as a VOTable.
+- ``POST samp/received`` (signed in): a VOTable a desktop tool sent, which the
+  browser fetched through the SAMP hub's URL translator, into the basket.
+
+Why the GET needs no sign-in: a desktop tool fetches the ``url`` of a
+``table.load.votable`` message itself and has neither the user's cookie nor
+a hub token. Putting a token in the URL would give the tool (and its logs,
+and the SAMP hub) the user's whole account. The link's 256-bit random id is
+the permission instead: it reads one table, for a few minutes
+(:mod:`esap.samp.links`); it is issued only to the signed-in user, carries
+no token, and answers ``no-store`` without cookies. An unknown or expired
+link is a 404 that says how to get a fresh one.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from jupyter_server.auth.decorator import allow_unauthenticated
+from tornado import web
+
+from esap.basket.store import ItemNotFound
+from esap.data.results import BadPage, UnknownResult
+from esap.samp import links, received, tables
+from esap.server.base import EsapHandler
+from esap.server.basket_handlers import BasketBase, basket_changed, user_basket
+from esap.server.data_common import in_thread, result_store
+
+#: The link's file name: its random id and ``.vot`` (the suffix tools look at).
+LINK = r"(?P<link_file>[A-Za-z0-9_-]{16,64}\.vot)"
+MAX_NAME = 200
+
+
+@functools.cache
+def link_store() -> links.LinkStore:
+    """The live links of this server process."""
+    return links.LinkStore()
+
+
+class LinksHandler(BasketBase):
+    """Issue a link to one table (a result, some of its rows, or basket items)."""
+
+    def _name(self, body: dict[str, Any], default: str) -> str:
+        name = body.get("name", default)
+        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
+            self.fail(
+                400,
+                "bad_field",
+                f"name: must be text of 1 to {MAX_NAME} characters",
+                'send e.g. {"name": "M51 images"}',
+            )
+        return str(name)
+
+    def _ttl(self, body: dict[str, Any]) -> float:
+        ttl = body.get("ttl", links.DEFAULT_TTL)
+        if isinstance(ttl, bool) or not isinstance(ttl, int | float):
+            ttl = -1
+        if not 0 < ttl <= links.MAX_TTL:
+            self.fail(
+                400,
+                "bad_field",
+                f"ttl: {body.get('ttl')!r}: must be seconds, more than 0, at most {links.MAX_TTL}",
+                f"leave ttl out for {links.DEFAULT_TTL} s",
+            )
+        return float(ttl)
+
+    def _result_source(self, body: dict[str, Any]) -> dict[str, Any]:
+        result_id = body["result_id"]
+        if not isinstance(result_id, str):
+            self.fail(400, "bad_field", "result_id: must be text", "send a result's id")
+        rows = body.get("rows")
+        if rows is not None and (
+            not isinstance(rows, list)
+            or not rows
+            or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
+        ):
+            self.fail(
+                400,
+                "bad_field",
+                "rows: must be a non-empty list of row positions (integers >= 0)",
+                "send the selected rows' positions in the view, or leave rows out for all rows",
+            )
+        query = body.get("query") or {}
+        if not isinstance(query, dict) or set(query) - {"sort", "order", "filter"}:
+            self.fail(
+                400,
+                "bad_field",
+                "query: must be an object with sort, order and filter only",
+                'send the view\'s {"sort", "order", "filter"}',
+            )
+        try:
+            store = result_store()
+            store.describe(result_id)
+            if rows is not None:
+                # the view's sort and filter checked now, not when the tool fetches
+                store.page(
+                    result_id,
+                    0,
+                    1,
+                    query.get("sort"),
+                    query.get("order") or "asc",
+                    query.get("filter"),
+                )
+        except UnknownResult:
+            self.fail(
+                404,
+                "not_found",
+                f"result_id: no result {result_id!r} (never stored, or dropped from the cache)",
+                "run the search again",
+            )
+        except BadPage as exc:
+            self.fail(400, "bad_field", f"query.{exc}", f"correct query.{exc.field}")
+        return {"result_id": result_id, "rows": rows, "query": query}
+
+    def _basket_source(self, body: dict[str, Any]) -> dict[str, Any]:
+        ids = body["basket_ids"]
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            self.fail(
+                400,
+                "bad_field",
+                "basket_ids: must be a non-empty list of item ids",
+                "select basket items first",
+            )
+        basket = user_basket()
+        for item_id in ids:
+            try:
+                basket.get(item_id)
+            except ItemNotFound:
+                self.fail(
+                    404,
+                    "not_found",
+                    f"basket_ids: no basket item {item_id!r}",
+                    "reload the basket; the item may be gone",
+                )
+        return {"basket_ids": ids}
+
+    @web.authenticated
+    def post(self) -> None:
+        body = self.body()
+        if ("result_id" in body) == ("basket_ids" in body):
+            self.fail(
+                400,
+                "bad_field",
+                "body: give either result_id (a search result) or basket_ids (basket items)",
+                'send {"result_id": "...", "rows": [0, 3]} or {"basket_ids": ["..."]}',
+            )
+        if "result_id" in body:
+            source = self._result_source(body)
+            default = "ESAP result"
+        else:
+            source = self._basket_source(body)
+            default = "ESAP basket"
+        link = link_store().issue(self._name(body, default), source, self._ttl(body))
+        self.set_status(201)
+        self.write_json(
+            {
+                "id": link.id,
+                "path": f"samp/tables/{link.id}.vot",
+                "name": link.name,
+                "table_id": f"esap-{link.id[:12]}",
+                "expires": link.expires,
+            }
+        )
+
+
+class TableHandler(EsapHandler):
+    """The table behind one link, to whoever holds the link (see the module docstring)."""
+
+    @allow_unauthenticated
+    async def get(self, link_file: str) -> None:
+        link_id = link_file.removesuffix(".vot")
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("Referrer-Policy", "no-referrer")
+        try:
+            link = link_store().get(link_id)
+        except links.LinkNotFound:
+            self.fail(
+                404,
+                "not_found",
+                "no such table link, or it expired",
+                "send the table to the desktop tool again from the lab for a fresh link",
+            )
+        source = link.source
+        try:
+            if "result_id" in source:
+                body = await in_thread(
+                    lambda: tables.result_votable(result_store(), source, link.name)
+                )
+            else:
+                body = await in_thread(
+                    lambda: tables.basket_votable(user_basket(), source["basket_ids"])
+                )
+        except (UnknownResult, ItemNotFound):
+            self.fail(
+                404,
+                "not_found",
+                "the table behind this link is gone (dropped from the result cache or the basket)",
+                "run the search again, or add the items again, and send once more",
+            )
+        # APIHandler.finish would label it JSON
+        self.finish(body, set_content_type=received.MEDIA_TYPE)
+
+
+class ReceivedHandler(EsapHandler):
+    """A table a desktop tool sent: kept in ``~/.esap/samp`` and added to the basket."""
+
+    @web.authenticated
+    async def post(self) -> None:
+        name = (self.get_argument("name", "") or "").strip()[:MAX_NAME] or "SAMP table"
+        sender = (self.get_argument("sender", "") or "").strip()[:MAX_NAME] or None
+        body = self.request.body
+        try:
+            table = await in_thread(lambda: received.keep(body))
+        except received.BadTable as exc:
+            self.fail(
+                400,
+                "bad_table",
+                f"body: {exc}",
+                "send the VOTable the desktop tool offered (table.load.votable's url)",
+            )
+        basket = user_basket()
+        item = received.basket_item(table, name, sender)
+        (item_id,) = await in_thread(lambda: basket.add_many([item]))
+        self.set_status(201)
+        self.write_json(
+            {
+                "id": item_id,
+                "name": name,
+                "rows": table.rows,
+                "columns": table.columns,
+                "total": basket_changed(basket),
+            }
+        )
+
+
+default_handlers = [
+    ("samp/links", LinksHandler),
+    (f"samp/tables/{LINK}", TableHandler),
+    ("samp/received", ReceivedHandler),
+]
