@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import GenericAlias
@@ -45,9 +46,22 @@ Scalar = str | int | float | bool | None
 CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 
 
+def new_ids(count: int) -> list[str]:
+    """Fresh item ids: 32 hex digits each, stable across export/import.
+
+    12 digits of the time in milliseconds, 6 of the place in this batch, 14
+    random (56 bits: unguessable, and two processes in the same millisecond
+    do not collide): ids grow as items are added, so the store's id index
+    takes a batch of 100k at its end instead of at random places in it.
+    """
+    stamp = f"{time.time_ns() // 1_000_000:012x}"[-12:]
+    noise = os.urandom(7 * count).hex()
+    return [f"{stamp}{i:06x}{noise[14 * i : 14 * i + 14]}"[:32] for i in range(count)]
+
+
 def new_id() -> str:
-    """A fresh item id: 32 hex digits, unguessable, stable across export/import."""
-    return os.urandom(16).hex()
+    """A fresh item id (see ``new_ids``)."""
+    return new_ids(1)[0]
 
 
 def now() -> datetime:
@@ -247,6 +261,7 @@ __all__ = [
     "item_key",
     "item_label",
     "new_id",
+    "new_ids",
     "now",
     "parse_item",
 ]
