@@ -11,7 +11,6 @@ subclass, its informer and its cluster cache. The one stand-in is
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections import defaultdict
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from esap.config import loads
 from esap.helm.values import DEFAULT_SINGLEUSER_IMAGE, chart_values
 from esap.hub.gateway import policy_settings
 from esap.hub.gateway_kube import LimitedKubeBackend, LimitedKubeClusterConfig
+from harness.aio import LoopThread
 
 GIB = 2**30
 YAML = """
@@ -104,18 +104,20 @@ def gateway_config(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
+def loop() -> Iterator[LoopThread]:
     """The API server's event loop (its work queue binds to the loop it is made in)."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
+    thread = LoopThread()
+    yield thread
+    thread.close()
 
 
 @pytest.fixture
-def backend(gateway_config: Path, loop: asyncio.AbstractEventLoop) -> LimitedKubeBackend:
+def backend(gateway_config: Path, loop: LoopThread) -> LimitedKubeBackend:
     """The configured backend with its cache as ``KubeBackend.setup`` makes it, minus the API."""
+    return loop.call(lambda: make_backend(gateway_config))
+
+
+def make_backend(gateway_config: Path) -> LimitedKubeBackend:
     app = DaskGateway()
     app.load_config_file(str(gateway_config))
     made = app.backend_class(parent=app, log=app.log)
@@ -162,7 +164,7 @@ def test_extra_config_sets_the_esap_backend_and_policy(backend: LimitedKubeBacke
 
 
 def test_a_user_without_groups_gets_dask_limits(
-    backend: LimitedKubeBackend, loop: asyncio.AbstractEventLoop
+    backend: LimitedKubeBackend, loop: LoopThread
 ) -> None:
     async def scenario() -> None:
         ann = User("ann", groups=[])
@@ -180,11 +182,11 @@ def test_a_user_without_groups_gets_dask_limits(
         # 4 cores: a scheduler and three workers of one core
         assert backend.clusters[first].config["cluster_max_workers"] == 3
 
-    loop.run_until_complete(scenario())
+    loop.run(scenario())
 
 
 def test_a_groups_limits_hold_across_its_users_clusters(
-    backend: LimitedKubeBackend, loop: asyncio.AbstractEventLoop
+    backend: LimitedKubeBackend, loop: LoopThread
 ) -> None:
     async def scenario() -> None:
         bob = User("bob", groups=["physics"])
@@ -205,11 +207,11 @@ def test_a_groups_limits_hold_across_its_users_clusters(
         with pytest.raises(PublicException, match=r"dask\.group_limits\.physics\.max_clusters"):
             await backend.start_cluster(bob, {})
 
-    loop.run_until_complete(scenario())
+    loop.run(scenario())
 
 
 def test_a_scale_within_the_limits_reaches_kube_backend(
-    backend: LimitedKubeBackend, loop: asyncio.AbstractEventLoop
+    backend: LimitedKubeBackend, loop: LoopThread
 ) -> None:
     async def scenario() -> None:
         name = await backend.start_cluster(User("cy", groups=["physics"]), {})
@@ -220,7 +222,7 @@ def test_a_scale_within_the_limits_reaches_kube_backend(
                 backend.clusters[name], {"op": "scale", "count": 2}
             )
 
-    loop.run_until_complete(scenario())
+    loop.run(scenario())
 
 
 def test_the_hub_image_the_gateway_runs_on_has_what_the_backend_imports() -> None:

@@ -8,7 +8,6 @@ profile they are sent only for the ``wlcg.groups`` scope, in the
 
 from __future__ import annotations
 
-import asyncio
 import textwrap
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from esap.config import loads
 from esap.hub.auth import configure_oidc
 from esap.hub.oidc import EsapOAuthenticator
 from esap.hub.state import HubState
+from harness.aio import run
 from harness.oidc import OidcProvider
 
 OPENID = ["openid", "profile", "email", "offline_access"]
@@ -82,7 +82,7 @@ def test_the_wlcg_preset_reads_groups_from_the_dotted_claim(
     authenticator = EsapOAuthenticator(config=c)
     assert authenticator.scope == [*OPENID, "wlcg.groups"]
     user = {"wlcg.groups": ["/escape", "/escape/admins"], "groups": ["other"]}
-    groups = asyncio.run(authenticator.get_user_groups({"oauth_user": user}))
+    groups = run(authenticator.get_user_groups({"oauth_user": user}))
     assert groups == {"/escape", "/escape/admins"}
     assert authenticator.admin_groups == {"/escape/admins"}
     assert authenticator.allowed_groups == {"/escape"}

@@ -8,13 +8,10 @@ Kubernetes API.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import yaml
@@ -27,8 +24,7 @@ from esap.config import loads
 from esap.hub.local_spawner import EsapLocalSpawner
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
-
-T = TypeVar("T")
+from harness.aio import run
 
 PROFILES = """
 hub: {mode: MODE}
@@ -62,12 +58,6 @@ def kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     # read once at import by kubernetes_asyncio, so set where it is kept
     monkeypatch.setattr(kube_config, "KUBE_CONFIG_DEFAULT_LOCATION", str(path))
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` in a thread of its own (Playwright's sync API may own this loop)."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def hub_traitlets(mode: str, tmp_path: Path) -> Config:
