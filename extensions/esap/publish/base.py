@@ -35,8 +35,11 @@ To add an archive, subclass :class:`Archive` and override:
 ``publish(draft)``
     Publish, and return the :class:`Record` with its URL and DOI.
 
-Set ``needs_token = True`` when the archive needs the user's own token, and
-override ``remote_name`` if the archive does not take ``/`` in file names.
+Set ``needs_token = True`` when the archive needs the user's own token, set
+``checksums`` to what a file is hashed with while it streams (MD5 always;
+SHA-256 only where the RO-Crate should carry it, as each hash costs upload
+throughput), and override ``remote_name`` if the archive does not take ``/``
+in file names.
 Raise :class:`ArchiveError` for answers the archive gives (with its message,
 as text), and let transport errors (``httpx.TransportError``, ``OSError``)
 through: the engine treats both as "stopped here, resume later".
