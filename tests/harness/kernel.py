@@ -9,7 +9,6 @@ user's server.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ import httpx
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from harness import aio
 from harness.hub import RunningHub
 
 
@@ -62,12 +62,9 @@ class Kernel:
     def run(self, code: str, timeout: float = 120) -> str:
         """Execute ``code``; return its stdout, raise :class:`CellError` if it raised.
 
-        The coroutine runs on a thread of its own: in a session that also drives
-        Chromium, Playwright's sync API keeps an event loop running on the main
-        thread, where ``asyncio.run`` refuses to start another.
+        The coroutine runs on a thread of its own (see :mod:`harness.aio`).
         """
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(asyncio.run, self._run(code, timeout)).result()
+        return aio.run(self._run(code, timeout))
 
     def json(self, code: str, timeout: float = 120) -> Any:
         """Execute ``code`` whose last printed line is JSON; return it parsed."""
