@@ -13,6 +13,7 @@ import { dataPlugin } from './data/plugin';
 import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
 import { publishPlugin } from './publish/plugin';
+import { sampPlugin } from './samp/plugin';
 import { softwarePlugin } from './software/plugin';
 import { tutorialsPlugin } from './tutorials/plugin';
 
@@ -77,5 +78,6 @@ export default [
   tutorialsPlugin,
   basketPlugin,
   publishPlugin,
-  softwarePlugin
+  softwarePlugin,
+  sampPlugin
 ];

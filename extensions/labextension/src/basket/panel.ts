@@ -122,6 +122,8 @@ export namespace BasketPanel {
     trans: TranslationBundle;
     /** Put this code in a notebook cell (Open in notebook). */
     insertCode: (code: string) => Promise<unknown>;
+    /** Send the chosen items to a desktop tool over SAMP; answers a status line. */
+    sendToDesktop?: (ids: string[]) => Promise<string>;
   }
 }
 
@@ -138,6 +140,7 @@ export class BasketPanel extends Widget {
     this._api = options.api;
     this._trans = options.trans;
     this._insertCode = options.insertCode;
+    this._sendToDesktop = options.sendToDesktop ?? null;
     this.model = new BasketModel(options.api);
     this._grid = new BasketGrid(this.model);
 
@@ -237,6 +240,13 @@ export class BasketPanel extends Widget {
     };
     add(this._trans.__('Open in notebook'), 'open', () => this._open());
     add(this._trans.__('Download'), 'download', () => this._download());
+    const send = this._sendToDesktop;
+    if (send) {
+      add(this._trans.__('Send to desktop tool'), 'samp', async () => {
+        const chosen = await this._selection();
+        this._status(await send(chosen.map(item => item.id)));
+      });
+    }
     add(this._trans.__('Remove'), 'remove', () => this._remove());
     add(this._trans.__('Clear'), 'clear', () => this._clear());
     add(this._trans.__('Refresh'), 'refresh', () => this.refresh());
@@ -390,6 +400,8 @@ export class BasketPanel extends Widget {
     this._grid.selectionModel?.clear();
     await this.model.reload();
   }
+
+  private _sendToDesktop: ((ids: string[]) => Promise<string>) | null;
 
   private async _download(): Promise<void> {
     const chosen = await this._selection();

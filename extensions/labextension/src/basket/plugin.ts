@@ -57,7 +57,10 @@ export const basketPlugin: JupyterFrontEndPlugin<void> = {
     const panel = new BasketPanel({
       api,
       trans,
-      insertCode: code => insertCode(app, notebooks, code)
+      insertCode: code => insertCode(app, notebooks, code),
+      // the command lives with SAMP (samp/plugin.ts)
+      sendToDesktop: async ids =>
+        String(await app.commands.execute('esap:samp-send-basket', { ids }))
     });
     panel.title.icon = basketIcon;
     app.shell.add(panel, 'left', { rank: 220 });

@@ -100,6 +100,14 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
           id: 'esap:basket-add-selection'
         })
       );
+      // Send to desktop tool: the command lives with SAMP (samp/plugin.ts)
+      widget.toolbar.addItem(
+        'send-to-desktop',
+        new CommandToolbarButton({
+          commands: app.commands,
+          id: 'esap:samp-send-result'
+        })
+      );
       show(widget);
     };
 
