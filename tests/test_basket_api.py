@@ -104,6 +104,12 @@ def test_items_are_added_listed_edited_and_removed(hub: RunningHub, alice: str) 
         bad = api.post("basket", json={"items": [{"kind": "data", "service": "s", "size": -1}]})
         assert bad.status_code == 400
         assert bad.json()["error"]["message"].startswith("items[0]: size")
+        late = [*items[:2], {"kind": "data", "service": "s", "access_url": "ftp://x"}]
+        bad = api.post("basket", json={"items": late})
+        assert bad.json()["error"]["message"].startswith("items[2]: access_url: must be an http")
+        bad = api.post("basket", json={"items": [items[0], "text"]})
+        assert bad.json()["error"]["message"] == "items[1]: not a JSON object"
+        assert api.get("basket").json()["total"] == 200  # nothing of a bad batch was added
         assert api.get("basket", params={"limit": 0}).status_code == 400
 
         code = api.post("basket/cell", json={"ids": ids[200:202]}).json()["code"]

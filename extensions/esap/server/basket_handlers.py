@@ -133,20 +133,23 @@ class BasketHandler(BasketBase):
         if not isinstance(raw, list) or not raw:
             self.fail(400, "bad_field", "items: must be a non-empty list", 'send {"items": [...]}')
         assert isinstance(raw, list)
-        parsed = []
+        fix = "send items as the basket's item model describes (kind, service, ...)"
         for index, entry in enumerate(raw):
-            try:
-                parsed.append(parse_item(entry))
-            except ValidationError as exc:
-                self.fail(
-                    400,
-                    "bad_field",
-                    f"items[{index}]: {describe(exc)}",
-                    "send items as the basket's item model describes (kind, service, ...)",
-                )
+            if not isinstance(entry, dict):
+                self.fail(400, "bad_field", f"items[{index}]: not a JSON object", fix)
         basket = user_basket()
         loop = asyncio.get_running_loop()
-        ids = await loop.run_in_executor(None, basket.add_many, parsed)
+        try:  # checked in one pass by the store (a bad item adds nothing)
+            ids = await loop.run_in_executor(None, basket.add_many, raw)
+        except ValidationError:
+            for index, entry in enumerate(raw):  # name the first bad item, as sent
+                try:
+                    parse_item(entry)
+                except ValidationError as exc:
+                    self.fail(400, "bad_field", f"items[{index}]: {describe(exc)}", fix)
+            raise
+        except BasketError as exc:
+            raise bad_request(exc) from None
         self.set_status(201)
         self.write_json({"ids": ids, "total": basket_changed(basket)})
 
