@@ -64,8 +64,7 @@ def start_standin(port: int, token: str) -> subprocess.Popen[bytes]:
             "zenodo",
             "--port",
             str(port),
-            "--token",
-            token,
+            f"--token={token}",  # a token may start with "-"
             "--discard",
         ],
         env=env,
