@@ -25,13 +25,13 @@ import httpx
 import pytest
 from astropy.io.votable import parse_single_table
 from astropy.table import Table
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 from test_browser_data import M51, RADIUS, SERVER, open_data_panel, search_m51, status
 from test_dachs import inside
 
 from esap.samp.tables import votable_bytes
-from harness.browser import log_in
+from harness.browser import log_in, open_side_panel
 from harness.dachs import csv_rows
 from harness.data_hub import DataHub
 from harness.ports import free_port
@@ -135,6 +135,21 @@ class Tool:
         self.client.disconnect()
 
 
+def notifications(page: Page) -> Locator:
+    """The lab's notification center (opened from the status bar if closed)."""
+    center = page.locator(".jp-Notification-Center")
+    if not center.is_visible():
+        page.locator(".jp-Notification-Status").click()
+    return center
+
+
+def fetch_table(url: str) -> Table:
+    """Fetch a link as a desktop tool does (no cookie, no token) and read the VOTable."""
+    fetched = httpx.get(url, timeout=60)
+    assert fetched.status_code == 200, fetched.text
+    return parse_single_table(io.BytesIO(fetched.content)).to_table()
+
+
 def set_hub_url(data_hub: DataHub, url: str) -> None:
     """The lab's hubUrl setting, through JupyterLab's settings API."""
     with httpx.Client(timeout=30) as client:
@@ -165,9 +180,7 @@ def test_send_a_result_to_a_desktop_tool_and_receive_its_table(
         results.locator(".lm-TabBar-tab", has_text="local-tap").click()
         send = results.locator('.jp-Toolbar [data-command="esap:samp-send-result"]')
         send.click()
-        # the lab's notifications, in its notification center (status bar)
-        page.locator(".jp-Notification-Status").click()
-        center = page.locator(".jp-Notification-Center")
+        center = notifications(page)
         expect(center).to_contain_text("no SAMP hub found", timeout=SERVER)
         expect(center).to_contain_text("start TOPCAT or Aladin")
         assert tool.received.empty()
@@ -184,13 +197,24 @@ def test_send_a_result_to_a_desktop_tool_and_receive_its_table(
         assert "token" not in url
         assert "local-tap" in params["name"]
         # the tool fetches the link as a tool does: no cookie, no token
-        fetched = httpx.get(url, timeout=60)
-        assert fetched.status_code == 200, fetched.text
-        table = parse_single_table(io.BytesIO(fetched.content)).to_table()
+        table = fetch_table(url)
         assert sorted(table["obs_id"]) == sorted(row["obs_id"] for row in expected)
         by_id = {row["obs_id"]: row for row in expected}
         for row in table:
             assert float(row["s_ra"]) == pytest.approx(float(by_id[row["obs_id"]]["s_ra"]))
+
+        # with a row selected, only that row goes, the one the record pane shows
+        view = results.locator('.esap-ServiceResult[data-esap-service="local-tap"]')
+        box = view.locator(".esap-ResultGrid").bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 150, box["y"] + 28 + 12)  # first body row, below the header
+        record = view.locator('.esap-Record[data-esap-row="0"]')
+        expect(record).to_be_visible()
+        send.click()
+        one = fetch_table(tool.received.get(timeout=SERVER / 1000)["url"])
+        assert len(one) == 1
+        assert one["obs_id"][0] in by_id
+        expect(record).to_contain_text(str(one["obs_id"][0]))
 
         # the tool sends a table back: it goes to the basket under its name
         tool.client.notify_all(
@@ -199,7 +223,7 @@ def test_send_a_result_to_a_desktop_tool_and_receive_its_table(
                 "samp.params": {"url": tool.table_url, "name": "flux table", "table-id": "t1"},
             }
         )
-        expect(center).to_contain_text('Added "flux table" (3 rows)', timeout=SERVER)
+        expect(notifications(page)).to_contain_text('Added "flux table" (3 rows)', timeout=SERVER)
         with data_hub.client() as api:
             items = api.get("basket", params={"q": "flux table"}).json()["items"]
             (item,) = [i for i in items if i["title"] == "flux table"]
@@ -208,6 +232,21 @@ def test_send_a_result_to_a_desktop_tool_and_receive_its_table(
         assert full["fields"]["rows"] == 3
         assert full["fields"]["sender"] == "topcat-standin"
         assert full["fields"]["columns"] == "id, flux"
+
+        # from the Basket panel: the selected item goes as a one-row table
+        basket = page.locator(".esap-BasketPanel")
+        open_side_panel(page, "esap-basket", basket)
+        basket.locator(".esap-BasketPanel-search").fill("flux table")
+        expect(basket).to_have_attribute("data-esap-total", "1", timeout=SERVER)
+        expect(basket).to_have_attribute("data-esap-ready", "true", timeout=SERVER)
+        grid = basket.locator(".esap-BasketGrid").bounding_box()
+        assert grid is not None
+        page.mouse.click(grid["x"] + 120, grid["y"] + 26 + 12)
+        expect(basket.locator(".esap-BasketPanel-rename")).to_have_value("flux table")
+        basket.locator('[data-action="samp"]').click()
+        items = fetch_table(tool.received.get(timeout=SERVER / 1000)["url"])
+        assert list(items["title"]) == ["flux table"]
+        assert list(items["id"]) == [item["id"]]
     finally:
         tool.close()
         set_hub_url(data_hub, "http://localhost:21012/")
