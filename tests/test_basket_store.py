@@ -135,6 +135,23 @@ def test_what_goes_in_comes_out_field_for_field(tmp_path: Path) -> None:
             assert item == esap.basket.models.parse_item(expected)
 
 
+def test_items_stored_before_bodies_were_slimmed_read_the_same(tmp_path: Path) -> None:
+    """Older stores kept every non-envelope field in the body, the columns' ones too."""
+    old = DataItem(service="s", access_url="https://a.org/1.fits", format="image/fits", size=7)
+    with Basket(tmp_path / "b.db") as basket:
+        basket._conn.execute(
+            "INSERT INTO items (id, key, kind, title, label, notes, grp, added, service,"
+            " access_url, format, size, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                old.id, old.key(), "data", "", old.label(), "", "", old.added.isoformat(),
+                "s", old.access_url, old.format, old.size,
+                old.model_dump_json(exclude={"id", "kind", "title", "notes", "group", "added"}),
+            ),
+        )  # fmt: skip
+        assert basket.get(old.id) == old
+        assert basket.add_many([old.model_dump()]) == [old.id]  # still the same record
+
+
 def test_columns_list_items_grouped_by_kind_in_the_order_added(tmp_path: Path) -> None:
     with Basket(tmp_path / "b.db") as basket:
         for i in range(3):
