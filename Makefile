@@ -36,7 +36,7 @@ lint: install-test
 	$(BIN)/mypy
 
 install: $(MARK)/runtime $(MARK)/proxy
-install-test: $(MARK)/test $(MARK)/proxy $(MARK)/oidc
+install-test: $(MARK)/test $(MARK)/proxy $(MARK)/oidc $(MARK)/rucio
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,13 @@ $(MARK)/proxy: $(BIN)/python
 OIDC := tests/oidc
 $(MARK)/oidc: $(OIDC)/package.json $(OIDC)/package-lock.json | $(BIN)/python
 	npm ci --silent --no-fund --no-audit --prefix $(OIDC)
+	@mkdir -p $(MARK) && touch $@
+
+# The Rucio server the data lake tests run (its own virtualenv, from the lock).
+RUCIO_VENV := $(VENV)/rucio-server
+$(MARK)/rucio: tests/rucio/requirements.txt | $(BIN)/python
+	$(PYTHON) -m venv $(RUCIO_VENV)
+	$(RUCIO_VENV)/bin/python -m pip install --quiet -r tests/rucio/requirements.txt
 	@mkdir -p $(MARK) && touch $@
 
 # Debian packages of the real servers the tests talk to (Chromium, PostgreSQL,

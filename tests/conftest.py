@@ -15,6 +15,7 @@ pytest_plugins = [
     "harness.oidc",
     "harness.dask_hub",
     "harness.software_hub",
+    "harness.rucio",
     "standins.fixtures",
 ]
 

@@ -31,6 +31,7 @@ BUILTIN: Final[dict[str, dict[str, str]]] = {
         "scs": "esap.data.scs:ConeSearchService",
         "ssa": "esap.data.ssa:SsaService",
         "registry": "esap.data.registry:RegistryService",
+        "rucio": "esap.data.rucio:RucioService",
     },
     SOFTWARE_CATALOGUES: {
         "codemeta": "esap.software.codemeta:CodemetaCatalogue",

@@ -43,8 +43,14 @@ if TYPE_CHECKING:
 _default: Basket | None = None
 _default_path: Path | None = None
 
-#: ObsCore column -> item field (``access_estsize`` is in kilobytes).
-_OBSCORE = {"access_url": "access_url", "access_format": "format", "access_estsize": "size"}
+#: ObsCore column -> item field (``access_estsize`` is in kilobytes); ``checksum``
+#: (``md5:<hex>``) is what data lakes such as Rucio add, so downloads are checked.
+_OBSCORE = {
+    "access_url": "access_url",
+    "access_format": "format",
+    "access_estsize": "size",
+    "checksum": "checksum",
+}
 
 
 def basket() -> Basket:
