@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -21,7 +22,7 @@ from astropy.table import MaskedColumn, Table
 
 from esap.data.results import ResultStore, columns_of
 from esap.samp import links, received
-from esap.samp.tables import result_votable, votable_bytes
+from esap.samp.tables import result_votable, stream_votable, votable_bytes
 from harness.hub import RunningHub
 
 ITEMS = [
@@ -164,10 +165,27 @@ def test_a_selection_is_served_in_the_views_order(tmp_path: Path) -> None:
     table = Table({"obs_id": ["c", "a", "b", "d"], "s_ra": ra})
     stored = results.put("svc", table, columns_of(table, {}))
     source = {"result_id": stored.id, "rows": [3, 1], "query": {"sort": "obs_id"}}
-    served = parse_single_table(io.BytesIO(result_votable(results, source, "two"))).to_table()
+    served = read(result_votable(results, source, "two"))
     assert list(served["obs_id"]) == ["d", "b"]  # view rows 3 and 1 of the sorted view
     assert str(served["s_ra"].unit) == "deg"
-    whole = result_votable(results, {"result_id": stored.id, "rows": None}, "all")
-    everything = parse_single_table(io.BytesIO(whole)).to_table()
+    everything = read(result_votable(results, {"result_id": stored.id, "rows": None}, "all"))
     assert list(everything["obs_id"]) == ["c", "a", "b", "d"]
     assert everything["s_ra"].mask[3]
+
+
+def read(pieces: Iterable[bytes]) -> Table:
+    return parse_single_table(io.BytesIO(b"".join(pieces))).to_table()
+
+
+def test_a_table_streams_chunk_by_chunk_under_one_header() -> None:
+    columns = [
+        {"name": "obs_id", "datatype": "char", "unit": None, "ucd": "meta.id", "description": None},
+        {"name": "n", "datatype": "long", "unit": None, "ucd": None, "description": None},
+    ]
+    chunks = [[["a", 1], ["b", None]], [], [["a much longer identifier", 3]]]
+    pieces = list(stream_votable(columns, chunks, "chunked"))
+    assert len(pieces) == 4  # header, the rows of the two non-empty chunks, footer
+    table = read(pieces)
+    assert list(table["obs_id"]) == ["a", "b", "a much longer identifier"]
+    assert list(table["n"].filled(-1)) == [1, -1, 3]
+    assert read(stream_votable(columns, [], "empty")).colnames == ["obs_id", "n"]

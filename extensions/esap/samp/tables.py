@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from esap.data.results import MAX_LIMIT, ResultStore
@@ -24,23 +24,40 @@ _INTEGER = {"short", "int", "long", "unsignedByte"}
 _FLOAT = {"float", "double"}
 
 
-def _column(values: list[Any], description: dict[str, Any]) -> Any:
+def _dtype(values: list[Any], datatype: str) -> str:
+    """The numpy type of a column: the archive's datatype, where the cells fit it."""
+    if datatype in _INTEGER and all(isinstance(v, int | None) for v in values):
+        return "int64"
+    if datatype in _FLOAT and all(isinstance(v, int | float | None) for v in values):
+        return "float64"
+    if datatype == "boolean" and all(isinstance(v, bool | None) for v in values):
+        return "bool"
+    return "str"
+
+
+def _cell(value: Any, dtype: str) -> tuple[Any, bool]:
+    """One cell as ``dtype`` and whether it is masked (a cell that does not fit is)."""
+    if value is None:
+        return ({"int64": 0, "float64": 0.0, "bool": False}.get(dtype, ""), True)
+    if dtype == "str":
+        return (value if isinstance(value, str) else json.dumps(value), False)
+    try:
+        return ({"int64": int, "float64": float, "bool": bool}[dtype](value), False)
+    except (TypeError, ValueError):
+        return ({"int64": 0, "float64": 0.0, "bool": False}[dtype], True)
+
+
+def _column(values: list[Any], description: dict[str, Any], dtype: str) -> Any:
     """One astropy column from JSON cells; ``None`` cells become masked."""
     from astropy.table import MaskedColumn
 
-    datatype = description.get("datatype") or "char"
-    mask = [value is None for value in values]
-    data: list[Any]
-    if datatype in _INTEGER and all(isinstance(v, int | None) for v in values):
-        data, dtype = [0 if v is None else v for v in values], "int64"
-    elif datatype in _FLOAT and all(isinstance(v, int | float | None) for v in values):
-        data, dtype = [0.0 if v is None else float(v) for v in values], "float64"
-    elif datatype == "boolean" and all(isinstance(v, bool | None) for v in values):
-        data, dtype = [bool(v) for v in values], "bool"
-    else:
-        data = ["" if v is None else v if isinstance(v, str) else json.dumps(v) for v in values]
-        dtype = "str"
-    column = MaskedColumn(data, name=description["name"], mask=mask, dtype=dtype)
+    cells = [_cell(value, dtype) for value in values]
+    column = MaskedColumn(
+        [cell for cell, _ in cells],
+        name=description["name"],
+        mask=[masked for _, masked in cells],
+        dtype=dtype,
+    )
     if description.get("unit"):
         column.unit = description["unit"]
     if description.get("description"):
@@ -50,12 +67,26 @@ def _column(values: list[Any], description: dict[str, Any]) -> Any:
     return column
 
 
-def rows_table(columns: list[dict[str, Any]], rows: list[list[Any]], name: str) -> Table:
-    """An astropy Table from the result cache's column descriptions and rows."""
+def rows_table(
+    columns: list[dict[str, Any]],
+    rows: list[list[Any]],
+    name: str,
+    dtypes: list[str] | None = None,
+) -> Table:
+    """An astropy Table from the result cache's column descriptions and rows.
+
+    ``dtypes`` fixes the column types (the first chunk's, for later chunks);
+    by default they follow the archive's datatypes where the cells fit.
+    """
     from astropy.table import Table
 
+    values = [[row[i] for row in rows] for i in range(len(columns))]
+    if dtypes is None:
+        dtypes = [
+            _dtype(v, c.get("datatype") or "char") for v, c in zip(values, columns, strict=True)
+        ]
     table = Table(
-        [_column([row[i] for row in rows], col) for i, col in enumerate(columns)],
+        [_column(v, c, d) for v, c, d in zip(values, columns, dtypes, strict=True)],
         masked=True,
     )
     table.meta["name"] = name
@@ -68,13 +99,47 @@ def votable_bytes(table: Table) -> bytes:
 
     votable = from_table(table)
     resource_table = votable.get_first_table()
+    resource_table.ID = "esap_table"
     resource_table.name = str(table.meta.get("name") or "table")
     for field, column in zip(resource_table.fields, table.columns.values(), strict=True):
         if column.meta.get("ucd"):
             field.ucd = column.meta["ucd"]
+        if field.datatype in ("char", "unicodeChar"):
+            field.arraysize = "*"  # later chunks may hold longer text
     out = io.BytesIO()
     writeto(votable, out)
     return out.getvalue()
+
+
+def stream_votable(
+    columns: list[dict[str, Any]], chunks: Iterable[list[list[Any]]], name: str
+) -> Iterator[bytes]:
+    """A VOTable written chunk by chunk, so a million-row result never sits whole in memory.
+
+    astropy writes each chunk (cell encoding, escaping, nulls); the header
+    and footer come from the first chunk and only each chunk's ``TABLEDATA``
+    rows follow. astropy has no streaming writer of its own.
+    """
+    opening, closing = b"<TABLEDATA>", b"</TABLEDATA>"
+    footer: bytes | None = None
+    dtypes: list[str] | None = None
+    for rows in chunks:
+        if not rows:
+            continue
+        table = rows_table(columns, rows, name, dtypes)
+        dtypes = [str(column.dtype.kind) for column in table.columns.values()]
+        dtypes = [{"i": "int64", "f": "float64", "b": "bool"}.get(k, "str") for k in dtypes]
+        document = votable_bytes(table)
+        start = document.index(opening) + len(opening)
+        end = document.rindex(closing)
+        if footer is None:
+            footer = document[end:]
+            yield document[:start]
+        yield document[start:end]
+    if footer is None:
+        yield votable_bytes(rows_table(columns, [], name))
+    else:
+        yield footer
 
 
 def _selected(
@@ -104,16 +169,20 @@ def _selected(
     return [picked[position] for position in rows if position in picked]
 
 
-def result_votable(store: ResultStore, source: dict[str, Any], name: str) -> bytes:
-    """A stored result as a VOTable: every row, or the view rows ``source["rows"]``."""
+def result_votable(store: ResultStore, source: dict[str, Any], name: str) -> Iterator[bytes]:
+    """A stored result as VOTable pieces: every row, or the view rows ``source["rows"]``.
+
+    The result's existence is checked before the first piece, so a caller can
+    still answer 404 instead of a cut-off document.
+    """
     result_id = str(source["result_id"])
     info = store.describe(result_id)
     positions = source.get("rows")
     if positions is None:
-        rows = [row for chunk in store.iter_rows(result_id) for row in chunk]
+        chunks: Iterable[list[list[Any]]] = store.iter_rows(result_id)
     else:
-        rows = _selected(store, result_id, positions, source.get("query") or {})
-    return votable_bytes(rows_table(info.columns, rows, name))
+        chunks = [_selected(store, result_id, positions, source.get("query") or {})]
+    return stream_votable(info.columns, chunks, name)
 
 
 def basket_votable(basket: Basket, ids: Sequence[str]) -> bytes:
@@ -123,4 +192,4 @@ def basket_votable(basket: Basket, ids: Sequence[str]) -> bytes:
     return export_votable(basket.all(ids=list(ids)))
 
 
-__all__ = ["basket_votable", "result_votable", "rows_table", "votable_bytes"]
+__all__ = ["basket_votable", "result_votable", "rows_table", "stream_votable", "votable_bytes"]

@@ -18,7 +18,11 @@ link is a 404 that says how to get a fresh one.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import functools
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
@@ -186,24 +190,85 @@ class TableHandler(EsapHandler):
                 "send the table to the desktop tool again from the lab for a fresh link",
             )
         source = link.source
-        try:
+
+        def pieces() -> Iterator[bytes]:
             if "result_id" in source:
-                body = await in_thread(
-                    lambda: tables.result_votable(result_store(), source, link.name)
-                )
-            else:
-                body = await in_thread(
-                    lambda: tables.basket_votable(user_basket(), source["basket_ids"])
-                )
+                return tables.result_votable(result_store(), source, link.name)
+            return iter([tables.basket_votable(user_basket(), source["basket_ids"])])
+
+        stream = _Producer(pieces, asyncio.get_running_loop())
+        try:
+            first = await stream.next()
         except (UnknownResult, ItemNotFound):
+            stream.stop()
             self.fail(
                 404,
                 "not_found",
                 "the table behind this link is gone (dropped from the result cache or the basket)",
                 "run the search again, or add the items again, and send once more",
             )
+        self.set_header("Content-Type", received.MEDIA_TYPE)
+        try:
+            piece = first
+            while piece is not None:
+                self.write(piece)
+                await self.flush()
+                piece = await stream.next()
+        finally:
+            stream.stop()
         # APIHandler.finish would label it JSON
-        self.finish(body, set_content_type=received.MEDIA_TYPE)
+        self.finish(set_content_type=received.MEDIA_TYPE)
+
+
+class _Producer:
+    """Pieces of a document made on one thread of their own, handed over a few at a time.
+
+    One thread, because the result cache's SQLite cursor stays on the thread
+    that opened it; a small queue, so a slow desktop tool holds back the
+    reading instead of the server's memory filling up.
+    """
+
+    def __init__(
+        self, make: Callable[[], Iterator[bytes]], loop: asyncio.AbstractEventLoop
+    ) -> None:
+        self._queue: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(maxsize=4)
+        self._loop = loop
+        self._stopped = threading.Event()
+        threading.Thread(
+            target=self._run, args=(make,), name="esap-samp-table", daemon=True
+        ).start()
+
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        future = asyncio.run_coroutine_threadsafe(self._queue.put(item), self._loop)
+        while not self._stopped.is_set():
+            try:
+                future.result(timeout=1)
+                return True
+            except concurrent.futures.TimeoutError:
+                continue
+        future.cancel()
+        return False
+
+    def _run(self, make: Callable[[], Iterator[bytes]]) -> None:
+        try:
+            for piece in make():
+                if not self._put(piece):
+                    return
+        except BaseException as exc:  # handed to the request, which answers for it
+            self._put(exc)
+            return
+        self._put(None)
+
+    async def next(self) -> bytes | None:
+        """The next piece; ``None`` at the end; the producer's error re-raised."""
+        item = await self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def stop(self) -> None:
+        """The request ended (or the tool went away): let the thread go."""
+        self._stopped.set()
 
 
 class ReceivedHandler(EsapHandler):
