@@ -488,6 +488,8 @@ def test_adapter_types_are_offered_as_examples_in_the_schema() -> None:
         "scs",
         "ssa",
         "registry",
+        "rucio",
+        "zooniverse",
     ]
 
 

@@ -32,6 +32,7 @@ BUILTIN: Final[dict[str, dict[str, str]]] = {
         "ssa": "esap.data.ssa:SsaService",
         "registry": "esap.data.registry:RegistryService",
         "rucio": "esap.data.rucio:RucioService",
+        "zooniverse": "esap.data.zooniverse:ZooniverseService",
     },
     SOFTWARE_CATALOGUES: {
         "codemeta": "esap.software.codemeta:CodemetaCatalogue",
@@ -59,6 +60,7 @@ _INSTALL_HINTS: Final[dict[str, str]] = {
     "bagit": "bagit",
     "rocrate": "rocrate",
     "httpx": "httpx",
+    "panoptes_client": "panoptes-client",
 }
 
 

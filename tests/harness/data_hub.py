@@ -48,6 +48,13 @@ def data_services(dachs: DachsService, faults: Faults) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def zooniverse(url: str) -> dict[str, Any]:
+    """The Zooniverse service on the Panoptes stand-in (tests/test_zooniverse.py); not a default."""
+    return {"name": "zooniverse", "type": "zooniverse", "url": url, "timeout": 30,
+            "enabled": False, "title": "Zooniverse (stand-in)",
+            "options": {"page_size": 10}}  # fmt: skip
+
+
 @dataclass
 class DataHub:
     """The data hub, its user and a client of the user's ESAP API."""
@@ -69,7 +76,10 @@ class DataHub:
 
 @pytest.fixture(scope="session")
 def data_hub(
-    tmp_path_factory: pytest.TempPathFactory, dachs: DachsService, faults: Faults
+    tmp_path_factory: pytest.TempPathFactory,
+    dachs: DachsService,
+    faults: Faults,
+    zooniverse_standin: Any,
 ) -> Iterator[DataHub]:
     """A hub whose data services are the real archive and the fault server."""
     directory = tmp_path_factory.mktemp("data-hub")
@@ -95,7 +105,7 @@ def data_hub(
         {
             "hub": {"services": [harness, prometheus],
                     "metrics": {"enabled": True, "token": f"file:{directory / 'metrics-token'}"}},
-            "data_services": data_services(dachs, faults),
+            "data_services": [*data_services(dachs, faults), zooniverse(zooniverse_standin.url)],
             "resolver": {"type": "table", "targets": TARGETS},
         },
     )  # fmt: skip

@@ -101,3 +101,27 @@ def publish_hub(
         yield PublishHub(running, user, running.token_for(user), archive_dir, zenodo_standin)
     finally:
         running.stop()
+
+
+@dataclass
+class RunningPanoptes:
+    """The Panoptes (Zooniverse) stand-in, its state and a collaborator's bearer token."""
+
+    server: Standin
+    state: Any
+    token: str
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+
+@pytest.fixture(scope="session")
+def zooniverse_standin() -> Iterator[RunningPanoptes]:
+    """The Panoptes stand-in (``standins.zooniverse``), one per session."""
+    from standins.zooniverse import make_app, sample_state
+
+    token = secrets.token_urlsafe(24)
+    state = sample_state({token: "alice"})
+    with running(make_app(state)) as server:
+        yield RunningPanoptes(server, state, token)

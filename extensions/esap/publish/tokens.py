@@ -18,11 +18,15 @@ FILE_NAME = "archive-tokens.json"
 
 
 class TokenStore:
-    """``{archive name: token}`` in ``<state dir>/archive-tokens.json`` (mode 0600)."""
+    """``{archive name: token}`` in ``<state dir>/archive-tokens.json`` (mode 0600).
 
-    def __init__(self, state_dir: Path) -> None:
+    ``file_name`` keeps another set of users' own tokens in a file of its own
+    (the data services' tokens, ``esap.data.zooniverse``), with the same care.
+    """
+
+    def __init__(self, state_dir: Path, file_name: str = FILE_NAME) -> None:
         self.state_dir = state_dir
-        self.path = state_dir / FILE_NAME
+        self.path = state_dir / file_name
 
     def _read(self) -> dict[str, str]:
         try:
@@ -35,7 +39,7 @@ class TokenStore:
 
     def _write(self, tokens: dict[str, str]) -> None:
         self.state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temp = self.path.with_name(f".{FILE_NAME}.{os.getpid()}.tmp")
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
