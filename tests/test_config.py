@@ -382,6 +382,7 @@ def test_public_has_the_documented_shape() -> None:
         "profiles",
         "dask",
         "resolver",
+        "sky_view",
     }
     assert view["title"] == "Astro Hub"
     assert view["version"] == __version__

@@ -570,6 +570,24 @@ class ResolverSection(_Model):
     timeout: float = Field(default=10.0, gt=0, description="Seconds before a look-up fails.")
 
 
+class SkyViewSection(_Model):
+    """The sky view of search results in the Data panel (Aladin Lite) and notebooks (ipyaladin)."""
+
+    enabled: bool = Field(default=True, description="Show the Sky view beside each result.")
+    hips: str = Field(
+        default="CDS/P/DSS2/color",
+        min_length=1,
+        description="Background survey: a HiPS id from the CDS registry (CDS/P/DSS2/color, "
+        "needs the internet) or the http(s) URL of a HiPS your site serves.",
+    )
+    max_sources: int = Field(
+        default=2000,
+        ge=1,
+        le=100000,
+        description="Rows of a result drawn at most (the first ones, in the grid's order).",
+    )
+
+
 class EsapConfig(_Model):
     """The admin config of an ESAP Hub (``esap.yaml``), for the local hub and the Helm chart.
 
@@ -607,6 +625,10 @@ class EsapConfig(_Model):
     resolver: ResolverSection = Field(
         default_factory=ResolverSection,
         description="Name resolution for data searches: Sesame, a fixed table, or your own.",
+    )
+    sky_view: SkyViewSection = Field(
+        default_factory=SkyViewSection,
+        description="Sky view of results: whether it shows, its background survey (HiPS).",
     )
 
     @field_validator("data_services", "software_catalogues", "archives", "profiles", mode="wrap")

@@ -94,6 +94,7 @@ def public(config: EsapConfig) -> dict[str, Any]:
         ],
         "dask": {"enabled": config.dask.enabled},
         "resolver": config.resolver.model_dump(mode="json"),
+        "sky_view": config.sky_view.model_dump(mode="json"),
     }
 
 

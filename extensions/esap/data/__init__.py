@@ -212,6 +212,36 @@ def job(
     return JobHandle(submitted.id, catalog)
 
 
+def sky_view(
+    result: SearchResult | Table,
+    *,
+    ra: float | None = None,
+    dec: float | None = None,
+    radius: float | None = None,
+    survey: str | None = None,
+    config: str | Path | None = None,
+) -> Any:
+    """An ipyaladin widget: the search region, the rows' positions and ``s_region`` footprints.
+
+    ``result`` is what :func:`search` answered (or any table with ``s_ra``/``s_dec``
+    and ``s_region``); a resolved target gives the centre unless ``ra``/``dec``
+    are given. The survey is ``sky_view.hips`` from the hub's config unless
+    ``survey`` names one. See :func:`esap.data.sky.sky_view`.
+    """
+    from esap.data import sky
+    from esap.data.catalog import NotConfigured, offered_config
+
+    table = result.combined if isinstance(result, SearchResult) else result
+    if ra is None and isinstance(result, SearchResult) and result.resolved:
+        ra, dec = float(result.resolved["ra"]), float(result.resolved["dec"])
+    if survey is None:
+        try:
+            survey = offered_config(config).get("sky_view", {}).get("hips")
+        except NotConfigured:
+            survey = None
+    return sky.sky_view(table, ra=ra, dec=dec, radius=radius, survey=survey)
+
+
 __all__ = [
     "BadField",
     "DataService",
@@ -223,4 +253,5 @@ __all__ = [
     "job",
     "search",
     "services",
+    "sky_view",
 ]
