@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS items (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS items_by_kind ON items (kind, seq);
+CREATE INDEX IF NOT EXISTS items_grouped ON items (grp) WHERE grp != '';
 """
 
 #: The columns a page of the basket lists (what the panel shows per row).
@@ -470,17 +471,21 @@ class Basket:
             params += [pattern] * 4
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         with self._lock:
-            total = self._conn.execute(
-                f"SELECT count(*) FROM items{clause}",  # noqa: S608 - placeholders only
-                params,
-            ).fetchone()[0]
+            counts = dict.fromkeys(KINDS, 0)
+            counts.update(self._conn.execute("SELECT kind, count(*) FROM items GROUP BY kind"))
+            total = (
+                self._conn.execute(
+                    f"SELECT count(*) FROM items{clause}",  # noqa: S608 - placeholders only
+                    params,
+                ).fetchone()[0]
+                if where
+                else sum(counts.values())
+            )
             rows = self._conn.execute(
                 f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM items{clause}"  # noqa: S608
                 " ORDER BY kind, seq LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             ).fetchall()
-            counts = dict.fromkeys(KINDS, 0)
-            counts.update(self._conn.execute("SELECT kind, count(*) FROM items GROUP BY kind"))
         return Page([_summary(row) for row in rows], total, offset, limit, counts)
 
     def count(self) -> int:
@@ -489,7 +494,7 @@ class Basket:
             return int(self._conn.execute("SELECT count(*) FROM items").fetchone()[0])
 
     def groups(self) -> list[str]:
-        """The group names in use."""
+        """The group names in use (from a partial index: ungrouped items cost nothing)."""
         with self._lock:
             rows = self._conn.execute("SELECT DISTINCT grp FROM items WHERE grp != '' ORDER BY grp")
             return [name for (name,) in rows]
