@@ -53,6 +53,8 @@ class AcceptingDialog:
 
     def __init__(self) -> None:
         self.asked: list[tuple[dict[str, str], str]] = []
+        #: answers to give, in order, before answering yes to everything
+        self.answers: list[bool] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._answer, daemon=True)
 
@@ -70,7 +72,7 @@ class AcceptingDialog:
             except queue.Empty:
                 continue
             self.asked.append((identity, origin))
-            self.queue_result.put(True)
+            self.queue_result.put(self.answers.pop(0) if self.answers else True)
 
 
 @pytest.fixture
@@ -185,10 +187,19 @@ def test_send_a_result_to_a_desktop_tool_and_receive_its_table(
         expect(center).to_contain_text("start TOPCAT or Aladin")
         assert tool.received.empty()
 
+        # the user declines the hub's prompt: the lab says so
         set_hub_url(data_hub, f"http://localhost:{hub._web_port}/")
+        dialog.answers.append(False)
+        send.click()
+        expect(notifications(page)).to_contain_text(
+            "the hub refused registration (you declined the prompt)", timeout=SERVER
+        )
+        assert tool.received.empty()
+
         send.click()
         params = tool.received.get(timeout=SERVER / 1000)
-        (identity, origin) = dialog.asked[0]
+        assert len(dialog.asked) == 2
+        (identity, origin) = dialog.asked[1]
         assert identity["samp.name"] == "ESAP Hub"
         assert origin == data_hub.hub.url
         url = params["url"]
