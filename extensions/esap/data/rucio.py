@@ -68,6 +68,10 @@ class RucioError(Exception):
     """A Rucio request ESAP could not make or Rucio refused; says what to do."""
 
 
+class BadRequest(RucioError):
+    """The request itself is wrong (a DID, a field, a folder); the message names it."""
+
+
 class TokenRefused(RucioError):
     """Rucio refused the user's token (expired, or not for Rucio's audience)."""
 
@@ -124,11 +128,11 @@ def split_did(did: str, default_scope: str | None = None) -> tuple[str, str]:
     if not sep:
         scope, name = default_scope or "", did
     if not scope or not _SCOPE.match(scope):
-        raise RucioError(
+        raise BadRequest(
             f"did: {did!r}: no valid scope — write it as scope:name, e.g. user.alice:run42"
         )
     if not name or not _NAME.match(name):
-        raise RucioError(
+        raise BadRequest(
             f"did: {did!r}: {name!r} is not a Rucio name — use letters, digits, . _ - "
             "(and * as a wildcard when searching)"
         )
@@ -176,6 +180,8 @@ class RucioService(DataService):
         "additionalProperties": False,
     }
 
+    capabilities: ClassVar[tuple[str, ...]] = ("search", "files", "bring")
+
     # ------------------------------------------------------------------ client
 
     def token_variable(self) -> str:
@@ -196,7 +202,7 @@ class RucioService(DataService):
                 else f"set options.audience of data service {self.name} to the name of its "
                 "auth.oidc.audiences entry"
             )
-            raise RucioError(
+            raise TokenRefused(
                 f"no Rucio token for service {self.name} (${variable} is not set) — {fix}, "
                 "then log out and in again"
             )
@@ -234,13 +240,13 @@ class RucioService(DataService):
         metadata = dict(params.get("metadata") or {})
         for key in metadata:
             if not _META_KEY.match(str(key)) or key in ("name", "type"):
-                raise RucioError(
+                raise BadRequest(
                     f"metadata: {key!r}: not a metadata key Rucio can filter on — use a key "
                     "such as datatype, project, run_number"
                 )
         did_type = str(params.get("did_type") or "collection")
         if did_type not in DID_TYPES:
-            raise RucioError(f"did_type: {did_type!r}: use one of {', '.join(DID_TYPES)}")
+            raise BadRequest(f"did_type: {did_type!r}: use one of {', '.join(DID_TYPES)}")
         return scope, name, metadata, did_type, bool(params.get("expand", True))
 
     def _check_scope(self, client: Any, scope: str) -> None:
@@ -372,13 +378,13 @@ class RucioService(DataService):
         chosen = how or ("rule" if rse else "download")
         if chosen == "rule":
             if not rse:
-                raise RucioError(
+                raise BadRequest(
                     f"data service {self.name} names no RSE for rules — set options.rse in "
                     "esap.yaml, or bring the files by download"
                 )
             return self.replicate(did, rse)
         if chosen != "download":
-            raise RucioError(f"how: {chosen!r}: use rule or download")
+            raise BadRequest(f"how: {chosen!r}: use rule or download")
         return self.download(did, folder)
 
     def replicate(self, did: str, rse: str) -> dict[str, Any]:
@@ -408,8 +414,12 @@ class RucioService(DataService):
         """Every file of ``did`` over HTTP into ``folder`` (in the home), checksums checked."""
         from esap.basket.download import DownloadError, fetch, resolve_folder
         from esap.basket.models import DataItem
+        from esap.basket.store import BasketError
 
-        target = resolve_folder(folder or DEFAULT_FOLDER)
+        try:
+            target = resolve_folder(folder or DEFAULT_FOLDER)
+        except BasketError as exc:
+            raise BadRequest(str(exc)) from None
         written = []
         for entry in self.files(did):
             pfn = next(
@@ -499,6 +509,7 @@ def _table(rows: list[dict[str, Any]]) -> Table:
 
 
 __all__ = [
+    "BadRequest",
     "RucioError",
     "RucioService",
     "TokenRefused",

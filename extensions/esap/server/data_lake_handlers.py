@@ -1,0 +1,112 @@
+"""``data/services/<name>/files`` and ``.../bring``: a data lake's files, brought to the lab.
+
+For services whose adapter says ``files`` and ``bring`` in its capabilities
+(the ``rucio`` adapter): the files of a DID with their replicas, and "bring
+to my lab" (a checked download into the home, or a replication rule to the
+RSE the lab mounts). The user's token for the lake never leaves the server:
+errors carry the lake's own words, never the token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tornado import web
+
+from esap.data.base import DataService
+from esap.server.base import ApiError, EsapHandler
+from esap.server.data_common import catalog, in_thread, service_failure
+
+#: Seconds a bring may take before the request gives up (a rule is quick; a
+#: download is as long as its files, so large datasets are better brought by rule).
+BRING_TIMEOUT = 3600.0
+
+
+def lake_failure(exc: BaseException, service: str) -> ApiError:
+    """A data lake's refusal as an API error: bad input 400, a refused token 403."""
+    from esap.data.rucio import BadRequest, TokenRefused
+
+    if isinstance(exc, TokenRefused):
+        return ApiError(403, "token_refused", str(exc), "log out of the hub and log in again")
+    if isinstance(exc, BadRequest):
+        return ApiError(400, "bad_field", str(exc), "change the request as the message says")
+    if type(exc).__name__ == "DataIdentifierNotFound":
+        return ApiError(404, "not_found", str(exc), "check the scope and name of the DID")
+    if type(exc).__name__ in ("RucioError", "DownloadError"):
+        return ApiError(502, "service_error", str(exc), f"{service}: see the message")
+    return service_failure(exc, service)
+
+
+class _LakeHandler(EsapHandler):
+    def lake(self, name: str, capability: str) -> DataService:
+        current = catalog()
+        try:
+            entry = current.entry(name)
+        except KeyError:
+            self.fail(404, "not_found", f"no service named {name!r}", "see GET data/services")
+        adapter = current.adapter(entry)
+        if capability not in adapter.capabilities:
+            self.fail(
+                400,
+                "not_a_lake",
+                f"{name!r} is not a data lake: it cannot {capability}",
+                "name a service of type rucio",
+            )
+        return adapter
+
+    def did(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip() or len(value) > 300:
+            self.fail(
+                400, "bad_field", "did: missing or not text", "give did=scope:name, e.g. lofar:obs1"
+            )
+        return str(value).strip()
+
+
+class FilesHandler(_LakeHandler):
+    """The files of a DID, each with size, checksums and replicas (RSE + URL)."""
+
+    @web.authenticated
+    async def get(self, name: str) -> None:
+        adapter = self.lake(name, "files")
+        did = self.did(self.get_argument("did", ""))
+        files_of: Any = getattr(adapter, "files")  # noqa: B009 - present with the capability
+        try:
+            files = await in_thread(lambda: files_of(did), adapter.entry.timeout)
+        except Exception as exc:
+            raise lake_failure(exc, name) from None
+        self.write_json({"files": files})
+
+
+class BringHandler(_LakeHandler):
+    """Bring a DID to the lab: ``{"did", "how": "rule"|"download", "folder"}``."""
+
+    @web.authenticated
+    async def post(self, name: str) -> None:
+        adapter = self.lake(name, "bring")
+        body = self.get_json_body()
+        if not isinstance(body, dict):
+            self.fail(400, "bad_field", "body: not a JSON object", 'send {"did": "scope:name"}')
+        assert isinstance(body, dict)
+        did = self.did(body.get("did"))
+        how = body.get("how")
+        if how not in (None, "rule", "download"):
+            self.fail(400, "bad_field", f"how: {how!r}: unknown", "use rule or download")
+        folder = body.get("folder")
+        if folder is not None and (not isinstance(folder, str) or len(folder) > 500):
+            self.fail(400, "bad_field", "folder: not a path", "give a folder inside your home")
+        unknown = set(body) - {"did", "how", "folder"}
+        if unknown:
+            field = sorted(unknown)[0]
+            self.fail(400, "bad_field", f"{field}: unknown field", "send did, how, folder")
+        bring: Any = getattr(adapter, "bring")  # noqa: B009 - present with the capability
+        try:
+            answer = await in_thread(lambda: bring(did, how, folder), BRING_TIMEOUT)
+        except Exception as exc:
+            raise lake_failure(exc, name) from None
+        self.write_json(answer)
+
+
+default_handlers = [
+    (r"data/services/(?P<name>[^/]+)/files", FilesHandler),
+    (r"data/services/(?P<name>[^/]+)/bring", BringHandler),
+]
