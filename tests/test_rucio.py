@@ -141,3 +141,29 @@ def test_wrong_scope_and_token_are_named_and_the_token_stays_secret(
     with pytest.raises(RucioError, match=TOKEN_ENV):
         service.search(Query(text="obs1"))
     assert as_alice.alice_token not in caplog.text
+
+
+def test_a_notebook_gets_the_lake_with_the_admins_options(
+    as_alice: RucioLake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    from esap.data.rucio import lake
+    from harness.hub import hub_config
+
+    entry = {
+        "name": "lake",
+        "type": "rucio",
+        "url": as_alice.url,
+        "options": {"audience": "rucio", "scope": "lofar", "rse": as_alice.lab_rse},
+    }
+    config = hub_config(tmp_path, {"data_services": [entry]})
+    path = tmp_path / "esap.yaml"
+    path.write_text(yaml.safe_dump(config))
+    for variable in ("ESAP_TEST_SERVICE_TOKEN", "ESAP_TEST_USER_PASSWORD"):
+        monkeypatch.setenv(variable, "test-value")
+    service = lake("lake", config=path)
+    assert service.token_variable() == TOKEN_ENV
+    assert service.bring("obs1")["rse"] == as_alice.lab_rse  # scope and RSE from esap.yaml
+    with pytest.raises(RucioError, match="no data service named 'nope'"):
+        lake("nope", config=path)

@@ -21,7 +21,11 @@ from esap.config.models import (
 
 #: Data service options a user server needs to query the service (table and
 #: column names, Zooniverse's page size); every other option stays on the hub.
-PUBLIC_DATA_OPTIONS = frozenset({"table", "ra_column", "dec_column", "text_columns", "page_size"})
+PUBLIC_DATA_OPTIONS = frozenset(
+    {"table", "ra_column", "dec_column", "text_columns", "page_size"}
+    # rucio: which token, default scope, the RSE for rules and where the lab mounts it
+    | {"audience", "scope", "account", "vo", "auth_url", "rse", "mount", "rule_lifetime"}
+)
 
 #: Software catalogue options the user server's adapters read; anything else
 #: an admin writes under ``options`` (a key, a token reference) stays private.

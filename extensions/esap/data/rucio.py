@@ -459,6 +459,27 @@ class RucioService(DataService):
         return {"action": "download", "did": did, "folder": str(target), "files": written}
 
 
+def lake(name: str, config: str | Path | None = None) -> RucioService:
+    """The ``rucio`` service ``name`` of this lab, for notebooks.
+
+    ``esap.data.rucio.lake("lake").bring("lofar:obs1")`` brings a dataset;
+    ``.files(did)`` lists its files with their replicas.
+    """
+    from esap.data.catalog import Catalog, offered_config
+    from esap.data.store import UserStore
+
+    catalog = Catalog(offered_config(config), UserStore())
+    try:
+        adapter = catalog.adapter(catalog.entry(name))
+    except KeyError:
+        raise BadRequest(
+            f"no data service named {name!r} — see esap.data.services() for the names"
+        ) from None
+    if not isinstance(adapter, RucioService):
+        raise BadRequest(f"{name!r} is a {adapter.entry.type} service, not a Rucio data lake")
+    return adapter
+
+
 def _best_pfn(replica: Mapping[str, Any]) -> str:
     """The first http(s) URL among a replica's PFNs ('' when none)."""
     pfns = list((replica.get("pfns") or {}).keys())
@@ -514,5 +535,6 @@ __all__ = [
     "RucioService",
     "TokenRefused",
     "adler32_of",
+    "lake",
     "split_did",
 ]
