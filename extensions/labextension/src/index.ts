@@ -9,6 +9,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 
 import { basketPlugin } from './basket/plugin';
 import { bulkPlugin } from './bulk/plugin';
+import { lakePlugin } from './data/lake';
 import { dataPlugin } from './data/plugin';
 import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
@@ -74,6 +75,7 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
 export default [
   sidebarPlugin,
   dataPlugin,
+  lakePlugin,
   bulkPlugin,
   tutorialsPlugin,
   basketPlugin,

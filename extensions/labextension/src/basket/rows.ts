@@ -9,7 +9,9 @@ export interface IResultColumn {
 const OBSCORE: Record<string, string> = {
   access_url: 'access_url',
   access_format: 'format',
-  access_estsize: 'size'
+  access_estsize: 'size',
+  // md5:<hex>, from data lakes such as Rucio: the download is checked against it
+  checksum: 'checksum'
 };
 
 /**

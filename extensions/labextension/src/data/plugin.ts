@@ -108,6 +108,14 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
           id: 'esap:samp-send-result'
         })
       );
+      // Bring to my lab: for data lake (Rucio) rows (data/lake.ts)
+      widget.toolbar.addItem(
+        'bring-to-lab',
+        new CommandToolbarButton({
+          commands: app.commands,
+          id: 'esap:lake-bring-selection'
+        })
+      );
       show(widget);
     };
 
