@@ -8,6 +8,8 @@ files, download, rules) are in ``test_rucio.py``.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from harness.hub import RunningHub
@@ -59,3 +61,15 @@ def test_bad_requests_name_the_field(lake_api, method, path, body, status, named
     answer = lake_api.request(method, path, json=body)
     assert answer.status_code == status, answer.text
     assert named in answer.json()["error"]["message"]
+
+
+def test_a_search_without_a_token_says_so_in_the_lake_status_line(lake_api) -> None:  # type: ignore[no-untyped-def]
+    request = {"text": "lofar:obs*", "services": ["lake"]}
+    with lake_api.stream("POST", "data/search", json=request) as answer:
+        assert answer.status_code == 200, answer.read()
+        events = [json.loads(line) for line in answer.iter_lines() if line]
+    errors = [e for e in events if e["event"] == "error"]
+    assert [e["service"] for e in errors] == ["lake"]
+    assert "ESAP_ACCESS_TOKEN" in errors[0]["message"]
+    assert "log out and in again" in errors[0]["message"]
+    assert events[-1]["event"] == "done"
