@@ -13,7 +13,12 @@ search writes it for a TAP service whose ``table`` option names it).
 * peer: what a scientist writes with pyvo — ``for url in services:
   TAPService(url).run_sync(adql)`` — time to the first service's table and
   to the last;
-* the fastest service alone (pyvo, one service), for the first-row goal.
+* for the first-row goal, the moment the fastest archive's answer left its
+  proxy in that same search (the proxies note when they send): the first rows
+  reaching the client minus that moment is what ESAP Hub adds to the fastest
+  service. The fastest service queried alone with pyvo is printed beside it;
+  it is faster than any service inside a federation here, because the eight
+  archives share this machine's cores with each other and with ESAP Hub.
 
 Runs alternate after one warm-up each; medians are reported. The last line:
 
@@ -58,9 +63,15 @@ def adql() -> str:
     )
 
 
-def ours(server: EsapServer, names: list[str]) -> tuple[float, float, int]:
-    """(first rows ms, total ms, rows) for one federated search through the REST API."""
-    began = time.perf_counter()
+def ours(
+    server: EsapServer, names: list[str], proxies: list[FaultServer]
+) -> tuple[float, float, int, float, float]:
+    """(first rows, total, rows, fastest and slowest archive's answer) for one search via REST.
+
+    Times in ms from the request; the archives' answers as their proxies sent them.
+    """
+    marks = [len(proxy.answered) for proxy in proxies]
+    began = start = time.monotonic()  # the proxies' clock
     first = None
     rows = 0
     request = {"ra": M31[0], "dec": M31[1], "radius": RADIUS, "services": names}
@@ -71,12 +82,13 @@ def ours(server: EsapServer, names: list[str]) -> tuple[float, float, int]:
             if event["event"] == "rows":
                 rows += event["total"]
                 if first is None:
-                    first = time.perf_counter() - began
+                    first = time.monotonic() - began
             elif event["event"] == "error":
                 raise RuntimeError(f"{event['service']}: {event['message']}")
-    total = time.perf_counter() - began
+    total = time.monotonic() - began
     assert first is not None
-    return first * 1000, total * 1000, rows
+    answers = [min(p.answered[mark:]) - start for p, mark in zip(proxies, marks, strict=True)]
+    return first * 1000, total * 1000, rows, min(answers) * 1000, max(answers) * 1000
 
 
 def sequential(urls: list[str], query: str) -> tuple[float, float, int]:
@@ -127,14 +139,18 @@ def main() -> None:
             server = EsapServer(Path(tmp) / "esap", config)
             try:
                 query = adql()
-                ours(server, names)  # warm-up: imports, connections
+                ours(server, names, proxies)  # warm-up: imports, connections
                 sequential(urls, query)
-                results: dict[str, list[float]] = {k: [] for k in ("of", "ot", "sf", "st", "one")}
+                results: dict[str, list[float]] = {
+                    k: [] for k in ("of", "ot", "fa", "sa", "sf", "st", "one")
+                }
                 counts = set()
                 for _ in range(args.runs):
-                    first, total, rows_ours = ours(server, names)
+                    first, total, rows_ours, fastest, slowest = ours(server, names, proxies)
                     results["of"].append(first)
                     results["ot"].append(total)
+                    results["fa"].append(first - fastest)
+                    results["sa"].append(total - slowest)
                     first, total, rows_seq = sequential(urls, query)
                     results["sf"].append(first)
                     results["st"].append(total)
@@ -152,11 +168,14 @@ def main() -> None:
     m = {k: median(v) for k, v in results.items()}
     print(f"rows per search: {counts.pop()[0]} from {SERVICES} services; {args.runs} runs, medians")
     print(
-        f"first rows: ours {m['of']:.0f} ms, "
-        f"fastest single service alone (pyvo) {m['one']:.0f} ms, "
-        f"difference {m['of'] - m['one']:.0f} ms (goal <= 50 ms)"
+        f"first rows: ours {m['of']:.0f} ms, after the fastest archive answered in the same "
+        f"search {m['fa']:.0f} ms (goal <= 50 ms)"
     )
-    print(f"first rows: sequential pyvo loop {m['sf']:.0f} ms")
+    print(
+        f"first rows: fastest service queried alone (pyvo) {m['one']:.0f} ms, "
+        f"sequential pyvo loop {m['sf']:.0f} ms"
+    )
+    print(f"total: ours done {m['sa']:.0f} ms after the slowest archive answered")
     print(
         f"federated search total ({SERVICES} services, {LATENCY_MS} ms latency each): "
         f"ours {m['ot']:.0f} ms, sequential pyvo loop {m['st']:.0f} ms, "

@@ -104,6 +104,8 @@ class FaultHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.content)))
         self.end_headers()
         self.wfile.write(answer.content)
+        self.wfile.flush()
+        self.server.answered.append(time.monotonic())
 
     do_GET = _handle
     do_POST = _handle
@@ -121,6 +123,8 @@ class FaultServer(ThreadingHTTPServer):
         self.client = httpx.Client(timeout=300, follow_redirects=False)
         self.thread = threading.Thread(target=self.serve_forever, daemon=True)
         self._holds: dict[str, threading.Event] = {}
+        #: When each forwarded answer was sent (``time.monotonic``), for benchmarks.
+        self.answered: list[float] = []
         self._holds_lock = threading.Lock()
 
     def released(self, key: str) -> threading.Event:
