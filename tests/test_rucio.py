@@ -104,6 +104,9 @@ def test_bring_downloads_a_dataset_checked(as_alice: RucioLake, tmp_path: Path) 
     with pytest.raises(RucioError, match=r"md5 checksum|adler32"):
         lake_service(as_alice).bring("lofar:obs3", folder="from-lake")
     assert not list((tmp_path / "from-lake").rglob("bad.fits"))
+    with pytest.raises(RucioError, match=r"adler32 .* does not match Rucio's 00000001"):
+        lake_service(as_alice).bring("lofar:obs4", folder="from-lake")
+    assert not list((tmp_path / "from-lake").rglob("adler.fits*"))
 
 
 def test_bring_with_an_rse_makes_a_rule_for_the_user(as_alice: RucioLake) -> None:

@@ -10,7 +10,8 @@ which is what a POSIX RSE with an HTTP door looks like to a client:
 - RSE ``LAKE-DISK`` (http protocol on the file server) holds the replicas;
 - RSE ``LAB-DISK`` is the one the lab mounts, target of replication rules;
 - scope ``lofar``: datasets ``obs1`` (two images) and ``obs2`` (a spectrum),
-  and ``bad.fits``, whose registered md5/adler32 do not match its bytes;
+  ``obs3`` with ``bad.fits``, whose registered md5 and adler32 do not match
+  its bytes, and ``obs4`` with ``adler.fits``, whose adler32 only does not;
 - account ``alice`` (a user, userpass identity, quota on ``LAB-DISK``).
 
 Authentication: Rucio checks the token sent as ``X-Rucio-Auth-Token``;
@@ -188,11 +189,14 @@ def _populate(lake: RucioLake, store: Path, files_port: int) -> None:
         ("obs1", "L100_SB001.fits", b"SIMPLE  = T / image 1\n" * 55, "image"),
         ("obs2", "L200_spec.fits", b"SIMPLE  = T / spectrum\n" * 30, "spectrum"),
         ("obs3", "bad.fits", b"these bytes are not the registered ones\n", "image"),
+        ("obs4", "adler.fits", b"right md5, wrong adler32\n", "image"),
     ]
     for dataset, name, content, datatype in planned:
         md5 = hashlib.md5(content).hexdigest()  # noqa: S324 - Rucio's own checksum
         adler = f"{zlib.adler32(content) & 0xFFFFFFFF:08x}"
-        registered = (md5, adler) if name != "bad.fits" else ("0" * 32, "00000001")
+        registered = {"bad.fits": ("0" * 32, "00000001"), "adler.fits": (md5, "00000001")}.get(
+            name, (md5, adler)
+        )
         root.add_replicas(
             LAKE_RSE,
             [
@@ -209,7 +213,7 @@ def _populate(lake: RucioLake, store: Path, files_port: int) -> None:
         lake.files[f"{SCOPE}:{name}"] = LakeFile(
             SCOPE, name, content, registered[0], registered[1], f"{SCOPE}:{dataset}"
         )
-    for dataset in ("obs1", "obs2", "obs3"):
+    for dataset in ("obs1", "obs2", "obs3", "obs4"):
         datatype = "spectrum" if dataset == "obs2" else "image"
         root.add_dataset(SCOPE, dataset)
         root.set_metadata(SCOPE, dataset, "datatype", datatype)
