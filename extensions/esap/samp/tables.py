@@ -48,16 +48,21 @@ def _cell(value: Any, dtype: str) -> tuple[Any, bool]:
 
 
 def _column(values: list[Any], description: dict[str, Any], dtype: str) -> Any:
-    """One astropy column from JSON cells; ``None`` cells become masked."""
-    from astropy.table import MaskedColumn
+    """One astropy column from JSON cells; ``None`` cells become masked.
+
+    A column without a null stays unmasked: astropy writes those cells on its
+    fast path, masked ones one by one in Python.
+    """
+    from astropy.table import Column, MaskedColumn
 
     cells = [_cell(value, dtype) for value in values]
-    column = MaskedColumn(
-        [cell for cell, _ in cells],
-        name=description["name"],
-        mask=[masked for _, masked in cells],
-        dtype=dtype,
-    )
+    data = [cell for cell, _ in cells]
+    mask = [masked for _, masked in cells]
+    name = description["name"]
+    if any(mask):
+        column = MaskedColumn(data, name=name, mask=mask, dtype=dtype)
+    else:
+        column = Column(data, name=name, dtype=dtype)
     if description.get("unit"):
         column.unit = description["unit"]
     if description.get("description"):
@@ -85,10 +90,7 @@ def rows_table(
         dtypes = [
             _dtype(v, c.get("datatype") or "char") for v, c in zip(values, columns, strict=True)
         ]
-    table = Table(
-        [_column(v, c, d) for v, c, d in zip(values, columns, dtypes, strict=True)],
-        masked=True,
-    )
+    table = Table([_column(v, c, d) for v, c, d in zip(values, columns, dtypes, strict=True)])
     table.meta["name"] = name
     return table
 
