@@ -152,7 +152,7 @@ export class SampConnection {
       let callbacks: ISampCallback[] = [];
       try {
         callbacks = await client.pull(10);
-      } catch (reason) {
+      } catch {
         // the hub went away (the desktop tool closed): forget the registration
         if (this._client === client) {
           this._client = null;
