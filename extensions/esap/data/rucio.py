@@ -168,7 +168,7 @@ class RucioService(DataService):
                 "type": "object",
                 "title": "Metadata",
                 "description": 'Metadata that must match, e.g. {"datatype": "image"}.',
-                "additionalProperties": {"type": ["string", "number", "boolean"]},
+                "additionalProperties": {"type": "string"},
             },
             "expand": {
                 "type": "boolean",
