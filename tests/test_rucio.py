@@ -62,6 +62,9 @@ def test_search_by_metadata_and_name_pattern(as_alice: RucioLake) -> None:
     assert list(datasets["did_type"]) == ["dataset"]
     single = service.search(Query(params={"name": "L100_*", "did_type": "file"}))
     assert sorted(single["name"]) == ["L100_SB000.fits", "L100_SB001.fits"]
+    nothing = service.search(Query(params={"name": "nomatch*"}))
+    assert len(nothing) == 0
+    assert "access_url" in nothing.colnames
 
 
 def test_files_of_a_dataset_with_rse_and_pfn(as_alice: RucioLake) -> None:
