@@ -29,6 +29,7 @@ same work with what the lab already has.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -60,7 +61,7 @@ _SCOPE = re.compile(r"^[A-Za-z0-9_.\-]{1,30}$")
 _META_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,99}$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
-#: The client's own logger stays quiet: its debug lines echo requests.
+#: The client logs its requests here (debug); it writes "[hidden]" for the token.
 _LOG = logging.getLogger("esap.data.rucio.client")
 
 
@@ -76,6 +77,7 @@ class TokenRefused(RucioError):
     """Rucio refused the user's token (expired, or not for Rucio's audience)."""
 
 
+@functools.cache
 def _client_class() -> type[Any]:
     """``rucio.client.Client`` with the user's token instead of the client's own logins."""
     from rucio.client import Client
