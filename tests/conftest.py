@@ -11,6 +11,7 @@ pytest_plugins = [
     "harness.browser",
     "harness.dachs",
     "harness.faults",
+    "harness.hips",
     "harness.data_hub",
     "harness.oidc",
     "harness.dask_hub",

@@ -47,6 +47,15 @@ def test_union_of_mixed_shapes() -> None:
     assert shapes[1] == Circle(10.0, 20.0, 0.5)
 
 
+def test_dali_polygon_and_circle_as_bare_numbers() -> None:
+    assert parse_s_region("10 40 11 40 11 41") == [
+        Polygon(((10.0, 40.0), (11.0, 40.0), (11.0, 41.0)))
+    ]
+    assert parse_s_region("10.5 40.5 0.2") == [Circle(10.5, 40.5, 0.2)]
+    with pytest.raises(SRegionError, match="odd count"):
+        parse_s_region("10 40 11 40 11")
+
+
 def test_ra_wraps_into_0_360() -> None:
     (poly,) = parse_s_region("POLYGON -1 0 1 0 1 1")
     assert poly.vertices[0] == (359.0, 0.0)

@@ -19,6 +19,7 @@ import pytest
 
 from harness.dachs import DachsService
 from harness.faults import Faults
+from harness.hips import HipsServer
 from harness.hub import SERVICE_NAME, SERVICE_SCOPES, RunningHub, hub_config, start_hub
 
 USER = "dora"
@@ -80,6 +81,7 @@ def data_hub(
     dachs: DachsService,
     faults: Faults,
     zooniverse_standin: Any,
+    hips: HipsServer,
 ) -> Iterator[DataHub]:
     """A hub whose data services are the real archive and the fault server."""
     directory = tmp_path_factory.mktemp("data-hub")
@@ -107,6 +109,8 @@ def data_hub(
                     "metrics": {"enabled": True, "token": f"file:{directory / 'metrics-token'}"}},
             "data_services": [*data_services(dachs, faults), zooniverse(zooniverse_standin.url)],
             "resolver": {"type": "table", "targets": TARGETS},
+            # the sky view's background: the tests' own survey on loopback
+            "sky_view": {"hips": hips.url},
         },
     )  # fmt: skip
     running = start_hub(directory, config)

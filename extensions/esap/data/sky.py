@@ -1,7 +1,9 @@
 """Footprints for a sky view: ObsCore ``s_region`` text parsed into shapes.
 
 ObsCore services write ``s_region`` as STC-S (``Polygon ICRS 10 40 11 40 11 41``,
-``Circle ICRS 10.68 41.27 0.1``, ``Box ...``, ``Union (...)``). The sky view
+``Circle ICRS 10.68 41.27 0.1``, ``Box ...``, ``Union (...)``) or as a DALI
+polygon or circle (xtype ``polygon``/``circle``: bare numbers, which reach the
+lab as space-separated text, e.g. ``10 40 11 40 11 41``). The sky view
 draws these as polygons and circles, in the lab (Aladin Lite overlays) and in
 notebooks (ipyaladin, ``esap.data.sky_view``).
 
@@ -69,6 +71,14 @@ Shape = Circle | Polygon
 
 def _tokens(text: str) -> list[str]:
     return text.replace("(", " ( ").replace(")", " ) ").split()
+
+
+def _is_number(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return True
 
 
 def _number(tokens: list[str], at: int, what: str, text: str) -> float:
@@ -186,6 +196,10 @@ def parse_s_region(text: str) -> list[Shape]:
     if not isinstance(text, str) or not text.strip():
         raise SRegionError(f"s_region {text!r} is empty; {_HOW}")
     tokens = _tokens(text)
+    if _is_number(tokens[0]):
+        # DALI xtype circle (ra dec radius) or polygon (ra dec pairs): bare numbers
+        name = "Circle" if len(tokens) == 3 else "Polygon"
+        tokens = [name, *tokens]
     shapes, at = _shape(tokens, 0, text)
     if at != len(tokens):
         raise SRegionError(

@@ -1,5 +1,6 @@
 import './base.css';
 import './data.css';
+import './skyview.css';
 import './bulk.css';
 import './basket.css';
 import './publish.css';

@@ -9,6 +9,7 @@ import { Cell, DataAPI, IColumn } from './api';
 import { PagedResultModel, ResultGrid } from './grid';
 import { dataIcon } from './icons';
 import { IResultSource, SearchRun, ServiceStatus } from './search';
+import { ISkyRegion, SkyView } from './skyview';
 
 /**
  * Whether a URL from an archive may be used as a link or image source:
@@ -198,7 +199,12 @@ function ResultBar(props: {
  * One service's result: filter bar, the virtualised grid and the record pane.
  */
 export class ServiceResultView extends BoxPanel {
-  constructor(api: DataAPI, source: IResultSource, trans: TranslationBundle) {
+  constructor(
+    api: DataAPI,
+    source: IResultSource,
+    trans: TranslationBundle,
+    region: ISkyRegion | null = null
+  ) {
     super({ direction: 'top-to-bottom', spacing: 0 });
     this.addClass('esap-ServiceResult');
     this.node.dataset.esapService = source.service;
@@ -207,9 +213,22 @@ export class ServiceResultView extends BoxPanel {
     this._record = new RecordView(this.model, this.grid, trans);
     const split = new SplitPanel({ orientation: 'horizontal', spacing: 1 });
     split.addClass('esap-ServiceResult-split');
+    this.sky = new SkyView({
+      api,
+      model: this.model,
+      grid: this.grid,
+      region,
+      trans
+    });
+    // the sky above the record pane; it hides itself when the hub turns it off
+    const side = new SplitPanel({ orientation: 'vertical', spacing: 1 });
+    side.addClass('esap-ServiceResult-side');
+    side.addWidget(this.sky);
+    side.addWidget(this._record);
+    side.setRelativeSizes([3, 2]);
     split.addWidget(this.grid);
-    split.addWidget(this._record);
-    split.setRelativeSizes([3, 1]);
+    split.addWidget(side);
+    split.setRelativeSizes([3, 2]);
 
     this._barHost = new ResultBarView(this.model, this.grid, trans);
     this.addWidget(this._barHost);
@@ -220,6 +239,7 @@ export class ServiceResultView extends BoxPanel {
 
   readonly model: PagedResultModel;
   readonly grid: ResultGrid;
+  readonly sky: SkyView;
   private _barHost: ResultBarView;
   private _record: RecordView;
 }
@@ -459,7 +479,12 @@ export class DataResultsContent extends BoxPanel {
    * Show one more service's result in its own tab.
    */
   addResult(source: IResultSource): ServiceResultView {
-    const view = new ServiceResultView(this._api, source, this._trans);
+    const view = new ServiceResultView(
+      this._api,
+      source,
+      this._trans,
+      this._skyRegion()
+    );
     view.title.label = `${source.service} (${source.total.toLocaleString()})`;
     view.title.caption = this._trans._n(
       '%2: %1 row',
@@ -477,6 +502,20 @@ export class DataResultsContent extends BoxPanel {
       this.tabs.currentWidget = view;
     }
     return view;
+  }
+
+  /** The search cone, for the sky view: the resolved target or the given position. */
+  private _skyRegion(): ISkyRegion | null {
+    const run = this.run;
+    if (!run) {
+      return null;
+    }
+    const ra = run.resolved?.ra ?? run.request.ra;
+    const dec = run.resolved?.dec ?? run.request.dec;
+    if (typeof ra !== 'number' || typeof dec !== 'number') {
+      return null;
+    }
+    return { ra, dec, radius: run.request.radius };
   }
 
   private _api: DataAPI;
