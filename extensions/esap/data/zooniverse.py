@@ -119,6 +119,10 @@ class ZooniverseService(DataService):
         "additionalProperties": False,
     }
 
+    def describe(self) -> dict[str, Any]:
+        """As the base says, plus ``accepts_token``: the lab offers to store the user's token."""
+        return {**super().describe(), "accepts_token": True}
+
     # ------------------------------------------------------------ the client
     def token(self) -> str | None:
         """The user's stored bearer token for this service, if any."""

@@ -11,6 +11,7 @@ import { basketPlugin } from './basket/plugin';
 import { bulkPlugin } from './bulk/plugin';
 import { lakePlugin } from './data/lake';
 import { dataPlugin } from './data/plugin';
+import { serviceTokenPlugin } from './data/tokens';
 import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
 import { publishPlugin } from './publish/plugin';
@@ -76,6 +77,7 @@ export default [
   sidebarPlugin,
   dataPlugin,
   lakePlugin,
+  serviceTokenPlugin,
   bulkPlugin,
   tutorialsPlugin,
   basketPlugin,
