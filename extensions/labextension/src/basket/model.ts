@@ -136,12 +136,39 @@ export class BasketModel extends DataModel {
     await this.reload();
   }
 
-  /** Forget every page and load the first again (after a change). */
+  /**
+   * Load the first page again (after a change, or when the panel is shown).
+   * Until it is in, the rows already here stay on screen. When it is what
+   * the grid already shows (same rows, total and counts, no other page
+   * kept), the grid is not repainted: painting the canvas is the costly
+   * part of showing the panel. Otherwise every other page is dropped and
+   * the grid starts over from this one.
+   */
   async reload(): Promise<void> {
     this._generation += 1;
-    this._pages.clear();
+    const generation = this._generation;
     this._inflight.clear();
-    await this._load(0, this._generation);
+    const shown = this._pages.get(0);
+    const alone = this._pages.size <= 1;
+    const before = JSON.stringify([this._total, this._counts, shown ?? null]);
+    const loaded = await this._load(0, generation);
+    if (generation !== this._generation) {
+      return; // a newer reload took over
+    }
+    const fresh = this._pages.get(0);
+    if (
+      loaded &&
+      alone &&
+      shown !== undefined &&
+      JSON.stringify([this._total, this._counts, fresh ?? null]) === before
+    ) {
+      return;
+    }
+    for (const index of [...this._pages.keys()]) {
+      if (!loaded || index !== 0) {
+        this._pages.delete(index);
+      }
+    }
     this.emitChanged({ type: 'model-reset' });
   }
 
