@@ -26,6 +26,8 @@ from harness.hips import HipsServer
 pytestmark = [pytest.mark.browser, pytest.mark.hub, pytest.mark.dachs]
 
 M51 = tuple(TARGETS["M51"])
+#: Everything the lab and the sky view fetch comes from here (no CDS, no usage log).
+LOOPBACK = ("http://127.0.0.1:", "data:", "blob:")
 #: Degrees: the catalogue and the CSV agree to the CSV's printed precision.
 CLOSE = 1e-5
 
@@ -61,6 +63,11 @@ def test_sky_view_draws_rows_over_the_local_survey_and_links_selection(
     assert len(expected) >= 2, "the test cone must hold at least two shipped images"
     by_id = {row["obs_id"]: row for row in expected}
 
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(LOOPBACK) else outside.append(request.url),
+    )
     log_in(page, data_hub.hub, data_hub.user)
     panel = open_data_panel(page)
     search_m51(page, panel)
@@ -87,6 +94,7 @@ def test_sky_view_draws_rows_over_the_local_survey_and_links_selection(
 
     # the background came from the local survey and is not a blank canvas
     assert hips.tiles_asked(), f"no tile asked from the test survey; asked: {hips.asked[:20]}"
+    assert outside == [], "the sky view reached beyond loopback"
     shot = Image.open(io.BytesIO(sky.locator(".esap-SkyView-sky").screenshot())).convert("RGB")
     colours = shot.getcolors(maxcolors=1 << 16)
     assert colours is None or len(colours) > 20, "the sky view painted almost nothing"

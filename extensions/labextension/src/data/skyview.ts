@@ -148,6 +148,9 @@ export class SkyView extends Widget {
           ? `${this._region.ra} ${this._region.dec}`
           : '0 +0',
         cooFrame: 'ICRS',
+        // Aladin Lite reports each start-up (with the page's URL, which
+        // names the user) to CDS unless told not to
+        log: false,
         showReticle: false,
         showCooGridControl: false,
         showSimbadPointerControl: false,
