@@ -149,6 +149,14 @@ def test_a_private_project_needs_the_users_token(api, data_hub, zooniverse_stand
         assert other.status_code == 400
         assert "takes no personal token" in other.json()["error"]["message"]
         assert api.put(f"data/services/{SERVICE}/token", json={"token": "a b"}).status_code == 400
+        # a token Panoptes refuses (expired) is named with the fix
+        assert (
+            api.put(f"data/services/{SERVICE}/token", json={"token": "expired"}).status_code == 204
+        )
+        refused = search(api, text="dwarf")[SERVICE]
+        assert refused["code"] == "query_error"
+        assert "Zooniverse answered 401: Token is invalid or has expired" in refused["message"]
+        assert "store a new Zooniverse token" in refused["message"]
     finally:
         assert api.delete(f"data/services/{SERVICE}/token").status_code == 204
     assert api.get(f"data/services/{SERVICE}/token").json()["has_token"] is False
