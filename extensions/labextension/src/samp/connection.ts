@@ -234,7 +234,10 @@ export class SampConnection {
     const name = String(params.name ?? params['table-id'] ?? '') || url;
     let table: Response;
     try {
-      table = await fetch(client.translator + encodeURIComponent(url));
+      // a hub without a translator: the tool's server must allow CORS itself
+      table = await fetch(
+        client.translator ? client.translator + encodeURIComponent(url) : url
+      );
     } catch (reason) {
       throw new Error(`could not fetch the table at ${url}: ${String(reason)}`);
     }
