@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from esap.config.crosschecks import cross_problems
 from esap.config.errors import FILE, ConfigError, Loc, Problem, render_path, render_value
 from esap.config.messages import is_secret, problems_from_validation
 from esap.config.models import EsapConfig
@@ -117,6 +118,8 @@ def loads(
         config = EsapConfig.model_validate(data)
     except ValidationError as exc:
         found.extend(problems_from_validation(exc, raw))
+    else:
+        found.extend(cross_problems(config))
     if found or config is None:
         found.sort(key=lambda item: _line_of(item[0], lines))
         raise ConfigError([problem for _, problem in found], source)
