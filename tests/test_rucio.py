@@ -163,10 +163,17 @@ def test_a_notebook_gets_the_lake_with_the_admins_options(
         "url": as_alice.url,
         "options": {"audience": "rucio", "scope": "lofar", "rse": as_alice.lab_rse},
     }
-    config = hub_config(tmp_path, {"data_services": [entry]})
+    oidc = {
+        "issuer": "https://iam.example.org/",
+        "client_id": "esap",
+        "client_secret": "env:ESAP_TEST_OIDC_SECRET",
+        "audiences": {"rucio": as_alice.url},
+    }
+    auth = {"type": "oidc", "oidc": oidc}
+    config = hub_config(tmp_path, {"data_services": [entry], "auth": auth})
     path = tmp_path / "esap.yaml"
     path.write_text(yaml.safe_dump(config))
-    for variable in ("ESAP_TEST_SERVICE_TOKEN", "ESAP_TEST_USER_PASSWORD"):
+    for variable in ("ESAP_TEST_SERVICE_TOKEN", "ESAP_TEST_OIDC_SECRET"):
         monkeypatch.setenv(variable, "test-value")
     service = lake("lake", config=path)
     assert service.token_variable() == TOKEN_ENV
