@@ -121,3 +121,10 @@ def test_sky_view_draws_rows_over_the_local_survey_and_links_selection(
     expect(sky).to_have_attribute("data-esap-sky-selected", str(other))
     assert sky.evaluate(SELECTED, other) is True
     assert sky.evaluate(SELECTED, row) is False
+
+    # the view follows the grid's filter; with no row left it says so
+    view.locator(".esap-ResultBar-filter input").fill("no-such-row-anywhere")
+    expect(sky).to_have_attribute("data-esap-sky-state", "empty", timeout=SERVER)
+    expect(sky).to_have_attribute("data-esap-sky-sources", "0")
+    expect(sky).to_have_attribute("data-esap-sky-footprints", "0")
+    expect(sky.locator(".esap-SkyView-status")).to_contain_text("nothing to show on the sky")
