@@ -65,6 +65,39 @@ function asNumber(value: Cell | undefined): number | null {
   return typeof n === 'number' && Number.isFinite(n) ? n : null;
 }
 
+/**
+ * The centre (mean direction) and a field of view holding every source.
+ */
+export function frameOf(
+  sources: { ra: number; dec: number }[]
+): { ra: number; dec: number; fov: number } | null {
+  if (sources.length === 0) {
+    return null;
+  }
+  const rad = Math.PI / 180;
+  const vectors = sources.map(s => [
+    Math.cos(s.dec * rad) * Math.cos(s.ra * rad),
+    Math.cos(s.dec * rad) * Math.sin(s.ra * rad),
+    Math.sin(s.dec * rad)
+  ]);
+  const sum = [0, 1, 2].map(i => vectors.reduce((t, v) => t + v[i], 0));
+  const norm = Math.hypot(sum[0], sum[1], sum[2]);
+  if (norm < 1e-9) {
+    return { ra: 0, dec: 0, fov: 180 };
+  }
+  const centre = sum.map(x => x / norm);
+  let widest = 0;
+  for (const v of vectors) {
+    const dot = v[0] * centre[0] + v[1] * centre[1] + v[2] * centre[2];
+    widest = Math.max(widest, Math.acos(Math.min(1, Math.max(-1, dot))) / rad);
+  }
+  return {
+    ra: (((Math.atan2(centre[1], centre[0]) / rad) % 360) + 360) % 360,
+    dec: Math.asin(centre[2]) / rad,
+    fov: Math.min(180, Math.max(0.05, widest * 2.5))
+  };
+}
+
 /** The largest page the results API answers (`esap.data.results.MAX_LIMIT`). */
 const MAX_LIMIT = 10_000;
 
@@ -302,6 +335,14 @@ export class SkyView extends Widget {
       );
     }
     this._setState('ready', parts.join(' · '));
+    if (!this._region && this._aladin) {
+      // an ADQL or job result has no search cone: look at the sources
+      const view = frameOf(sources);
+      if (view) {
+        this._aladin.gotoRaDec(view.ra, view.dec);
+        this._aladin.setFoV(view.fov);
+      }
+    }
     this._onGridSelection();
   }
 
