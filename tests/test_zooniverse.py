@@ -25,7 +25,9 @@ SERVICE = "zooniverse"
 
 @pytest.fixture(scope="module")
 def api(data_hub):
+    """Dora's API, searching Zooniverse anonymously (no token left by another test)."""
     with data_hub.client() as client:
+        assert client.delete(f"data/services/{SERVICE}/token").status_code == 204
         yield client
 
 
