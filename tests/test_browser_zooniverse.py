@@ -1,4 +1,4 @@
-"""A person finds a Zooniverse project from the Data panel.
+"""A person finds a Zooniverse project from the Data panel and stores their Zooniverse token.
 
 Against the data hub (real JupyterHub) in Chromium; Zooniverse is the
 Panoptes stand-in (``standins/zooniverse.py``). The record pane renders a
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
+from standins.fixtures import RunningPanoptes
 from standins.zooniverse import HOSTILE_TITLE
 
 from harness.browser import log_in, open_side_panel
@@ -58,3 +59,36 @@ def test_a_project_is_found_from_the_data_panel_and_its_title_stays_text(
     )
     assert scripts == 0
     assert dialogs == []
+
+
+def test_the_token_is_stored_from_the_command_palette(
+    page: Page, data_hub: DataHub, zooniverse_standin: RunningPanoptes
+) -> None:
+    log_in(page, data_hub.hub, data_hub.user)
+    page.locator("#jp-main-dock-panel").click()
+    palette = page.locator("#modal-command-palette")
+    page.keyboard.press("ControlOrMeta+Shift+KeyC")
+    expect(palette).to_be_visible()
+    page.keyboard.type("Store my token")
+    item = palette.locator(".lm-CommandPalette-item", has_text="Store my token for a data service")
+    expect(item).to_be_visible(timeout=SERVER)
+    page.keyboard.press("Enter")
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text(f"Token for {SERVICE}", timeout=SERVER)
+    dialog.locator('input[type="password"]').fill(zooniverse_standin.token)
+    dialog.locator(".jp-mod-accept").click()
+    expect(page.locator(".jp-toast-message", has_text="Stored the token")).to_be_visible(
+        timeout=SERVER
+    )
+    with data_hub.client() as api:
+        try:
+            state = api.get(f"data/services/{SERVICE}/token").json()
+            assert state["has_token"] is True
+            workflows = api.post(
+                "data/search",
+                json={"services": [SERVICE], "params": {SERVICE: {"kind": "workflows",
+                                                                  "project": "40"}}},
+            )  # fmt: skip
+            assert '"Dwarfs"' in workflows.text  # the private project, seen with the token
+        finally:
+            api.delete(f"data/services/{SERVICE}/token")
