@@ -164,8 +164,8 @@ def main() -> None:
     token = secrets.token_urlsafe(16)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    folder = Path(tempfile.mkdtemp(prefix="esap-publish-bench-"))
     standin = start_standin(port, token)
+    folder = Path(tempfile.mkdtemp(prefix="esap-publish-bench-"))
     try:
         home = folder / "home"
         home.mkdir()
