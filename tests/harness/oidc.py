@@ -136,9 +136,13 @@ def start_provider(directory: Path, hub_port: int) -> OidcProvider:
     raise TimeoutError(f"oidc-provider did not answer on {issuer}\n{provider.log_tail()}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProvider]:
-    """The provider, for one hub whose port is ``oidc_provider.hub_port``."""
+    """The provider, for one hub whose port is ``oidc_provider.hub_port``.
+
+    One per test module, so the hub port it expects is picked just before that
+    module starts its hub, not reserved (and possibly reused) for the session.
+    """
     provider = start_provider(tmp_path_factory.mktemp("oidc"), hub_port=free_port())
     try:
         yield provider
