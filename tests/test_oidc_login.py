@@ -19,13 +19,11 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from harness.hub import SERVICE_SCOPES, RunningHub, hub_config, start_hub
-from harness.oidc import OidcProvider, oidc_auth, provider_login
+from harness.hub import RunningHub, hub_config
+from harness.oidc import SECRET_ENV, OidcProvider, oidc_auth, provider_login, start_oidc_hub
 from harness.ports import free_port
 
 pytestmark = pytest.mark.hub
-
-SECRET_ENV = "ESAP_TEST_OIDC_SECRET"
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +31,7 @@ def oidc_hub(
     oidc_provider: OidcProvider, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningHub]:
     """A hub on the port the provider knows, logging in through it."""
-    directory = tmp_path_factory.mktemp("oidc-hub")
-    config = hub_config(directory)
-    config["hub"]["port"] = oidc_provider.hub_port
-    config["hub"]["services"][0]["scopes"] = [*SERVICE_SCOPES, "admin:server_state"]
-    config["auth"] = oidc_auth(oidc_provider)
-    os.environ[SECRET_ENV] = oidc_provider.client_secret
-    try:
-        running = start_hub(directory, config)
-    finally:
-        del os.environ[SECRET_ENV]
+    running = start_oidc_hub(oidc_provider, tmp_path_factory.mktemp("oidc-hub"))
     try:
         yield running
     finally:

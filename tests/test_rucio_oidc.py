@@ -13,20 +13,17 @@ no answer and no log.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from harness.hub import SERVICE_SCOPES, RunningHub, hub_config, start_hub
-from harness.oidc import OidcProvider, oidc_auth, provider_login
+from harness.hub import RunningHub
+from harness.oidc import OidcProvider, provider_login, start_oidc_hub
 from harness.rucio import RucioLake
 
 pytestmark = pytest.mark.hub
-
-SECRET_ENV = "ESAP_TEST_OIDC_SECRET"
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +38,7 @@ def lake_hub(
         "url": rucio_lake.url,
         "options": {"audience": "rucio", "scope": rucio_lake.scope},
     }
-    config = hub_config(directory, {"data_services": [lake]})
-    config["hub"]["port"] = oidc_provider.hub_port
-    config["hub"]["services"][0]["scopes"] = [*SERVICE_SCOPES, "admin:server_state"]
-    config["auth"] = oidc_auth(oidc_provider)
-    os.environ[SECRET_ENV] = oidc_provider.client_secret
-    try:
-        running = start_hub(directory, config)
-    finally:
-        del os.environ[SECRET_ENV]
+    running = start_oidc_hub(oidc_provider, directory, {"data_services": [lake]})
     try:
         yield running
     finally:

@@ -11,6 +11,7 @@ redirect URI must be registered before the provider starts.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -24,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.hub import REPO, stop_group
+from harness.hub import REPO, SERVICE_SCOPES, RunningHub, hub_config, start_hub, stop_group
 from harness.ports import free_port
 
 OIDC_DIR = REPO / "tests" / "oidc"
@@ -150,6 +151,30 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProv
         stop_group(provider.process, grace=5)
 
 
+#: Where a test hub reads the client secret (``env:`` reference in its esap.yaml).
+SECRET_ENV = "ESAP_TEST_OIDC_SECRET"
+
+
+def start_oidc_hub(
+    provider: OidcProvider, directory: Path, overrides: dict[str, Any] | None = None
+) -> RunningHub:
+    """A hub on the port ``provider`` knows, logging in through it.
+
+    The client secret is in the environment only while the hub starts, as an
+    admin's ``env:`` reference would be; the hub's own service may read server
+    state (the tests check spawns).
+    """
+    config = hub_config(directory, overrides)
+    config["hub"]["port"] = provider.hub_port
+    config["hub"]["services"][0]["scopes"] = [*SERVICE_SCOPES, "admin:server_state"]
+    config["auth"] = oidc_auth(provider)
+    os.environ[SECRET_ENV] = provider.client_secret
+    try:
+        return start_hub(directory, config)
+    finally:
+        del os.environ[SECRET_ENV]
+
+
 def oidc_auth(provider: OidcProvider, **extra: Any) -> dict[str, Any]:
     """The ``auth`` section of a hub that logs in through ``provider``."""
     return {
@@ -157,7 +182,7 @@ def oidc_auth(provider: OidcProvider, **extra: Any) -> dict[str, Any]:
         "oidc": {
             "issuer": provider.issuer,
             "client_id": provider.client_id,
-            "client_secret": "env:ESAP_TEST_OIDC_SECRET",
+            "client_secret": f"env:{SECRET_ENV}",
             "scopes": ["openid", "profile", "email", "offline_access"],
             "allowed_groups": ["esap-users"],
             "admin_groups": ["esap-admins"],
