@@ -101,3 +101,18 @@ def median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def status(pid: int) -> dict[str, int]:
+    """VmRSS and VmHWM of a process, in kB."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            found[key] = int(value.split()[0])
+    return found
+
+
+def reset_peak(pid: int) -> None:
+    """Reset the process's VmHWM to its current RSS (Linux clear_refs)."""
+    Path(f"/proc/{pid}/clear_refs").write_text("5")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
-from _data_bench import EsapServer, median
+from _data_bench import EsapServer, median, reset_peak, status
 from astropy.table import Table
 
 from esap.data.results import ResultStore, columns_of
@@ -60,21 +60,11 @@ def synthetic() -> Table:
     )
 
 
-def status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB."""
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0])
-    return found
-
-
 def ours(server: EsapServer, result_id: str) -> dict[str, float]:
     link = server.api.post("samp/links", json={"result_id": result_id, "name": "bench"})
     link.raise_for_status()
     pid = server.process.pid
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
+    reset_peak(pid)
     before = status(pid)["VmRSS"]
     began = time.perf_counter()
     size = 0

@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
-from _data_bench import EsapServer, median, running_dachs
+from _data_bench import EsapServer, median, reset_peak, running_dachs, status
 
 from harness.dachs import Harness, _require, _run, dachs_env, write_settings
 
@@ -120,21 +120,6 @@ def ensure_table(harness: Harness, tap_url: str) -> None:
     _run([_require("dachs"), "imp", f"{SCHEMA}/q"], env, "importing the benchmark table", 900)
     if served_rows(tap_url) != ROWS:
         raise RuntimeError("DaCHS does not serve the benchmark table after the import")
-
-
-def status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM of a process, in kB."""
-    found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            found[key] = int(value.split()[0])
-    return found
-
-
-def reset_peak(pid: int) -> None:
-    """Reset the process's VmHWM to its current RSS (Linux clear_refs)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 PEER = textwrap.dedent(
