@@ -18,6 +18,8 @@ def test_search_details_and_open_in_my_lab(page: Page, software_hub: SoftwareHub
     log_in(page, hub, USER)
     panel = page.locator(".esap-SoftwarePanel")
     open_side_panel(page, "esap-software", panel)
+    # the panel scrolls itself: its details and build log outgrow the sidebar
+    assert panel.evaluate("node => getComputedStyle(node).overflowY") == "auto"
     panel.get_by_label("Keyword").fill("demo")
     panel.get_by_label("Language").fill("python")
     panel.get_by_role("button", name="Search").click()

@@ -4,3 +4,4 @@ import './skyview.css';
 import './bulk.css';
 import './basket.css';
 import './publish.css';
+import './software.css';
