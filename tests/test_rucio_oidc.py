@@ -1,83 +1,180 @@
 """The user's OIDC token for Rucio, end to end: hub, token exchange, user server, Rucio.
 
 The hub logs in through the test OIDC provider and exchanges the access
-token for one with Rucio's audience (``auth.oidc.audiences``); the user's
-server sends it to the real Rucio server of ``harness/rucio.py``. That
-server knows no identity provider (registering one with Rucio is beyond the
-tests), so it refuses the token: what is checked is that the token the hub
-minted is the one used, that the refusal reaches the lake's status line as
-"log in again" and never as a failed request, and that the token appears in
-no answer and no log.
+token for one with Rucio's audience (``auth.oidc.audiences``): a JWT signed
+by the provider. The real Rucio server of ``harness/rucio.py`` trusts that
+provider (``idpsecrets.json``, ``expected_audience = rucio``) and maps
+alice's ``sub`` + ``iss`` to its account ``alice``; it validates the JWT
+itself (discovery, JWKS, signature, ``exp``, ``aud``, ``scope``). So the
+user's server finds alice's files with no token pasted and no Rucio login,
+and a token for another audience or an expired one is refused by Rucio, the
+error saying which and who fixes it.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 
+from esap.data.base import Query, ServiceEntry
+from esap.data.rucio import RucioService, TokenRefused
 from harness.hub import RunningHub
-from harness.oidc import OidcProvider, provider_login, start_oidc_hub
+from harness.oidc import RUCIO_CLIENT_ID, OidcProvider, provider_login, start_oidc_hub
 from harness.rucio import RucioLake
 
 pytestmark = pytest.mark.hub
 
+TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
+ACCESS_TOKEN = "urn:ietf:params:oauth:token-type:access_token"
+
+
+@dataclass
+class AliceLab:
+    """The OIDC hub, alice's server running, and the tokens it was given."""
+
+    hub: RunningHub
+    login_token: str
+    rucio_token: str
+
+
+def server_environment(hub: RunningHub, user: str) -> dict[str, str]:
+    with hub.api() as api:
+        state = api.get(f"users/{user}").json()["servers"][""]["state"]
+    environ = Path(f"/proc/{state['pid']}/environ").read_bytes().decode()
+    return dict(item.split("=", 1) for item in environ.split("\0") if "=" in item)
+
 
 @pytest.fixture(scope="module")
-def lake_hub(
+def alice_lab(
     oidc_provider: OidcProvider, rucio_lake: RucioLake, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningHub]:
-    """An OIDC hub offering the lake, its token audience named in the service's options."""
-    directory = tmp_path_factory.mktemp("rucio-oidc-hub")
+) -> Iterator[AliceLab]:
+    """Rucio trusts the provider; alice logs in to an OIDC hub offering the lake."""
+    rucio_lake.trust_provider(
+        oidc_provider.issuer, RUCIO_CLIENT_ID, oidc_provider.rucio_secret, {"alice": "alice"}
+    )
     lake = {
         "name": "lake",
         "type": "rucio",
         "url": rucio_lake.url,
         "options": {"audience": "rucio", "scope": rucio_lake.scope},
     }
+    directory = tmp_path_factory.mktemp("rucio-oidc-hub")
     running = start_oidc_hub(oidc_provider, directory, {"data_services": [lake]})
     try:
-        yield running
+        with httpx.Client(timeout=120) as client:
+            assert provider_login(client, running.url, "alice").status_code == 200
+        running.start_server("alice")
+        environment = server_environment(running, "alice")
+        yield AliceLab(
+            running, environment["ESAP_ACCESS_TOKEN"], environment["ESAP_ACCESS_TOKEN_RUCIO"]
+        )
     finally:
         running.stop()
 
 
-def refused_searches(lake: RucioLake) -> int:
-    """How many DID searches the Rucio server answered with 401 so far."""
+def rucio_answers(lake: RucioLake, status: str) -> int:
+    """How many DID searches the Rucio server answered with ``status`` so far."""
     lines = lake.log_path.read_text(errors="replace").splitlines()
-    return sum(1 for line in lines if "/dids/lofar/dids/search" in line and '" 401' in line)
+    return sum(1 for line in lines if "/dids/lofar/dids/search" in line and f'" {status}' in line)
 
 
-def test_the_hubs_rucio_token_is_sent_and_its_refusal_asks_to_log_in(
-    lake_hub: RunningHub, rucio_lake: RucioLake
+def test_rucio_takes_the_users_oidc_token_and_lists_her_files(
+    alice_lab: AliceLab, oidc_provider: OidcProvider, rucio_lake: RucioLake
 ) -> None:
-    with httpx.Client(timeout=120) as client:
-        assert provider_login(client, lake_hub.url, "alice").status_code == 200
-    lake_hub.start_server("alice")
-    with lake_hub.api() as api:
-        state = api.get("users/alice").json()["servers"][""]["state"]
-    environ = Path(f"/proc/{state['pid']}/environ").read_bytes().decode()
-    tokens = dict(item.split("=", 1) for item in environ.split("\0") if "=" in item)
-    token = tokens["ESAP_ACCESS_TOKEN_RUCIO"]
+    claims = oidc_provider.verify_jwt(alice_lab.rucio_token, "rucio")  # aud, iss, signature
+    assert claims["sub"] == "alice"
 
-    refused_before = refused_searches(rucio_lake)
-    with lake_hub.user_api("alice", lake_hub.token_for("alice")) as api:
+    accepted_before = rucio_answers(rucio_lake, "200")
+    with alice_lab.hub.user_api("alice", alice_lab.hub.token_for("alice")) as api:
         request = {"text": "obs*", "services": ["lake"]}
         with api.stream("POST", "data/search", json=request) as answer:
             assert answer.status_code == 200, answer.read()
             lines = [line for line in answer.iter_lines() if line]
         files = api.get("data/services/lake/files", params={"did": "lofar:obs1"})
     events = [json.loads(line) for line in lines]
-    errors = [e for e in events if e["event"] == "error"]
-    assert [e["service"] for e in errors] == ["lake"]
-    assert "refused your token" in errors[0]["message"]
-    assert "log in again" in errors[0]["message"]
-    assert files.status_code == 403
-    assert files.json()["error"]["code"] == "token_refused"
-    # the refusal is Rucio's own: its request log has the 401 for the search
-    assert refused_searches(rucio_lake) > refused_before
-    for text in ("\n".join(lines), files.text, lake_hub.log_path.read_text(errors="replace")):
-        assert token not in text
+    assert [e for e in events if e["event"] == "error"] == []
+    (rows,) = [e for e in events if e["event"] == "rows"]
+    names = [column["name"] for column in rows["columns"]]
+    found = {row[names.index("did")] for row in rows["rows"]}
+    assert found == set(rucio_lake.files)
+    assert files.status_code == 200, files.text
+    obs1 = {d for d, f in rucio_lake.files.items() if f.dataset == "lofar:obs1"}
+    assert {f["did"] for f in files.json()["files"]} == obs1
+    # Rucio itself accepted the search, and holds the token as alice's (no userpass involved)
+    assert rucio_answers(rucio_lake, "200") > accepted_before
+    whoami = httpx.get(
+        f"{rucio_lake.url}/accounts/whoami",
+        headers={"X-Rucio-Auth-Token": alice_lab.rucio_token},
+        follow_redirects=True,
+        timeout=30,
+    )
+    assert whoami.json()["account"] == "alice"
+    for text in ("\n".join(lines), files.text, alice_lab.hub.log_path.read_text(errors="replace")):
+        assert alice_lab.rucio_token not in text
+
+
+def exchanged(provider: OidcProvider, subject_token: str, audience: str) -> str:
+    """A token for ``audience`` by RFC 8693 exchange, as the hub gets one."""
+    answer = httpx.post(
+        f"{provider.issuer}/token",
+        data={
+            "grant_type": TOKEN_EXCHANGE,
+            "subject_token": subject_token,
+            "subject_token_type": ACCESS_TOKEN,
+            "audience": audience,
+        },
+        auth=(provider.client_id, provider.client_secret),
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def test_a_token_for_another_audience_or_expired_is_refused_saying_what_to_fix(
+    alice_lab: AliceLab,
+    oidc_provider: OidcProvider,
+    rucio_lake: RucioLake,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # both from alice's own login, as the hub would exchange them
+    other_audience = exchanged(oidc_provider, alice_lab.login_token, "dcache")
+    brief = exchanged(oidc_provider, alice_lab.login_token, "rucio-brief")
+    service = RucioService(
+        ServiceEntry(
+            name="lake",
+            type="rucio",
+            url=rucio_lake.url,
+            options={"audience": "rucio", "scope": rucio_lake.scope},
+        )
+    )
+    refused_before = rucio_answers(rucio_lake, "401")
+
+    monkeypatch.setenv("ESAP_ACCESS_TOKEN_RUCIO", other_audience)
+    with pytest.raises(TokenRefused) as wrong:
+        service.search(Query(text="obs1"))
+    assert "for audience 'dcache'" in str(wrong.value)
+    assert "auth.oidc.audiences.rucio" in wrong.value.fix
+    assert oidc_provider.issuer in wrong.value.fix  # the identity Rucio's admins would map
+
+    expires = jwt.decode(brief, options={"verify_signature": False})["exp"]
+    assert jwt.decode(brief, options={"verify_signature": False})["aud"] == "rucio"
+    while time.time() <= expires + 1:  # until Rucio's clock too is past the token's exp
+        time.sleep(0.2)
+    monkeypatch.setenv("ESAP_ACCESS_TOKEN_RUCIO", brief)
+    with pytest.raises(TokenRefused) as expired:
+        service.search(Query(text="obs1"))
+    assert "expired at" in str(expired.value)
+    assert "log in again" in expired.value.fix
+
+    # the refusals are Rucio's own 401s, and no message carries a token
+    assert rucio_answers(rucio_lake, "401") >= refused_before + 2
+    for token in (other_audience, brief, alice_lab.login_token):
+        assert token not in str(wrong.value) + wrong.value.fix
+        assert token not in str(expired.value) + expired.value.fix

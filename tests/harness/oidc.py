@@ -1,11 +1,13 @@
 """A real OpenID Connect provider on loopback: panva's ``oidc-provider`` under Node.
 
-``tests/oidc/provider.mjs`` runs it with one client (the test hub), users in
-different groups read from an accounts file the tests may rewrite, short-lived
-access tokens, refresh tokens (``offline_access``) and RFC 8693 token
-exchange. ``oidc_provider`` starts it once per session on a free port; the
-hub that logs in through it gets a port chosen up front, since the client's
-redirect URI must be registered before the provider starts.
+``tests/oidc/provider.mjs`` runs it with two clients (the test hub, the
+Rucio server), users in different groups read from an accounts file the tests
+may rewrite, short-lived access tokens, refresh tokens (``offline_access``)
+and RFC 8693 token exchange for the resource servers below, whose tokens are
+JWTs signed with the provider's keys. ``oidc_provider`` starts it once per
+test module on a free port; the hub that logs in through it gets a port chosen
+up front, since the client's redirect URI must be registered before the
+provider starts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from harness.hub import REPO, SERVICE_SCOPES, RunningHub, hub_config, start_hub, stop_group
@@ -39,8 +42,18 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
     "mallory": {"groups": ["visitors"]},
 }
 
-#: Audiences the provider exchanges tokens for (as ESAP did for Rucio).
-EXCHANGE_AUDIENCES = ["rucio"]
+#: Resource servers: audiences the provider exchanges tokens for (as ESAP did
+#: for Rucio), each token a JWT signed with the provider's keys. ``rucio-brief``
+#: gives Rucio's audience for one second (an expired token, for the tests);
+#: ``dcache`` is another service's audience (a token Rucio must refuse).
+RESOURCE_SERVERS: dict[str, dict[str, Any]] = {
+    "rucio": {},
+    "rucio-brief": {"audience": "rucio", "ttl": 1},
+    "dcache": {"ttl": 3600},
+}
+
+#: The client the Rucio server has at the provider (its own, not the hub's).
+RUCIO_CLIENT_ID = "rucio-server"
 
 #: Access tokens live this long (s): shorter than the hub's min_token_lifetime,
 #: so every spawn must renew the token first.
@@ -58,6 +71,7 @@ class OidcProvider:
     accounts_file: Path
     process: subprocess.Popen[bytes]
     log_path: Path
+    rucio_secret: str = ""
 
     def set_groups(self, user: str, groups: list[str]) -> None:
         """Change ``user``'s groups at the provider (seen at the next userinfo call)."""
@@ -75,6 +89,18 @@ class OidcProvider:
         )
         response.raise_for_status()
         return dict(response.json())
+
+    def verify_jwt(self, token: str, audience: str) -> dict[str, Any]:
+        """The claims of a JWT access token, its signature checked against the JWKS.
+
+        Tokens for resource servers are JWTs, which oidc-provider does not
+        introspect; a resource server checks them like this instead.
+        """
+        discovery = httpx.get(f"{self.issuer}/.well-known/openid-configuration", timeout=10)
+        key = jwt.PyJWKClient(discovery.json()["jwks_uri"]).get_signing_key_from_jwt(token)
+        return dict(
+            jwt.decode(token, key, algorithms=["RS256"], audience=audience, issuer=self.issuer)
+        )
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -96,6 +122,7 @@ def start_provider(directory: Path, hub_port: int) -> OidcProvider:
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     secret = secrets.token_urlsafe(24)
+    rucio_secret = secrets.token_urlsafe(24)
     accounts_file = directory / "accounts.json"
     accounts_file.write_text(json.dumps(ACCOUNTS))
     settings = {
@@ -106,11 +133,16 @@ def start_provider(directory: Path, hub_port: int) -> OidcProvider:
                 "client_id": CLIENT_ID,
                 "client_secret": secret,
                 "redirect_uris": [f"http://127.0.0.1:{hub_port}/hub/oauth_callback"],
-            }
+            },
+            {
+                "client_id": RUCIO_CLIENT_ID,
+                "client_secret": rucio_secret,
+                "redirect_uris": ["http://127.0.0.1/auth/oidc_code"],
+            },
         ],
         "accounts_file": str(accounts_file),
         "access_token_ttl": ACCESS_TOKEN_TTL,
-        "exchange_audiences": EXCHANGE_AUDIENCES,
+        "resource_servers": RESOURCE_SERVERS,
     }
     settings_file = directory / "provider.json"
     settings_file.write_text(json.dumps(settings))
@@ -123,7 +155,9 @@ def start_provider(directory: Path, hub_port: int) -> OidcProvider:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    provider = OidcProvider(issuer, CLIENT_ID, secret, hub_port, accounts_file, process, log_path)
+    provider = OidcProvider(
+        issuer, CLIENT_ID, secret, hub_port, accounts_file, process, log_path, rucio_secret
+    )
     for _ in range(150):
         if process.poll() is not None:
             raise RuntimeError(f"oidc-provider exited\n{provider.log_tail()}")

@@ -14,11 +14,15 @@ which is what a POSIX RSE with an HTTP door looks like to a client:
   its bytes, and ``obs4`` with ``adler.fits``, whose adler32 only does not;
 - account ``alice`` (a user, userpass identity, quota on ``LAB-DISK``).
 
-Authentication: Rucio checks the token sent as ``X-Rucio-Auth-Token``;
-here the tokens are Rucio's own, obtained with userpass, because the
-server's OIDC validation needs an identity provider registered with Rucio,
-which the test OIDC provider is not. ESAP sends the user's token the same
-way whatever issued it.
+Authentication: Rucio checks the token sent as ``X-Rucio-Auth-Token``.
+Most tests use Rucio's own tokens, obtained with userpass. For OIDC,
+:meth:`RucioLake.trust_provider` registers an identity provider with Rucio
+the way its admins do: an ``idpsecrets.json`` (named by ``[oidc] idpsecrets``
+in ``rucio.cfg``, with ``expected_audience = rucio`` and ``expected_scope``)
+and an OIDC identity ``SUB=<sub>, ISS=<issuer>`` for the account. Rucio then
+validates a JWT access token itself: issuer discovery and JWKS (pyoidc),
+signature, ``exp``, ``aud`` and ``scope``, and maps ``sub`` + ``iss`` to the
+account.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import json
 import os
 import subprocess
 import threading
@@ -48,6 +53,11 @@ ALICE_PASSWORD = "alice-lake-password"
 LAKE_RSE = "LAKE-DISK"
 LAB_RSE = "LAB-DISK"
 SCOPE = "lofar"
+#: What Rucio requires of an OIDC token (``[oidc]`` in rucio.cfg).
+OIDC_AUDIENCE = "rucio"
+OIDC_SCOPE = "openid profile"
+#: The key of the identity provider in idpsecrets.json (``[oidc] admin_issuer``).
+IDP_KEY = "esap-tests"
 
 SERVER = """
 from werkzeug.serving import run_simple
@@ -91,12 +101,51 @@ class RucioLake:
     lake_rse: str = LAKE_RSE
     lab_rse: str = LAB_RSE
     scope: str = SCOPE
+    idp_secrets: Path | None = None
+    trusted_issuer: str = ""
 
     def root_client(self) -> Any:
         """A rucio-clients client of the server as root."""
         from esap.data.rucio import _client_class
 
         return _client_class()(self.root_token, rucio_host=self.url, auth_host=self.url)
+
+    def trust_provider(
+        self, issuer: str, client_id: str, client_secret: str, accounts: dict[str, str]
+    ) -> None:
+        """Register an OIDC identity provider with Rucio; map ``sub`` -> account.
+
+        Rucio reads ``idpsecrets.json`` when it first validates a JWT and keeps
+        those clients for the life of the process, so a server trusts one
+        provider: asking for another is an error, not a silent mismatch.
+        """
+        if self.trusted_issuer == issuer:
+            return
+        if self.trusted_issuer or self.idp_secrets is None:
+            raise RuntimeError(
+                f"this Rucio server already trusts {self.trusted_issuer or 'no provider file'}; "
+                "it loads its identity providers once: use one OIDC provider per Rucio server"
+            )
+        client = {
+            "issuer": issuer,
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "redirect_uris": [f"{self.url}/auth/oidc_code", f"{self.url}/auth/oidc_token"],
+        }
+        # Rucio also wants an admin client of the provider (client credentials,
+        # used by its SCIM sync daemon, not by token validation)
+        secrets = {IDP_KEY: {**client, "SCIM": dict(client)}}
+        self.idp_secrets.write_text(json.dumps(secrets))
+        root = self.root_client()
+        for sub, account in accounts.items():
+            root.add_identity(
+                account=account,
+                identity=f"SUB={sub}, ISS={issuer}",
+                authtype="OIDC",
+                email=f"{account}@example.org",
+                default=True,
+            )
+        self.trusted_issuer = issuer
 
 
 def _quiet_handler(directory: Path) -> type[http.server.SimpleHTTPRequestHandler]:
@@ -107,7 +156,7 @@ def _quiet_handler(directory: Path) -> type[http.server.SimpleHTTPRequestHandler
     return functools.partial(Handler, directory=str(directory))  # type: ignore[return-value]
 
 
-def _config(directory: Path, port: int) -> Path:
+def _config(directory: Path, port: int, idp_secrets: Path) -> Path:
     database = f"sqlite:///{directory / 'rucio.db'}"
     migrations = subprocess.run(
         [
@@ -137,6 +186,8 @@ def _config(directory: Path, port: int) -> Path:
         "replicas, rses, rules, scopes\n"
         "[policy]\npermission = generic\nschema = generic\nlfn2pfn_algorithm_default = hash\n"
         "support = https://rucio.cern.ch/\nsupport_rucio = https://github.com/rucio/rucio/issues/\n"
+        f"[oidc]\nidpsecrets = {idp_secrets}\nadmin_issuer = {IDP_KEY}\n"
+        f"expected_audience = {OIDC_AUDIENCE}\nexpected_scope = {OIDC_SCOPE}\n"
     )
     return config
 
@@ -237,7 +288,8 @@ def rucio_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RucioLake]:
         pytest.fail(f"no Rucio server in {SERVER_PYTHON.parent.parent}: run make test")
     directory = tmp_path_factory.mktemp("rucio")
     port = free_port()
-    config = _config(directory, port)
+    idp_secrets = directory / "idpsecrets.json"
+    config = _config(directory, port, idp_secrets)
     env = {**os.environ, "RUCIO_CONFIG": str(config)}
     subprocess.run(
         [str(SERVER_PYTHON), "-c", BOOTSTRAP],
@@ -275,7 +327,9 @@ def rucio_lake(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RucioLake]:
             if time.monotonic() > deadline:
                 pytest.fail(f"the Rucio server did not answer:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
-        lake = RucioLake(url, _token(url, "root", *ROOT_IDENTITY), "", log_path)
+        lake = RucioLake(
+            url, _token(url, "root", *ROOT_IDENTITY), "", log_path, idp_secrets=idp_secrets
+        )
         _populate(lake, store, files.server_address[1])
         lake.alice_token = _token(url, "alice", "alice", ALICE_PASSWORD)
         yield lake

@@ -6,7 +6,7 @@
 // settings.json: {"issuer": "http://127.0.0.1:PORT", "port": PORT,
 //   "clients": [{"client_id", "client_secret", "redirect_uris"}],
 //   "accounts_file": "accounts.json", "access_token_ttl": 60,
-//   "exchange_audiences": ["rucio"]}
+//   "resource_servers": {"rucio": {}, "rucio-brief": {"audience": "rucio", "ttl": 1}}}
 //
 // accounts.json maps a login to its claims ({"alice": {"groups": [...]}}); it
 // is read again at every lookup, so a test changes a user's groups at the
@@ -14,7 +14,14 @@
 // login. Consent is granted automatically (a first-party client), refresh
 // tokens are issued for offline_access, and RFC 8693 token exchange is
 // registered as an extra grant type (oidc-provider has none built in; it
-// issues a token for one of `exchange_audiences`, like INDIGO IAM does).
+// issues a token for one of `resource_servers`, like INDIGO IAM does).
+//
+// Login access tokens are opaque (for userinfo). A token for a resource
+// server (RFC 8707 resource indicator, or the audience of a token exchange)
+// is a JWT signed with the provider's keys, carrying `aud`, `scope`, `sub` and
+// `iss`: what a resource server such as Rucio validates by itself against the
+// provider's discovery document and JWKS. A resource server's `audience`
+// defaults to its name and its `ttl` (s) to `access_token_ttl`.
 import { readFileSync } from 'node:fs';
 import Provider, { errors } from 'oidc-provider';
 
@@ -22,8 +29,22 @@ const settings = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
+const SCOPES = ['openid', 'offline_access', 'profile', 'email'];
+
 function accounts() {
   return JSON.parse(readFileSync(settings.accounts_file, 'utf8'));
+}
+
+// features.resourceIndicators.getResourceServerInfo, also used for exchanges.
+function resourceServerInfo(indicator) {
+  const server = (settings.resource_servers ?? {})[indicator];
+  if (!server) throw new errors.InvalidTarget(`resource ${indicator} is not known`);
+  return {
+    scope: SCOPES.join(' '),
+    audience: server.audience ?? indicator,
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: server.ttl ?? settings.access_token_ttl ?? 3600,
+  };
 }
 
 const configuration = {
@@ -37,14 +58,19 @@ const configuration = {
     profile: ['preferred_username', 'name', 'groups'],
     email: ['email', 'email_verified'],
   },
-  scopes: ['openid', 'offline_access', 'profile', 'email'],
+  scopes: SCOPES,
   features: {
     devInteractions: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      getResourceServerInfo: (ctx, indicator) => resourceServerInfo(indicator),
+    },
   },
   ttl: {
-    AccessToken: settings.access_token_ttl ?? 3600,
+    AccessToken: (ctx, token) => token.resourceServer?.accessTokenTTL
+      ?? settings.access_token_ttl ?? 3600,
     IdToken: 3600,
     RefreshToken: 86400,
     Grant: 86400,
@@ -103,17 +129,15 @@ provider.registerGrantType(
     if (!subject || subject.isExpired || subject.clientId !== client.clientId) {
       throw new errors.InvalidGrant('subject_token is invalid or expired');
     }
-    if (!(settings.exchange_audiences ?? []).includes(params.audience)) {
-      throw new errors.InvalidTarget(`audience ${params.audience} is not known`);
-    }
+    const info = resourceServerInfo(params.audience);
     const token = new provider.AccessToken({
       accountId: subject.accountId,
       client,
       grantId: subject.grantId,
       scope: subject.scope,
       gty: 'token_exchange',
+      resourceServer: new provider.ResourceServer(params.audience, info),
     });
-    token.setAudience(params.audience);
     const value = await token.save();
     ctx.body = {
       access_token: value,

@@ -9,8 +9,13 @@ interactive OIDC device flow), none of which a user server may do. Here the
 token is the user's own OIDC access token for the audience Rucio expects,
 which the hub hands to the server at spawn (``ESAP_ACCESS_TOKEN_<NAME>``, see
 ``esap.hub.oidc``; ``options.audience`` names which); it is sent as
-``X-Rucio-Auth-Token`` and never written, logged or returned. A refused token
-(expired, wrong audience) is an error telling the user to log in again.
+``X-Rucio-Auth-Token`` and never written, logged or returned. Rucio
+validates it itself (the provider's JWKS, ``exp``, ``aud``, ``scope``) and
+maps its ``sub`` and ``iss`` to a Rucio account. Rucio answers every refusal
+with the same 401, so the error reads the token's own claims (PyJWT, without
+verifying: Rucio did) to tell an expired token (log in again) from one for
+another audience (an admin's fix, named by its config key); see
+:func:`refusal`.
 
 Rows: one per file (the files of each dataset or container found, and the
 files found themselves), with the replica's URL as ``access_url``, so the
@@ -34,8 +39,10 @@ import logging
 import os
 import re
 import sys
+import time
 import zlib
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -73,8 +80,63 @@ class BadRequest(RucioError):
     """The request itself is wrong (a DID, a field, a folder); the message names it."""
 
 
+#: What a user does about a refused token that is not an admin's to fix.
+LOG_IN_AGAIN = "log out of the hub and log in again; your server then gets a fresh token"
+
+
 class TokenRefused(RucioError):
     """Rucio refused the user's token (expired, or not for Rucio's audience)."""
+
+    def __init__(self, message: str, fix: str = LOG_IN_AGAIN) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def _claims(token: str) -> dict[str, Any] | None:
+    """The claims of a JWT, unverified (only to explain a refusal); None if not a JWT."""
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def refusal(host: str, token: str, audience: str | None) -> TokenRefused:
+    """Why Rucio at ``host`` refused ``token``, and who fixes it (never the token itself).
+
+    ``audience`` is the service's ``options.audience``: the name of the
+    ``auth.oidc.audiences`` entry the token was exchanged for.
+    """
+    claims = _claims(token)
+    if claims is None:
+        return TokenRefused(
+            f"Rucio at {host} refused your token (not a JWT Rucio can check, or one it no "
+            f"longer knows) — {LOG_IN_AGAIN}"
+        )
+    expires = claims.get("exp")
+    if isinstance(expires, int | float) and expires <= time.time():
+        when = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return TokenRefused(
+            f"Rucio at {host} refused your token: it expired at {when} — {LOG_IN_AGAIN}"
+        )
+    aud = claims.get("aud")
+    shown = " ".join(aud) if isinstance(aud, list) else str(aud or "none")
+    issuer, subject = str(claims.get("iss") or "?"), str(claims.get("sub") or "?")
+    key = f"auth.oidc.audiences.{audience}" if audience else "auth.oidc.audiences"
+    fix = (
+        f"if Rucio's audience is not {shown!r}, the hub admin sets {key} to the audience "
+        "Rucio expects (its [oidc] expected_audience); otherwise Rucio's admins map your "
+        f"identity to your account (rucio-admin identity add --type OIDC --id "
+        f'"SUB={subject}, ISS={issuer}"); then log out of the hub and log in again'
+    )
+    return TokenRefused(
+        f"Rucio at {host} refused your token (issued by {issuer} for audience {shown!r}, "
+        "not expired): Rucio takes a token only for its own audience and scope, from an "
+        f"identity provider it trusts, for an identity mapped to a Rucio account — {fix}",
+        fix,
+    )
 
 
 @functools.cache
@@ -85,8 +147,9 @@ def _client_class() -> type[Any]:
     class TokenClient(Client):  # type: ignore[misc]
         """The stock client, authenticated by a given token only (no files, no prompts)."""
 
-        def __init__(self, token: str, **kwargs: Any) -> None:
+        def __init__(self, token: str, audience: str | None = None, **kwargs: Any) -> None:
             self._esap_token = token
+            self._esap_audience = audience
             argv0 = sys.argv[0] if sys.argv else ""
             account = kwargs.pop("account", None)
             try:
@@ -103,10 +166,7 @@ def _client_class() -> type[Any]:
             self.headers["X-Rucio-Auth-Token"] = self._esap_token
 
         def _BaseClient__get_token(self) -> None:
-            raise TokenRefused(
-                f"Rucio at {self.host} refused your token (expired, or not issued for Rucio) "
-                "— log out of the hub and log in again; your server then gets a fresh one"
-            )
+            raise refusal(self.host, self._esap_token, self._esap_audience)
 
     return TokenClient
 
@@ -214,8 +274,10 @@ class RucioService(DataService):
         """A rucio-clients ``Client`` of this server, authenticated with the user's token."""
         token = self._token()
         account = self.option("account")
+        audience = self.option("audience")
         return _client_class()(
             token,
+            audience=str(audience) if audience else None,
             rucio_host=self.url,
             auth_host=str(self.option("auth_url") or self.url),
             account=str(account) if account else None,

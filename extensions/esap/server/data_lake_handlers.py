@@ -27,7 +27,7 @@ def lake_failure(exc: BaseException, service: str) -> ApiError:
     from esap.data.rucio import BadRequest, TokenRefused
 
     if isinstance(exc, TokenRefused):
-        return ApiError(403, "token_refused", str(exc), "log out of the hub and log in again")
+        return ApiError(403, "token_refused", str(exc), exc.fix)
     if isinstance(exc, BadRequest):
         return ApiError(400, "bad_field", str(exc), "change the request as the message says")
     if type(exc).__name__ == "DataIdentifierNotFound":
