@@ -48,7 +48,6 @@ through: the engine treats both as "stopped here, resume later".
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -164,9 +163,18 @@ class FileSource:
     on two cores with the archive on loopback, up to half the throughput
     under load (one more runnable thread than cores, and the sender waits
     whenever a hasher is descheduled), and one core's MD5 (~650 MB/s) is
-    faster than the network to any archive. Memory is constant: one reused
-    buffer, refilled only when the consumer asks for the next chunk, that is
-    after it has sent the previous one.
+    faster than the network to any archive.
+
+    Chunks are ``bytes`` read straight from the file, not views of a reused
+    buffer: httpx's HTTP/1.1 layer (h11) joins what it is given into
+    ``bytes`` before the socket sees it, which copies a view but passes one
+    ``bytes`` object through untouched. A profile of a 2 GiB upload to the
+    archive stand-in on loopback put ~79% of the sender's CPU in MD5, ~16%
+    in the kernel (page cache to user, user to socket, loopback TCP), ~3%
+    in that copy, ~1% in Python (progress included); dropping the copy saves
+    ~0.04 s of CPU per GiB. Memory stays constant: a chunk is read only when
+    the consumer asks for the next one, after it has sent the previous one,
+    which is then freed (and its memory reused for the next read).
     """
 
     def __init__(
@@ -186,28 +194,25 @@ class FileSource:
         self.sent = 0
         self._digests: dict[str, str] = {}
 
-    def chunks(self) -> Iterator[memoryview]:
+    def chunks(self) -> Iterator[bytes]:
         """Yield the file's bytes; may be called again (a retry) and starts over."""
         self.sent = 0
         self._digests = {}
         hashes = [hashlib.new(name, usedforsecurity=False) for name in self.checksums]
-        # a page-aligned anonymous mapping, not a bytearray: the kernel copies a
-        # read into an aligned buffer several times faster (measured ~5x for 1 MiB)
-        buffer = mmap.mmap(-1, CHUNK_SIZE)
-        view = memoryview(buffer)
         try:
             with self.path.open("rb", buffering=0) as handle:
                 # tell the kernel we read front to back once
                 if hasattr(os, "posix_fadvise"):
                     os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_SEQUENTIAL)
-                while count := handle.readinto(buffer):
-                    chunk = view[:count]
+                while chunk := handle.read(CHUNK_SIZE):
                     for digest in hashes:
                         digest.update(chunk)  # releases the GIL on large buffers
+                    count = len(chunk)
                     self.sent += count
                     if self.on_bytes is not None:
                         self.on_bytes(count)
                     yield chunk
+                    del chunk  # freed before the next read, not after it
         finally:
             self._digests = {h.name: h.hexdigest() for h in hashes}
 
