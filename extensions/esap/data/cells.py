@@ -44,22 +44,38 @@ def json_value(value: Any) -> str | int | float | bool | None:
 def column_values(column: Any, start: int, stop: int) -> list[Any]:
     """Cells ``start:stop`` of an astropy column as JSON scalars.
 
-    Plain numeric and string columns convert through ``tolist()`` (fast);
-    masked, object and multidimensional ones cell by cell.
+    One-dimensional numeric, string and object columns convert through
+    ``tolist()`` (fast), masked cells becoming ``None`` from the mask's own
+    ``tolist()``; only multidimensional cells (polygons, spectra axes) and
+    odd dtypes go cell by cell through :func:`json_value`.
     """
     chunk = column[start:stop]
     data = np.asarray(getattr(chunk, "data", chunk))
-    masked = getattr(chunk, "mask", None)
-    has_mask = masked is not None and bool(np.any(masked))
-    if data.ndim == 1 and not has_mask and data.dtype.kind in "iub":
-        return list(data.tolist())
-    if data.ndim == 1 and not has_mask and data.dtype.kind == "f":
-        return [None if v != v or v in (math.inf, -math.inf) else v for v in data.tolist()]
-    if data.ndim == 1 and not has_mask and data.dtype.kind == "U":
-        return list(data.tolist())
-    if data.ndim == 1 and not has_mask and data.dtype.kind == "O":
-        return [v if type(v) is str else json_value(v) for v in data.tolist()]
-    return [json_value(chunk[i]) for i in range(len(chunk))]
+    mask = getattr(chunk, "mask", None)
+    if data.ndim != 1 or data.dtype.kind not in "iubfUSO":
+        return [json_value(chunk[i]) for i in range(len(chunk))]
+    values = _plain_values(data)
+    if mask is None or mask is np.ma.nomask or not np.any(mask):
+        return values
+    return [
+        None if hidden else value
+        for value, hidden in zip(values, np.asarray(mask).tolist(), strict=True)
+    ]
+
+
+def _plain_values(data: np.ndarray[Any, Any]) -> list[Any]:
+    """A 1-d array of one of the kinds ``iubfUSO`` as JSON scalars (NaN/inf -> None)."""
+    kind = data.dtype.kind
+    values: list[Any] = data.tolist()
+    if kind in "iub":
+        return values
+    if kind == "f":
+        return [None if v != v or v in (math.inf, -math.inf) else v for v in values]
+    if kind == "U":
+        return values
+    if kind == "S":
+        return [v.decode("utf-8", "replace") for v in values]
+    return [v if type(v) is str else json_value(v) for v in values]
 
 
 __all__ = ["column_values", "json_value"]

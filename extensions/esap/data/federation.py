@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from esap import metrics
 from esap.data.base import DataService, NotApplicable, Query, request_timeout
-from esap.data.results import PAGE, ResultStore, columns_of, table_rows
+from esap.data.results import CHUNK, PAGE, ResultStore, columns_of, table_rows
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -103,17 +103,21 @@ class Federation:
             with request_timeout(service.entry.timeout):
                 table = service.search(query)
             columns = columns_of(table, service.roles(table))
+            # a small answer is converted to JSON cells once, for the event and the store
+            rows = table_rows(table) if self.store is not None and len(table) <= CHUNK else None
             event: dict[str, Any] = {
                 "event": "rows",
                 "service": service.name,
                 "result_id": None,
                 "columns": columns,
-                "rows": table_rows(table, 0, self.page_size),
+                "rows": rows[: self.page_size]
+                if rows is not None
+                else table_rows(table, 0, self.page_size),
                 "total": len(table),
                 "truncated": bool(table.meta.get("esap_truncated", False)),
             }
             if self.store is not None:
-                stored = self.store.put(service.name, table, columns, background=True)
+                stored = self.store.put(service.name, table, columns, background=True, rows=rows)
                 event["result_id"] = stored.id
             event["elapsed_ms"] = round((time.monotonic() - began) * 1000, 1)
             return Outcome(service.name, event, table if self.keep_tables else None)

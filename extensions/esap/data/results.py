@@ -14,7 +14,9 @@ dependency and no cheap sort/filter/page without loading), and VOTable files
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -29,6 +31,8 @@ from esap.data.state import connect, state_dir, transaction
 
 if TYPE_CHECKING:
     from astropy.table import Table
+
+log = logging.getLogger(__name__)
 
 #: Rows per insert batch (bounds the memory used while storing).
 CHUNK = 5000
@@ -109,6 +113,7 @@ class ResultStore:
         self._local = threading.local()
         self._pending: dict[str, threading.Event] = {}
         self._pending_lock = threading.Lock()
+        self._writer: concurrent.futures.ThreadPoolExecutor | None = None
         with transaction(self._conn()) as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS results (id TEXT PRIMARY KEY, service TEXT, "
@@ -130,35 +135,48 @@ class ResultStore:
         columns: list[dict[str, Any]],
         *,
         background: bool = False,
+        rows: list[list[Any]] | None = None,
     ) -> StoredResult:
         """Store ``table`` (chunk by chunk) and return its description.
 
-        ``background=True`` returns at once and stores on a thread of its own:
-        the caller can already send the first page, and readers of this id
-        (``describe``, ``page``) wait until the rows are in.
+        ``background=True`` returns at once and leaves the writing to the
+        store's one writer thread (one SQLite connection, opened once: SQLite
+        takes one writer at a time anyway, and a thread and a connection per
+        answer cost more than the insert of a small one): the caller can
+        already send the first page, and readers of this id (``describe``,
+        ``page``) wait until the rows are in. ``rows``: every row of
+        ``table`` already converted (``table_rows(table)``), so a caller that
+        needed them anyway does not pay for the conversion twice.
         """
         result_id = secrets.token_hex(8)
         truncated = bool(table.meta.get("esap_truncated", False))
         stored = StoredResult(result_id, service, columns, len(table), truncated)
         if not background:
-            self._store(stored, table)
+            self._store(stored, table, rows)
             return stored
         done = threading.Event()
         with self._pending_lock:
             self._pending[result_id] = done
+            if self._writer is None:
+                self._writer = concurrent.futures.ThreadPoolExecutor(
+                    1, thread_name_prefix="esap-store"
+                )
+            writer = self._writer
 
         def run() -> None:
             try:
-                self._store(stored, table)
+                self._store(stored, table, rows)
+            except Exception:  # the reader then finds no complete result: UnknownResult
+                log.exception("storing result %s of %s failed", result_id, service)
             finally:
                 with self._pending_lock:
                     self._pending.pop(result_id, None)
                 done.set()
 
-        threading.Thread(target=run, name=f"esap-store-{result_id}", daemon=True).start()
+        writer.submit(run)
         return stored
 
-    def _store(self, stored: StoredResult, table: Table) -> None:
+    def _store(self, stored: StoredResult, table: Table, rows: list[list[Any]] | None) -> None:
         result_id, service, columns = stored.id, stored.service, stored.columns
         truncated = stored.truncated
         ncols = len(table.columns)
@@ -175,7 +193,9 @@ class ResultStore:
             for start in range(0, len(table), CHUNK):
                 conn.executemany(
                     f'INSERT INTO "r_{result_id}" VALUES ({marks})',  # noqa: S608 - our own names
-                    table_rows(table, start, start + CHUNK),
+                    rows[start : start + CHUNK]
+                    if rows is not None
+                    else table_rows(table, start, start + CHUNK),
                 )
             conn.execute("UPDATE results SET complete = 1 WHERE id = ?", (result_id,))
         self._evict(keep=result_id)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from tornado import web
@@ -44,7 +47,8 @@ def public_config() -> dict[str, Any]:
     path = os.environ.get(CONFIG_ENV)
     if path:
         try:
-            return public(load(path))
+            # a copy: callers may change what they get, the cached original stays
+            return copy.deepcopy(_public_of_file(path, *_stamp(path)))
         except ConfigError as exc:
             raise ApiError(
                 500, "bad_config", str(exc), f"fix {path} (check it with `esap config check`)"
@@ -55,6 +59,27 @@ def public_config() -> dict[str, Any]:
         "this server was not started by an ESAP hub, so it has no ESAP configuration",
         f"start it from an ESAP hub, or set {CONFIG_ENV} to the path of an esap.yaml",
     )
+
+
+def _stamp(path: str) -> tuple[int, int]:
+    """(mtime in ns, size) of ``path``, or (0, 0) when it cannot be read (load says why)."""
+    try:
+        info = Path(path).stat()
+    except OSError:
+        return 0, 0
+    return info.st_mtime_ns, info.st_size
+
+
+@functools.lru_cache(maxsize=4)
+def _public_of_file(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """The public part of the esap.yaml at ``path``, validated once per version of the file.
+
+    Every data request asks for the config; validating the YAML each time
+    cost milliseconds per request. An edited file (new mtime or size) is read
+    again; a file with errors is not cached (``ConfigError`` propagates).
+    """
+    del mtime_ns, size  # the cache key: a changed file is a new entry
+    return public(load(path))
 
 
 class ConfigHandler(EsapHandler):
