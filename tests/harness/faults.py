@@ -10,6 +10,12 @@ Paths (any suffix, so ``<base>/hang/tap`` is a "TAP service" whose ``/sync`` han
 * ``/delay/<ms>/...`` waits ``ms`` milliseconds, then forwards the rest of the
   path (query and body included) to ``upstream`` and relays the answer — the
   "archive far away" of the federated-search benchmark.
+* ``/replay/<ms>/...`` the same, but a request seen before (same method, path
+  and body) is answered from the recorded answer after sleeping ``ms`` plus
+  the time ``upstream`` took to make it the first time: an archive on a
+  machine of its own, whose work costs the clients' machine no CPU (the
+  federated-search benchmark runs eight archives on the cores of the
+  machine that also runs the clients).
 
 Standard library only (``http.server``, threaded); httpx forwards.
 """
@@ -90,17 +96,38 @@ class FaultHandler(BaseHTTPRequestHandler):
             time.sleep(int(ms) / 1000)
             self._forward("/" + rest, body)
             return
+        if kind == "replay" and len(parts) > 3 and self.server.upstream:
+            self._replay("/" + parts[3], body, int(parts[2]) / 1000)
+            return
         self._answer(404, b"no such fault", "text/plain")
 
     def _forward(self, path: str, body: bytes) -> None:
+        self._relay(self._upstream(path, body))
+
+    def _upstream(self, path: str, body: bytes) -> Recorded:
+        """The upstream's answer to this request, and how long it took."""
         headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS | {"host"}}
+        began = time.monotonic()
         answer = self.server.client.request(
             self.command, f"{self.server.upstream}{path}", content=body, headers=headers
         )
-        self.send_response(answer.status_code)
-        for key, value in answer.headers.items():
-            if key.lower() not in HOP_HEADERS:
-                self.send_header(key, value)
+        kept = [(k, v) for k, v in answer.headers.items() if k.lower() not in HOP_HEADERS]
+        return Recorded(answer.status_code, kept, answer.content, time.monotonic() - began)
+
+    def _replay(self, path: str, body: bytes, latency: float) -> None:
+        key = (self.command, path, body)
+        recorded = self.server.recorded.get(key)
+        time.sleep(latency)
+        if recorded is None:
+            recorded = self.server.recorded.setdefault(key, self._upstream(path, body))
+        else:
+            time.sleep(recorded.service_time)
+        self._relay(recorded)
+
+    def _relay(self, answer: Recorded) -> None:
+        self.send_response(answer.status)
+        for key, value in answer.headers:
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(answer.content)))
         self.end_headers()
         self.wfile.write(answer.content)
@@ -109,6 +136,16 @@ class FaultHandler(BaseHTTPRequestHandler):
 
     do_GET = _handle
     do_POST = _handle
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An upstream answer as relayed (hop-by-hop headers left out) and its service time (s)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    content: bytes
+    service_time: float
 
 
 class FaultServer(ThreadingHTTPServer):
@@ -125,6 +162,8 @@ class FaultServer(ThreadingHTTPServer):
         self._holds: dict[str, threading.Event] = {}
         #: When each forwarded answer was sent (``time.monotonic``), for benchmarks.
         self.answered: list[float] = []
+        #: /replay answers by (method, path, body).
+        self.recorded: dict[tuple[str, str, bytes], Recorded] = {}
         self._holds_lock = threading.Lock()
 
     def released(self, key: str) -> threading.Event:
