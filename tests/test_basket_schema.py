@@ -1,0 +1,134 @@
+"""A basket file of an older schema is upgraded in place on open, every item kept."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from esap.basket import Basket, BasketError, DataItem, ServiceItem, SoftwareItem
+from esap.basket.models import AnyItem
+from esap.basket.store import SCHEMA_VERSION
+
+#: Schema 1, as the store created it (``PRAGMA user_version`` 1).
+SCHEMA_1 = """
+CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL CHECK (kind IN ('data', 'service', 'software')),
+    title TEXT NOT NULL DEFAULT '',
+    label TEXT NOT NULL,
+    notes TEXT NOT NULL DEFAULT '',
+    grp TEXT NOT NULL DEFAULT '',
+    added TEXT NOT NULL,
+    service TEXT,
+    access_url TEXT,
+    format TEXT,
+    size INTEGER,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_by_kind ON items (kind, seq);
+CREATE INDEX IF NOT EXISTS items_grouped ON items (grp) WHERE grp != '';
+PRAGMA user_version=1;
+"""
+
+_ENVELOPE = {"id", "kind", "title", "notes", "group", "added"}
+
+
+def _old_row(item: AnyItem) -> tuple[object, ...]:
+    """The row schema 1 wrote: envelope and listed fields in columns, the rest in ``body``."""
+    url = item.access_url if isinstance(item, DataItem) else item.url
+    data = item if isinstance(item, DataItem) else None
+    return (
+        item.id, item.key(), item.kind, item.title, item.label(), item.notes, item.group,
+        item.added.isoformat(), getattr(item, "service", None), url,
+        data.format if data else None, data.size if data else None,
+        item.model_dump_json(exclude=_ENVELOPE),
+    )  # fmt: skip
+
+
+def _old_basket(path: Path, items: list[AnyItem]) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA page_size=16384")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(SCHEMA_1)
+    with conn:
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO items (id, key, kind, title, label, notes, grp, added, service,"
+            " access_url, format, size, body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_old_row(item) for item in items],
+        )
+    conn.close()
+
+
+def test_a_schema_1_basket_is_upgraded_in_place_with_every_item(tmp_path: Path) -> None:
+    items: list[AnyItem] = []
+    for i in range(40):  # kinds interleaved, so the order of adding is tested within each kind
+        items.append(
+            DataItem(
+                service="local-tap",
+                access_url=f"https://a.org/{i}.fits",
+                format="image/fits",
+                size=2880 * i,
+                checksum="md5:0123abcd" if i % 3 == 0 else None,
+                query={"target": "M31"} if i % 2 else "SELECT * FROM ivoa.obscore",
+                fields={"ra": 10.5 + i, "name": f"<b>{i}</b>"},
+                group="deep" if i % 5 == 0 else "",
+                notes=f"seeing 0.{i}" if i % 7 == 0 else "",
+            )
+        )
+        if i % 10 == 0:
+            items.append(ServiceItem(service=f"svc{i}", type="tap", url=f"https://s.org/{i}"))
+            items.append(SoftwareItem(catalogue="ossr", identifier=f"t{i}", languages=["C"]))
+    items.append(DataItem(service="local-tap", fields={"obs_id": "no url"}, title="row only"))
+    path = tmp_path / "basket.db"
+    _old_basket(path, items)
+
+    with Basket(path) as basket:
+        assert basket.all(ids=[item.id for item in items]) == items
+        expected = [i for kind in ("data", "service", "software") for i in items if i.kind == kind]
+        assert basket.columns(names=["id"])["id"] == [item.id for item in expected]
+        assert [row["id"] for row in basket.summaries("service")] == [
+            item.id for item in items if item.kind == "service"
+        ]
+        page = basket.page(offset=39, limit=3)
+        assert page.counts == {"data": 41, "service": 4, "software": 4}
+        assert [row["id"] for row in page.items] == [item.id for item in expected[39:42]]
+        assert basket.page(group="deep").total == 8
+        assert basket.groups() == ["deep"]
+        # identity survives: the same record is not added twice, a new one is
+        assert basket.add(items[0].model_dump()).id == items[0].id
+        fresh = basket.add({"kind": "data", "service": "s", "access_url": "https://b.org/1"})
+        assert basket.count() == len(items) + 1
+        assert basket.page(kind="data", offset=41).items[0]["id"] == fresh.id
+
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    (table,) = check.execute("SELECT sql FROM sqlite_schema WHERE name='items'").fetchone()
+    assert "kind IN (" not in table  # the slow CHECK of schema 1 is gone
+    indexes = {
+        name for (name,) in check.execute("SELECT name FROM sqlite_schema WHERE type='index'")
+    }
+    assert "items_by_kind" not in indexes
+    assert {"items_not_data", "items_grouped"} <= indexes
+    check.close()
+    with Basket(path) as again:  # opening an upgraded file changes nothing
+        assert again.count() == len(items) + 1
+
+
+def test_a_basket_of_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "basket.db"
+    with Basket(path) as basket:
+        basket.add({"kind": "service", "service": "gavo"})
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(BasketError, match=r"newer than this esap reads.*upgrade esap"):
+        Basket(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM items").fetchone() == (1,)
+    conn.close()
