@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import jwt
@@ -42,6 +43,7 @@ class AliceLab:
     hub: RunningHub
     login_token: str
     rucio_token: str
+    short_token: str
 
 
 def server_environment(hub: RunningHub, user: str) -> dict[str, str]:
@@ -59,21 +61,33 @@ def alice_lab(
     rucio_lake.trust_provider(
         oidc_provider.issuer, RUCIO_CLIENT_ID, oidc_provider.rucio_secret, {"alice": "alice"}
     )
-    lake = {
-        "name": "lake",
-        "type": "rucio",
-        "url": rucio_lake.url,
-        "options": {"audience": "rucio", "scope": rucio_lake.scope},
-    }
+    lakes = [
+        {
+            "name": name,
+            "type": "rucio",
+            "url": rucio_lake.url,
+            "options": {"audience": audience, "scope": rucio_lake.scope},
+        }
+        for name, audience in (("lake", "rucio"), ("short-lake", "short"))
+    ]
     directory = tmp_path_factory.mktemp("rucio-oidc-hub")
-    running = start_oidc_hub(oidc_provider, directory, {"data_services": [lake]})
+    running = start_oidc_hub(
+        oidc_provider,
+        directory,
+        {"data_services": lakes},
+        # "short": Rucio's audience too, in tokens that expire while the server runs
+        audiences={"rucio": "rucio", "short": "rucio-short"},
+    )
     try:
         with httpx.Client(timeout=120) as client:
             assert provider_login(client, running.url, "alice").status_code == 200
         running.start_server("alice")
         environment = server_environment(running, "alice")
         yield AliceLab(
-            running, environment["ESAP_ACCESS_TOKEN"], environment["ESAP_ACCESS_TOKEN_RUCIO"]
+            running,
+            environment["ESAP_ACCESS_TOKEN"],
+            environment["ESAP_ACCESS_TOKEN_RUCIO"],
+            environment["ESAP_ACCESS_TOKEN_SHORT"],
         )
     finally:
         running.stop()
@@ -85,6 +99,21 @@ def rucio_answers(lake: RucioLake, status: str) -> int:
     return sum(1 for line in lines if "/dids/lofar/dids/search" in line and f'" {status}' in line)
 
 
+def lake_search(hub: RunningHub, service: str) -> list[dict[str, Any]]:
+    """alice's federated search of ``service`` through her server: its NDJSON events."""
+    with hub.user_api("alice", hub.token_for("alice")) as api:
+        request = {"text": "obs*", "services": [service]}
+        with api.stream("POST", "data/search", json=request) as answer:
+            assert answer.status_code == 200, answer.read()
+            return [json.loads(line) for line in answer.iter_lines() if line]
+
+
+def found_dids(events: list[dict[str, Any]]) -> set[str]:
+    (rows,) = [e for e in events if e["event"] == "rows"]
+    names = [column["name"] for column in rows["columns"]]
+    return {row[names.index("did")] for row in rows["rows"]}
+
+
 def test_rucio_takes_the_users_oidc_token_and_lists_her_files(
     alice_lab: AliceLab, oidc_provider: OidcProvider, rucio_lake: RucioLake
 ) -> None:
@@ -92,18 +121,11 @@ def test_rucio_takes_the_users_oidc_token_and_lists_her_files(
     assert claims["sub"] == "alice"
 
     accepted_before = rucio_answers(rucio_lake, "200")
+    events = lake_search(alice_lab.hub, "lake")
     with alice_lab.hub.user_api("alice", alice_lab.hub.token_for("alice")) as api:
-        request = {"text": "obs*", "services": ["lake"]}
-        with api.stream("POST", "data/search", json=request) as answer:
-            assert answer.status_code == 200, answer.read()
-            lines = [line for line in answer.iter_lines() if line]
         files = api.get("data/services/lake/files", params={"did": "lofar:obs1"})
-    events = [json.loads(line) for line in lines]
     assert [e for e in events if e["event"] == "error"] == []
-    (rows,) = [e for e in events if e["event"] == "rows"]
-    names = [column["name"] for column in rows["columns"]]
-    found = {row[names.index("did")] for row in rows["rows"]}
-    assert found == set(rucio_lake.files)
+    assert found_dids(events) == set(rucio_lake.files)
     assert files.status_code == 200, files.text
     obs1 = {d for d, f in rucio_lake.files.items() if f.dataset == "lofar:obs1"}
     assert {f["did"] for f in files.json()["files"]} == obs1
@@ -116,8 +138,38 @@ def test_rucio_takes_the_users_oidc_token_and_lists_her_files(
         timeout=30,
     )
     assert whoami.json()["account"] == "alice"
-    for text in ("\n".join(lines), files.text, alice_lab.hub.log_path.read_text(errors="replace")):
+    for text in (
+        json.dumps(events),
+        files.text,
+        alice_lab.hub.log_path.read_text(errors="replace"),
+    ):
         assert alice_lab.rucio_token not in text
+
+
+def test_an_expired_token_of_a_running_server_is_renewed_by_the_hub(
+    alice_lab: AliceLab, oidc_provider: OidcProvider, rucio_lake: RucioLake
+) -> None:
+    expires = jwt.decode(alice_lab.short_token, options={"verify_signature": False})["exp"]
+    while time.time() <= expires + 1:  # the token the server started with has expired
+        time.sleep(0.2)
+    refused_before, accepted_before = (
+        rucio_answers(rucio_lake, "401"),
+        rucio_answers(rucio_lake, "200"),
+    )
+
+    events = lake_search(alice_lab.hub, "short-lake")
+
+    assert [e for e in events if e["event"] == "error"] == []
+    assert found_dids(events) == set(rucio_lake.files)
+    # Rucio refused the expired token, then took the one the hub gave the server
+    assert rucio_answers(rucio_lake, "401") > refused_before
+    assert rucio_answers(rucio_lake, "200") > accepted_before
+    hub_log = alice_lab.hub.log_path.read_text(errors="replace")
+    assert "Fresh tokens for alice's server" in hub_log
+    assert alice_lab.short_token not in hub_log + json.dumps(events)
+    # only alice's own tokens may ask for hers
+    anonymous = httpx.get(f"{alice_lab.hub.url}/hub/api/esap/users/alice/tokens", timeout=30)
+    assert anonymous.status_code == 403
 
 
 def exchanged(provider: OidcProvider, subject_token: str, audience: str) -> str:

@@ -44,11 +44,13 @@ ACCOUNTS: dict[str, dict[str, Any]] = {
 
 #: Resource servers: audiences the provider exchanges tokens for (as ESAP did
 #: for Rucio), each token a JWT signed with the provider's keys. ``rucio-brief``
-#: gives Rucio's audience for one second (an expired token, for the tests);
+#: gives Rucio's audience for one second (an expired token, for the tests),
+#: ``rucio-short`` for a few (a running server's token that expires);
 #: ``dcache`` is another service's audience (a token Rucio must refuse).
 RESOURCE_SERVERS: dict[str, dict[str, Any]] = {
     "rucio": {},
     "rucio-brief": {"audience": "rucio", "ttl": 1},
+    "rucio-short": {"audience": "rucio", "ttl": 8},
     "dcache": {"ttl": 3600},
 }
 
@@ -190,18 +192,22 @@ SECRET_ENV = "ESAP_TEST_OIDC_SECRET"
 
 
 def start_oidc_hub(
-    provider: OidcProvider, directory: Path, overrides: dict[str, Any] | None = None
+    provider: OidcProvider,
+    directory: Path,
+    overrides: dict[str, Any] | None = None,
+    **oidc: Any,
 ) -> RunningHub:
     """A hub on the port ``provider`` knows, logging in through it.
 
-    The client secret is in the environment only while the hub starts, as an
-    admin's ``env:`` reference would be; the hub's own service may read server
+    ``oidc`` overrides keys of ``auth.oidc``. The client secret is in the
+    environment only while the hub starts, as an admin's ``env:`` reference
+    would be; the hub's own service may read server
     state (the tests check spawns).
     """
     config = hub_config(directory, overrides)
     config["hub"]["port"] = provider.hub_port
     config["hub"]["services"][0]["scopes"] = [*SERVICE_SCOPES, "admin:server_state"]
-    config["auth"] = oidc_auth(provider)
+    config["auth"] = oidc_auth(provider, **oidc)
     os.environ[SECRET_ENV] = provider.client_secret
     try:
         return start_hub(directory, config)

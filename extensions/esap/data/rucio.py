@@ -11,7 +11,9 @@ which the hub hands to the server at spawn (``ESAP_ACCESS_TOKEN_<NAME>``, see
 ``esap.hub.oidc``; ``options.audience`` names which); it is sent as
 ``X-Rucio-Auth-Token`` and never written, logged or returned. Rucio
 validates it itself (the provider's JWKS, ``exp``, ``aud``, ``scope``) and
-maps its ``sub`` and ``iss`` to a Rucio account. Rucio answers every refusal
+maps its ``sub`` and ``iss`` to a Rucio account. A refused token is renewed
+once by asking the hub (:mod:`esap.data.fresh_tokens`: tokens expire long
+before a lab does), and the request retried. Rucio answers every refusal
 with the same 401, so the error reads the token's own claims (PyJWT, without
 verifying: Rucio did) to tell an expired token (log in again) from one for
 another audience (an admin's fix, named by its config key); see
@@ -36,17 +38,17 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from esap.data import fresh_tokens
 from esap.data.base import DataService, Query
 
 if TYPE_CHECKING:
@@ -147,9 +149,16 @@ def _client_class() -> type[Any]:
     class TokenClient(Client):  # type: ignore[misc]
         """The stock client, authenticated by a given token only (no files, no prompts)."""
 
-        def __init__(self, token: str, audience: str | None = None, **kwargs: Any) -> None:
+        def __init__(
+            self,
+            token: str,
+            audience: str | None = None,
+            renew: Callable[[], str | None] | None = None,
+            **kwargs: Any,
+        ) -> None:
             self._esap_token = token
             self._esap_audience = audience
+            self._esap_renew = renew
             argv0 = sys.argv[0] if sys.argv else ""
             account = kwargs.pop("account", None)
             try:
@@ -166,6 +175,14 @@ def _client_class() -> type[Any]:
             self.headers["X-Rucio-Auth-Token"] = self._esap_token
 
         def _BaseClient__get_token(self) -> None:
+            # called on a 401, before the client retries: a fresh token from the
+            # hub once (an expired one is the usual cause), else the refusal
+            renew, self._esap_renew = self._esap_renew, None
+            fresh = renew() if renew is not None else None
+            if fresh and fresh != self._esap_token:
+                self._esap_token = fresh
+                self._BaseClient__authenticate()
+                return
             raise refusal(self.host, self._esap_token, self._esap_audience)
 
     return TokenClient
@@ -255,7 +272,7 @@ class RucioService(DataService):
 
     def _token(self) -> str:
         variable = self.token_variable()
-        token = os.environ.get(variable, "").strip()
+        token = fresh_tokens.current(variable)
         if not token:
             fix = (
                 f"ask the hub admin to add {self.option('audience')}: <Rucio's audience> under "
@@ -275,9 +292,11 @@ class RucioService(DataService):
         token = self._token()
         account = self.option("account")
         audience = self.option("audience")
+        variable = self.token_variable()
         return _client_class()(
             token,
             audience=str(audience) if audience else None,
+            renew=lambda: fresh_tokens.renew(variable),
             rucio_host=self.url,
             auth_host=str(self.option("auth_url") or self.url),
             account=str(account) if account else None,

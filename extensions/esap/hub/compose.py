@@ -71,6 +71,10 @@ def configure(c: Any, config: EsapConfig) -> None:
     else:
         configure_kubernetes_gateway(c, config)
     configure_workshop(c, config, state)
+    if config.auth.type == "oidc":
+        from esap.hub.tokens import configure_tokens  # JupyterHub's API handlers
+
+        configure_tokens(c)  # last: it adds to the scopes the gateway set
 
 
 def configure_local_hub(c: Any, config: EsapConfig, state: HubState) -> None:
