@@ -4,6 +4,15 @@ Each sub-command lives next to the capability it drives and exposes
 ``add_parser(subparsers)``, which registers its arguments and sets ``func``
 (a callable taking the parsed namespace and returning an exit code). This file
 only wires them together, so a capability never imports another's CLI.
+
+Only the module of the sub-command being run is imported. Importing a
+sub-command module imports its package, and some packages bring heavy
+libraries with them (the basket and the config models pydantic, data
+searches requests and pyvo's stack, the hub JupyterHub): ``esap publish``
+would otherwise start with all of them in memory. The other sub-commands
+are listed in ``esap --help`` from :data:`COMMANDS`, which names each one's
+module and its one-line help (a test checks that it matches what the module
+registers).
 """
 
 from __future__ import annotations
@@ -11,45 +20,70 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from esap import __version__
 
+#: Sub-command -> (its module, the one-line help its ``add_parser`` registers), in help order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "config": (
+        "esap.config.command",
+        "check an esap.yaml, print its JSON Schema or its public part",
+    ),
+    "hub": ("esap.hub.command", "run JupyterHub from an esap.yaml"),
+    "basket": (
+        "esap.basket.command",
+        "list, add, edit, export, import and download the items of your basket",
+    ),
+    "run": (
+        "esap.bulk.command",
+        "run a notebook headless with parameters (papermill), or list the runs",
+    ),
+    "workshop": (
+        "esap.workshop.command",
+        "run a workshop: temporary accounts, course material in every home",
+    ),
+    "helm": ("esap.helm.command", "write values for the helm/esap-hub chart"),
+    "search": ("esap.data.command", "search data services at once (TAP, SIAv2, SCS, SSA)"),
+    "publish": ("esap.publish.command", "publish files to an archive record with a DOI"),
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the top-level parser with every sub-command registered."""
-    from esap.basket import command as basket_command
-    from esap.bulk import command as run_command
-    from esap.config import command as config_command
-    from esap.data import command as search_command
-    from esap.helm import command as helm_command
-    from esap.hub import command as hub_command
-    from esap.publish import command as publish_command
-    from esap.workshop import command as workshop_command
 
+def chosen_command(argv: Sequence[str]) -> str | None:
+    """The sub-command named on the command line (the first word), or ``None``."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None, *, everything: bool = True) -> argparse.ArgumentParser:
+    """Build the top-level parser.
+
+    With ``only``, that sub-command is registered by its module and the others
+    are listed by name and help; without it, every module registers its own
+    (``everything=False`` lists them all by name and help, importing none).
+    """
     parser = argparse.ArgumentParser(
         prog="esap",
         description="ESAP Hub: configure and run a science analysis platform on JupyterHub.",
     )
     parser.add_argument("--version", action="version", version=f"esap-hub {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (
-        config_command,
-        hub_command,
-        basket_command,
-        run_command,
-        workshop_command,
-        helm_command,
-        search_command,
-        publish_command,
-    ):
-        module.add_parser(subparsers)
+    for name, (module, help_text) in COMMANDS.items():
+        if name == only or (only is None and everything):
+            import_module(module).add_parser(subparsers)
+        else:
+            subparsers.add_parser(name, help=help_text)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``esap`` command and return its exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    name = chosen_command(words)
+    parser = build_parser(name, everything=False)
+    args = parser.parse_args(words)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)

@@ -1,4 +1,9 @@
-"""``esap helm values`` and ``esap helm schema``: the chart's inputs from the config."""
+"""``esap helm values`` and ``esap helm schema``: the chart's inputs from the config.
+
+The value builder and the schema (which import the config models and the
+hub's modules, JupyterHub with them) are imported when a sub-command runs,
+not with this module: every ``esap`` command builds its parser from it.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
-from esap.config import ConfigError, load
-from esap.helm.schema import render_schema
-from esap.helm.values import DEFAULT_HUB_IMAGE, DEFAULT_SINGLEUSER_IMAGE, chart_values
+from esap.helm.images import DEFAULT_HUB_IMAGE, DEFAULT_SINGLEUSER_IMAGE
 
 HEADER = (
     "# Values for the helm/esap-hub chart, written by `esap helm values` from {source}.\n"
@@ -52,6 +53,11 @@ def _write(text: str, output: str | None) -> None:
 
 def run_values(args: argparse.Namespace) -> int:
     """Check the config like ``esap config check`` does, then write the values."""
+    import yaml
+
+    from esap.config import ConfigError, load
+    from esap.helm.values import chart_values
+
     try:
         config = load(args.config)
     except ConfigError as exc:
@@ -67,5 +73,7 @@ def run_values(args: argparse.Namespace) -> int:
 
 def run_schema(args: argparse.Namespace) -> int:
     """Print (or write) the chart's values schema."""
+    from esap.helm.schema import render_schema
+
     _write(render_schema(), args.output)
     return 0

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from esap import __version__
 from esap.config import EsapConfig, SecretRef
+from esap.helm.images import DEFAULT_HUB_IMAGE, DEFAULT_SINGLEUSER_IMAGE
 from esap.hub.gateway import SERVICE_PREFIX, policy_settings, render_kube_config
 from esap.hub.kubernetes import GATEWAY_FULLNAME, GATEWAY_TOKEN_KEY, SECRET_NAME
 from esap.hub.metrics_service import KUBERNETES_PORT
@@ -31,9 +31,6 @@ DATA_DIR = "/srv/jupyterhub/esap"
 CONFIG_MAP_NAME = "esap-hub-config"
 #: The Secret the admin creates with one key per env:NAME reference of esap.yaml.
 ENV_SECRET_NAME = "esap-hub-env"  # noqa: S105 - a resource name
-
-DEFAULT_HUB_IMAGE = f"esap-hub/hub:{__version__}"
-DEFAULT_SINGLEUSER_IMAGE = f"esap-hub/singleuser:{__version__}"
 
 
 def secret_refs(node: Any) -> list[SecretRef]:

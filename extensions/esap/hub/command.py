@@ -3,6 +3,10 @@
 The hub runs in this process (``exec``), so signals from a terminal, ``make``
 or a test harness reach JupyterHub directly and it cleans up its proxy and
 user servers as it always does.
+
+Only the standard library is imported with this module: every ``esap``
+command builds its parser from it, and the config models and the hub's
+composition (which brings JupyterHub) are imported when ``esap hub`` runs.
 """
 
 from __future__ import annotations
@@ -14,11 +18,10 @@ import socket
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from esap.config import ConfigError, EsapConfig, load
-from esap.hub.auth import user_password
-from esap.hub.compose import CONFIG_ENV, PORT_ENV, configure, with_port
-from esap.hub.state import HubState
+if TYPE_CHECKING:
+    from esap.config import EsapConfig
 
 
 class _Scratch:
@@ -82,6 +85,9 @@ def port_problems(config: EsapConfig) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Validate everything that can be validated, then ``exec`` JupyterHub."""
+    from esap.config import ConfigError, load
+    from esap.hub.compose import CONFIG_ENV, PORT_ENV, configure, with_port
+
     config_path = Path(args.config).resolve()
     try:
         config = load(config_path)
@@ -114,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
 
 def announce(config: EsapConfig) -> None:
     """Tell the person at the terminal where the hub is and how to log in."""
+    from esap.hub.auth import user_password
+    from esap.hub.state import HubState
+
     hub = config.hub
     state = HubState(hub.data_dir)
     host = "127.0.0.1" if hub.ip in ("", "0.0.0.0") else hub.ip  # noqa: S104

@@ -3,6 +3,11 @@
 ``start`` writes the roster and the trainer's CSV, then runs the hub exactly
 as ``esap hub`` does (checked config, free ports, JupyterHub in this process)
 on the same esap.yaml with the workshop settings from the command line.
+
+The config models, the hub's composition (JupyterHub), the workshop's hub
+side and the roster (which computes a scrypt hash, 16 MiB, when imported)
+are imported by the action that needs them, not with this module: every
+``esap`` command builds its parser from it.
 """
 
 from __future__ import annotations
@@ -13,18 +18,17 @@ import sys
 import time
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from esap.config import ConfigError, EsapConfig, load
-from esap.config.loading import loads
 from esap.hub.command import _Scratch, port_problems
-from esap.hub.compose import CONFIG_ENV, PORT_ENV, configure
 from esap.hub.state import HubState
-from esap.workshop.hub import roster_file
 from esap.workshop.link import check_repo, hub_link
-from esap.workshop.roster import Roster, create, write_accounts_csv
+
+if TYPE_CHECKING:
+    from esap.config import EsapConfig
+    from esap.workshop.roster import Roster
 
 DEFAULT_CONFIG = "esap.yaml"
 
@@ -75,6 +79,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def _load(path: str | None) -> tuple[EsapConfig, Path]:
     """The given config, else ./esap.yaml, else an empty (default) config here."""
+    from esap.config import load
+    from esap.config.loading import loads
+
     if path is None and not Path(DEFAULT_CONFIG).exists():
         return loads("", "<defaults>", base_dir=Path.cwd()), Path.cwd() / "<defaults>"
     file = Path(path or DEFAULT_CONFIG).resolve()
@@ -83,6 +90,8 @@ def _load(path: str | None) -> tuple[EsapConfig, Path]:
 
 def _with_workshop(config: EsapConfig, args: argparse.Namespace) -> EsapConfig:
     """``config`` with the command line's workshop settings, validated again."""
+    from esap.config.loading import loads
+
     data = config.model_dump(mode="json")
     updates: dict[str, Any] = {
         "users": args.users,
@@ -105,6 +114,11 @@ def hub_url(config: EsapConfig) -> str:
 
 def run_start(args: argparse.Namespace) -> int:
     """Create (or resume) the workshop, then ``exec`` the hub."""
+    from esap.config import ConfigError
+    from esap.hub.compose import CONFIG_ENV, PORT_ENV, configure
+    from esap.workshop.hub import roster_file
+    from esap.workshop.roster import create, write_accounts_csv
+
     try:
         base, _ = _load(args.config)
         config = _with_workshop(base, args)
@@ -195,6 +209,9 @@ def _hub_running(state: HubState) -> bool:
 
 def run_end(args: argparse.Namespace) -> int:
     """Ask the hub to remove the participants now and wait until it has."""
+    from esap.config import ConfigError
+    from esap.workshop.hub import roster_file
+
     try:
         config, _ = _load(args.config)
     except ConfigError as exc:
@@ -232,6 +249,8 @@ def run_end(args: argparse.Namespace) -> int:
 
 def run_link(args: argparse.Namespace) -> int:
     """Print the nbgitpuller link for ``repo``."""
+    from esap.config import ConfigError
+
     problem = check_repo(args.repo)
     if problem:
         print(f"repo: {problem}", file=sys.stderr)
