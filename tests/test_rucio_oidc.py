@@ -168,8 +168,10 @@ def test_an_expired_token_of_a_running_server_is_renewed_by_the_hub(
     assert "Fresh tokens for alice's server" in hub_log
     assert alice_lab.short_token not in hub_log + json.dumps(events)
     # only alice's own tokens may ask for hers
-    anonymous = httpx.get(f"{alice_lab.hub.url}/hub/api/esap/users/alice/tokens", timeout=30)
-    assert anonymous.status_code == 403
+    url = f"{alice_lab.hub.url}/hub/api/esap/users/alice/tokens"
+    assert httpx.get(url, timeout=30).status_code == 403
+    bobs = {"Authorization": f"token {alice_lab.hub.token_for('bob')}"}
+    assert httpx.get(url, headers=bobs, timeout=30).status_code == 403
 
 
 def exchanged(provider: OidcProvider, subject_token: str, audience: str) -> str:
