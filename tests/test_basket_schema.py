@@ -1,4 +1,4 @@
-"""A basket file of an older schema is upgraded in place on open, every item kept."""
+"""The basket table: an older schema is upgraded in place on open; rows of either shape."""
 
 from __future__ import annotations
 
@@ -132,3 +132,27 @@ def test_a_basket_of_a_newer_schema_is_refused_untouched(tmp_path: Path) -> None
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT count(*) FROM items").fetchone() == (1,)
     conn.close()
+
+
+def test_a_batch_of_mixed_row_shapes_keeps_its_order_fields_and_identity(tmp_path: Path) -> None:
+    """Items with a title, notes or group are written by another statement than plain ones."""
+    batch: list[dict[str, object]] = []
+    for i in range(6):
+        item: dict[str, object] = {"kind": "data", "service": "s", "access_url": f"https://a/{i}"}
+        if i % 3 == 1:
+            item["title"] = f"titled {i}"
+        if i % 3 == 2:
+            item.update(notes=f"note {i}", group="g")
+        batch.append(item)
+    batch.append(dict(batch[1]))  # the same record again, in a run of the other shape
+    with Basket(tmp_path / "b.db") as basket:
+        ids = basket.add_many(batch)
+        assert ids[-1] == ids[1]
+        assert len(set(ids)) == 6
+        rows = basket.summaries()
+        assert [row["id"] for row in rows] == ids[:6]
+        assert [(row["title"], row["notes"], row["group"]) for row in rows] == [
+            (item.get("title", ""), item.get("notes", ""), item.get("group", ""))
+            for item in batch[:6]
+        ]
+        assert [row["label"] for row in rows][:2] == ["0", "titled 1"]

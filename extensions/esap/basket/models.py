@@ -46,6 +46,14 @@ Scalar = str | int | float | bool | None
 CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 
 
+def _place_bytes(count: int, shift: int) -> bytes:
+    """Byte ``(i >> shift) & 0xFF`` of every place ``i`` in a batch of ``count``, at once."""
+    if shift == 0:
+        return (bytes(range(256)) * (count // 256 + 1))[:count]
+    run = 1 << shift
+    return b"".join(bytes((value & 0xFF,)) * run for value in range(-(-count // run)))[:count]
+
+
 def new_ids(count: int) -> list[str]:
     """Fresh item ids: 32 hex digits each, stable across export/import.
 
@@ -53,10 +61,19 @@ def new_ids(count: int) -> list[str]:
     random (56 bits: unguessable, and two processes in the same millisecond
     do not collide): ids grow as items are added, so the store's id index
     takes a batch of 100k at its end instead of at random places in it.
+
+    The batch is laid out as one buffer of 16 bytes an id, each byte column
+    filled in one slice assignment, hex-encoded once and cut: formatting
+    each id in Python cost twice as much (a tenth of adding 100k items).
     """
-    stamp = f"{time.time_ns() // 1_000_000:012x}"[-12:]
-    noise = os.urandom(7 * count).hex()
-    return [f"{stamp}{i:06x}{noise[14 * i : 14 * i + 14]}"[:32] for i in range(count)]
+    buffer = bytearray(os.urandom(16 * count))
+    millis = (time.time_ns() // 1_000_000).to_bytes(8, "big")[2:]
+    for column, byte in enumerate(millis):
+        buffer[column::16] = bytes((byte,)) * count
+    for column, shift in ((6, 16), (7, 8), (8, 0)):
+        buffer[column::16] = _place_bytes(count, shift)
+    text = buffer.hex()
+    return [text[start : start + 32] for start in range(0, 32 * count, 32)]
 
 
 def new_id() -> str:
