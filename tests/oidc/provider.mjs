@@ -114,6 +114,10 @@ const configuration = {
     return grant;
   },
   pkce: { required: () => true },
+  // Like INDIGO IAM for a client allowed the refresh_token grant: a refresh
+  // token at every login, without a consent prompt (oidc-provider otherwise
+  // drops offline_access unless the login asked for prompt=consent).
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
 };
 
 const provider = new Provider(settings.issuer, configuration);
