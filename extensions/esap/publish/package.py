@@ -145,9 +145,10 @@ def environment_lock() -> str:
 def _environment_lock() -> str:
     seen: dict[str, str] = {}
     for dist in distributions():
-        name = dist.metadata["Name"]
+        metadata = dist.metadata  # parsed on each access (``dist.version`` too): once here
+        name = metadata["Name"]
         if name:
-            seen.setdefault(name.lower(), f"{name}=={dist.version}")
+            seen.setdefault(name.lower(), f"{name}=={metadata['Version']}")
     header = (
         f"# Python {platform.python_version()} ({sys.implementation.name}) on "
         f"{platform.system()} {platform.machine()}; written by esap-hub {__version__}\n"
