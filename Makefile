@@ -14,7 +14,7 @@ MARK := $(VENV)/.esap
 WITH_VENV := PATH="$(abspath $(BIN)):$$PATH"
 LAB := extensions/labextension
 LAB_SOURCES := $(shell find $(LAB)/src $(LAB)/style $(LAB)/schema -type f 2>/dev/null) \
-	$(wildcard $(LAB)/package.json $(LAB)/yarn.lock $(LAB)/tsconfig.json)
+	$(wildcard $(LAB)/package.json $(LAB)/yarn.lock $(LAB)/tsconfig.json $(LAB)/webpack.config.js)
 
 .PHONY: run test install install-test system-packages lint clean help
 

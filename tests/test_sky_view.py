@@ -1,8 +1,9 @@
 """Sky view footprints: ObsCore ``s_region`` parsing, and the notebook widget's state.
 
-ipyaladin's front end loads Aladin Lite from a CDN, so a notebook render is not
-tested here; what is tested is what the widget is told to draw (its overlays
-and the messages queued for the front end).
+What is tested here is what the widget is told to draw (its overlays and the
+messages queued for the front end) and the rewrite of ipyaladin's front end
+that loads Aladin Lite from the lab; the widget is rendered in Chromium, with
+the internet blocked, in ``test_browser_sky_notebook.py``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from astropy.table import MaskedColumn, Table
 
 from esap.config.models import EsapConfig
 from esap.config.public import public
+from esap.data.aladin_widget import SERVED_PATH, EsapAladin, SkyWidgetError, offline_esm
 from esap.data.sky import Circle, Polygon, SRegionError, parse_s_region, sky_view
 
 
@@ -151,3 +153,58 @@ def test_esap_data_sky_view_takes_the_survey_from_the_config(tmp_path: Path) -> 
     assert widget.survey == "http://127.0.0.1:9/site-hips"
     assert (widget.target.ra.deg, widget.target.dec.deg) == pytest.approx((10.5, 40.5))
     assert widget.overlays == ["search region", "results", "footprints"]
+
+
+def test_notebook_widget_loads_aladin_lite_from_the_lab() -> None:
+    widget = sky_view(_results(), ra=10.5, dec=40.5, survey="http://127.0.0.1:9/hips")
+    assert isinstance(widget, EsapAladin)
+    assert "esm.sh" not in widget._esm
+    assert "https://" not in widget._esm
+    assert "await import(" in widget._esm
+    assert SERVED_PATH in widget._esm
+    # no start-up report to CDS, no request for CDS's survey list
+    assert widget._init_options["log"] is False
+    assert widget._init_options["hips_list"] == ["http://127.0.0.1:9/hips"]
+
+
+def test_the_lab_extension_ships_aladin_lite_unmodified() -> None:
+    import sys
+
+    served = Path(sys.prefix, "share/jupyter/labextensions", SERVED_PATH)
+    if not served.is_file():
+        pytest.fail(f"{served} is missing: run `make test`, which builds the lab extension")
+    text = served.read_text(encoding="utf-8")
+    assert "data:application/wasm;base64," in text  # self-contained: its core is inlined
+    assert "export{" in text[-200:]  # an ES module, as ipyaladin's front end imports it
+    assert (served.parent / "LICENSE").read_text().startswith("GNU LESSER GENERAL PUBLIC")
+
+
+@pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ('import C from"https://cdn.jsdelivr.net/npm/aladin-lite";var l=C;', "0 imports"),
+        (
+            'import C from"https://esm.sh/aladin-lite@3.9";import D from"https://esm.sh/aladin-lite@4";',
+            "2 imports",
+        ),
+        (
+            'import C from"https://esm.sh/aladin-lite@3.9.2";import E from"https://esm.sh/x";',
+            "still imports from the internet",
+        ),
+    ],
+)
+def test_an_unknown_ipyaladin_front_end_fails_loudly(source: str, named: str) -> None:
+    with pytest.raises(SkyWidgetError) as caught:
+        offline_esm(source, "9.9.9")
+    message = str(caught.value)
+    assert "ipyaladin 9.9.9" in message
+    assert named in message
+    assert "ipyaladin>=0.8.1,<0.9" in message
+
+
+def test_each_notebook_widget_replays_only_its_own_early_calls() -> None:
+    first = sky_view(_results(), ra=10.5, dec=40.5, radius=1.0, survey="http://127.0.0.1:9/a")
+    second = sky_view(Table({"s_ra": [1.0], "s_dec": [2.0]}), survey="http://127.0.0.1:9/b")
+    # queued until each view has loaded: region, table and footprints for one, a table for the other
+    assert len(first._call_store.calls) == 3
+    assert len(second._call_store.calls) == 1

@@ -231,6 +231,9 @@ def sky_view(
 ) -> Any:
     """An ipyaladin widget showing a search: region (circle), positions, footprints.
 
+    The widget loads Aladin Lite from the user's own lab, not a CDN
+    (:class:`esap.data.aladin_widget.EsapAladin`).
+
     ``table`` is a search result (``esap.data.search(...).combined``); its
     ``s_ra``/``s_dec`` (or ``ra``/``dec``) give the catalogue layer and its
     ``s_region`` the footprints. ``ra``/``dec``/``radius`` (degrees) draw the
@@ -238,7 +241,7 @@ def sky_view(
     ``esap.yaml`` under ``sky_view.hips``. Rows whose ``s_region`` cannot be
     drawn are skipped, and the first reason is raised only if none can.
     """
-    from ipyaladin import Aladin
+    from esap.data.aladin_widget import EsapAladin
 
     if survey is None:
         from esap.config.models import SkyViewSection
@@ -252,11 +255,12 @@ def sky_view(
             "the table has no positions (s_ra/s_dec or ra/dec columns) nor s_region footprints, "
             "and no search position was given: nothing to show on the sky"
         )
-    options: dict[str, Any] = {"survey": survey, "height": height}
+    # hips_list: Aladin Lite asks CDS for its list of surveys unless given one
+    options: dict[str, Any] = {"survey": survey, "height": height, "hips_list": [survey]}
     if ra is not None and dec is not None:
         options["target"] = f"{ra} {dec}"
         options["fov"] = max(2.5 * (radius or 0.1), 0.05)
-    widget = Aladin(**options)
+    widget = EsapAladin(**options)
     if ra is not None and dec is not None and radius:
         widget.add_graphic_overlay_from_stcs(
             Circle(ra, dec, radius).stcs(), name="search region", color="#ffa000"
