@@ -14,8 +14,10 @@ from __future__ import annotations
 import io
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import nbformat
 import pytest
 from PIL import Image
@@ -80,9 +82,30 @@ def write_notebook(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def test_notebook_sky_view_renders_offline(page: Page, data_hub: DataHub, hips: HipsServer) -> None:
+@pytest.fixture
+def sky_notebook(data_hub: DataHub) -> Iterator[Path]:
+    """The notebook in the user's home; afterwards its kernel is shut down and it is removed."""
     hub, user = data_hub.hub, data_hub.user
-    write_notebook(hub.data_dir / "homes" / user / NOTEBOOK)
+    path = hub.data_dir / "homes" / user / NOTEBOOK
+    write_notebook(path)
+    try:
+        yield path
+    finally:
+        with httpx.Client(
+            base_url=f"{hub.url}/user/{user}/api/",
+            headers={"Authorization": f"token {data_hub.token}"},
+            timeout=30,
+        ) as api:
+            for session in api.get("sessions").json():
+                if session.get("path") == NOTEBOOK:
+                    api.delete(f"sessions/{session['id']}")
+        path.unlink(missing_ok=True)
+
+
+def test_notebook_sky_view_renders_offline(
+    page: Page, data_hub: DataHub, hips: HipsServer, sky_notebook: Path
+) -> None:
+    hub, user = data_hub.hub, data_hub.user
 
     blocked: list[str] = []
 
