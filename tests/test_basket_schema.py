@@ -156,3 +156,45 @@ def test_a_batch_of_mixed_row_shapes_keeps_its_order_fields_and_identity(tmp_pat
             for item in batch[:6]
         ]
         assert [row["label"] for row in rows][:2] == ["0", "titled 1"]
+
+
+def test_pages_across_data_and_the_other_kinds_match_the_whole_listing(tmp_path: Path) -> None:
+    """Data items are read in table order, the others through their index: pages join both."""
+    batch: list[dict[str, object]] = []
+    for i in range(30):
+        group = "g" if i % 4 == 0 else ""
+        batch.append({"kind": "software", "catalogue": "c", "identifier": f"t{i}", "group": group})
+        batch.append(
+            {"kind": "data", "service": "s", "access_url": f"https://a/{i}", "group": group}
+        )
+        if i % 3 == 0:
+            batch.append({"kind": "service", "service": f"svc{i}", "notes": f"n{i}"})
+    with Basket(tmp_path / "b.db") as basket:
+        basket.add_many(batch)
+        whole = basket.summaries()
+        for kind in (None, "data", "service", "software"):
+            for group in (None, "g"):
+                for text in (None, "1"):
+                    expected = [
+                        row
+                        for row in whole
+                        if (kind is None or row["kind"] == kind)
+                        and (group is None or row["group"] == group)
+                        and (
+                            text is None
+                            or any(
+                                text in str(row[n] or "")
+                                for n in ("label", "service", "notes", "access_url")
+                            )
+                        )
+                    ]
+                    for offset, limit in ((0, 7), (25, 10), (29, 40), (70, 5)):
+                        page = basket.page(offset, limit, kind=kind, group=group, text=text)
+                        assert page.total == len(expected), (kind, group, text)
+                        assert page.items == expected[offset : offset + limit], (
+                            kind,
+                            group,
+                            text,
+                            offset,
+                        )
+        assert basket.page().counts == {"data": 30, "service": 10, "software": 30}
