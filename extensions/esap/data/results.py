@@ -287,10 +287,18 @@ class ResultStore:
             ordering = f" ORDER BY c{names.index(sort)} {order.upper()}, rowid"
         conn = self._conn()
         table = f'"r_{result_id}"'
-        rows = conn.execute(
-            f"SELECT * FROM {table}{where}{ordering} LIMIT ? OFFSET ?",  # noqa: S608 - built from checked names
-            [*args, limit, offset],
-        ).fetchall()
+        if not clauses and sort is None:
+            # Stored once, in order, never deleted from: rowids are 1..total, so
+            # a deep page is a rowid seek, not OFFSET's walk over every row before it.
+            rows = conn.execute(
+                f"SELECT * FROM {table} WHERE rowid > ? ORDER BY rowid LIMIT ?",  # noqa: S608
+                [offset, limit],
+            ).fetchall()
+        else:
+            rows = conn.execute(
+                f"SELECT * FROM {table}{where}{ordering} LIMIT ? OFFSET ?",  # noqa: S608 - built from checked names
+                [*args, limit, offset],
+            ).fetchall()
         total = (
             conn.execute(f"SELECT COUNT(*) FROM {table}{where}", args).fetchone()[0]  # noqa: S608
             if filter

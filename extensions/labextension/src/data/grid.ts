@@ -16,6 +16,19 @@ import { IResultSource } from './search';
 export const PAGE_SIZE = 200;
 /** Pages kept in memory per result (the rest are fetched again when shown). */
 const MAX_PAGES = 60;
+/**
+ * A row this close to its page's edge has the pages beyond that edge
+ * fetched ahead, so a grid scrolled on finds them already here.
+ */
+const PREFETCH_EDGE = PAGE_SIZE / 2;
+/** Pages fetched ahead beyond the edge a row is near. */
+const PREFETCH_PAGES = 2;
+/**
+ * Page requests in flight at most for prefetching: the browser sends a few
+ * requests per server at once, and a page asked for by the painted rows
+ * must not queue behind pages fetched ahead for rows scrolled past.
+ */
+const MAX_PREFETCH_INFLIGHT = 4;
 
 /**
  * The server-side order and filter of a result view.
@@ -137,6 +150,7 @@ export class PagedResultModel extends DataModel {
    */
   row(row: number): Cell[] | null {
     const index = Math.floor(row / PAGE_SIZE);
+    this._prefetchAround(row, index);
     const page = this._pages.get(index);
     if (page) {
       // refresh its place in the LRU order
@@ -146,6 +160,36 @@ export class PagedResultModel extends DataModel {
     }
     this._fetch(index);
     return null;
+  }
+
+  /**
+   * Fetch the neighbour pages beyond the edge `row` is near (the next ones
+   * near the bottom of its page, the previous ones near the top), unless
+   * they are here or on their way, or too many prefetches are in flight.
+   */
+  private _prefetchAround(row: number, index: number): void {
+    const offset = row - index * PAGE_SIZE;
+    const step =
+      offset >= PAGE_SIZE - PREFETCH_EDGE ? 1 : offset < PREFETCH_EDGE ? -1 : 0;
+    if (step === 0) {
+      return;
+    }
+    const last = Math.ceil(this._total / PAGE_SIZE) - 1;
+    for (let k = 1; k <= PREFETCH_PAGES; k++) {
+      const next = index + k * step;
+      if (next < 0 || next > last || this._pages.has(next)) {
+        continue;
+      }
+      if (this._prefetching >= MAX_PREFETCH_INFLIGHT) {
+        return;
+      }
+      if (!this._inflight.has(next)) {
+        this._prefetching += 1;
+        this._fetch(next, () => {
+          this._prefetching -= 1;
+        });
+      }
+    }
   }
 
   /**
@@ -178,12 +222,13 @@ export class PagedResultModel extends DataModel {
     return this.setQuery({ sort: null, order: 'asc' });
   }
 
-  private _fetch(index: number): void {
+  private _fetch(index: number, settled?: () => void): void {
     if (this._inflight.has(index)) {
       return;
     }
     const generation = this._generation;
     void this._load(index, generation).then(loaded => {
+      settled?.();
       if (loaded && generation === this._generation) {
         const first = index * PAGE_SIZE;
         this.emitChanged({
@@ -253,6 +298,7 @@ export class PagedResultModel extends DataModel {
   private _query: IResultQuery = { sort: null, order: 'asc', filter: '' };
   private _pages = new Map<number, Cell[][]>();
   private _inflight = new Set<number>();
+  private _prefetching = 0;
   private _generation = 0;
   private _error: EsapAPIError | null = null;
   private _stateChanged = new Signal<this, void>(this);
