@@ -334,20 +334,6 @@ def _parts(kind: str | None) -> list[tuple[str, str, tuple[Any, ...]]]:
     return [(f"{_NOT_DATA[0]} AND kind = ?", "seq", (kind,))]
 
 
-class _reading:
-    """One read transaction: the parts of a listing are read from the same snapshot."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN")
-        return self.conn
-
-    def __exit__(self, *exc: object) -> None:
-        self.conn.execute("COMMIT")
-
-
 def _summary(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
     summary = dict(zip(SUMMARY_COLUMNS, row, strict=True))
     summary["group"] = summary.pop("grp")
@@ -515,7 +501,7 @@ class Basket:
         return list(self._iter(kind))
 
     def _iter(self, kind: str | None) -> Iterator[AnyItem]:
-        with self._lock, _reading(self._conn) as conn:
+        with self._lock, transaction(self._conn, read=True) as conn:
             rows = [
                 row
                 for where, order, params in _parts(kind)
@@ -531,7 +517,7 @@ class Basket:
         """Every item's listed columns (no body decoding: fast for 100k items)."""
         self._check_kind(kind)
         listed = ", ".join(SUMMARY_COLUMNS)
-        with self._lock, _reading(self._conn) as conn:
+        with self._lock, transaction(self._conn, read=True) as conn:
             return [
                 _summary(row)
                 for where, order, params in _parts(kind)
@@ -568,7 +554,7 @@ class Basket:
             for where, order, params in _parts(kind)
         ]
         columns: list[list[Any]] = [[] for _ in range(len(listed) + 2)]
-        with self._lock, _reading(self._conn) as conn:
+        with self._lock, transaction(self._conn, read=True) as conn:
             try:
                 for ordered, params in queries:
                     texts = conn.execute(f"SELECT {arrays} FROM ({ordered})", params).fetchone()  # noqa: S608 - constant
@@ -612,7 +598,7 @@ class Basket:
             params += [pattern] * 4
         clause = "".join(f" AND {condition}" for condition in where)
         listed = ", ".join(SUMMARY_COLUMNS)
-        with self._lock, _reading(self._conn) as conn:
+        with self._lock, transaction(self._conn, read=True) as conn:
             counts = dict.fromkeys(KINDS, 0)
             counts.update(
                 conn.execute("SELECT kind, count(*) FROM items WHERE kind != 'data' GROUP BY kind")

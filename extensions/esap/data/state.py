@@ -36,13 +36,19 @@ def connect(path: Path, *, durable: bool = True) -> sqlite3.Connection:
 
 
 class transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error): one atomic change."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error): one atomic change.
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    ``read=True`` begins a deferred transaction instead: no write lock, and
+    every statement in it reads the same snapshot (a listing made of several
+    queries sees one state of the file).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, read: bool = False) -> None:
         self.conn = conn
+        self.begin = "BEGIN" if read else "BEGIN IMMEDIATE"
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(self.begin)
         return self.conn
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
