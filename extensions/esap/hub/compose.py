@@ -74,7 +74,7 @@ def configure(c: Any, config: EsapConfig) -> None:
     if config.auth.type == "oidc":
         from esap.hub.tokens import configure_tokens  # JupyterHub's API handlers
 
-        configure_tokens(c)  # last: it adds to the scopes the gateway set
+        configure_tokens(c)
 
 
 def configure_local_hub(c: Any, config: EsapConfig, state: HubState) -> None:

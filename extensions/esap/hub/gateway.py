@@ -29,6 +29,7 @@ from pprint import pformat
 from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem
+from esap.hub import scopes
 from esap.hub.state import HubState
 
 SERVICE_NAME = "dask-gateway"
@@ -36,14 +37,9 @@ SERVICE_NAME = "dask-gateway"
 SERVICE_PREFIX = f"/services/{SERVICE_NAME}"
 #: The scope a token needs to use the gateway (checked by the gateway).
 ACCESS_SCOPE = f"access:services!service={SERVICE_NAME}"
-#: The scopes of a user server's own token: JupyterHub's ``server`` role, plus
-#: the gateway, plus the user's groups (the gateway reads them for limits).
-SERVER_TOKEN_SCOPES = [
-    "users:activity!user",
-    "access:servers!server",
-    ACCESS_SCOPE,
-    "read:users:groups!user",
-]
+#: The scopes a user server's own token gets beyond JupyterHub's ``server``
+#: role: the gateway, and the user's groups (the gateway reads them for limits).
+SERVER_TOKEN_SCOPES = [ACCESS_SCOPE, "read:users:groups!user"]
 BACKEND_CLASS = "esap.hub.gateway_policy.LimitedLocalBackend"
 AUTHENTICATOR_CLASS = "dask_gateway_server.auth.JupyterHubAuthenticator"
 #: The scheduler counts toward a user's cores and memory like a worker does.
@@ -271,9 +267,6 @@ def configure_gateway(c: Any, config: EsapConfig, state: HubState) -> None:
     )
     c.JupyterHub.services = services
     # every user may use the gateway, and their server's token carries that right
-    c.JupyterHub.extra_user_scopes = {ACCESS_SCOPE}
-    scopes = c.Spawner.server_token_scopes
-    existing = list(scopes) if isinstance(scopes, list) else []
-    c.Spawner.server_token_scopes = existing + [s for s in SERVER_TOKEN_SCOPES if s not in existing]
+    scopes.grant(c, user=[ACCESS_SCOPE], server=SERVER_TOKEN_SCOPES)
     environment = c.Spawner.environment if isinstance(c.Spawner.environment, dict) else {}
     c.Spawner.environment = {**environment, **user_environment(config)}

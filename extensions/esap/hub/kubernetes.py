@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem
+from esap.hub import scopes
 from esap.hub.gateway import ACCESS_SCOPE, SERVER_TOKEN_SCOPES, SERVICE_NAME, SERVICE_PREFIX
 
 #: ``dask-gateway.fullnameOverride`` in the chart values.
@@ -66,10 +67,7 @@ def configure_kubernetes_gateway(c: Any, config: EsapConfig) -> None:
         }
     )
     c.JupyterHub.services = services
-    c.JupyterHub.extra_user_scopes = {ACCESS_SCOPE}
-    scopes = c.Spawner.server_token_scopes
-    existing = list(scopes) if isinstance(scopes, list) else []
-    c.Spawner.server_token_scopes = existing + [s for s in SERVER_TOKEN_SCOPES if s not in existing]
+    scopes.grant(c, user=[ACCESS_SCOPE], server=SERVER_TOKEN_SCOPES)
     environment = c.KubeSpawner.environment
     current = environment if isinstance(environment, dict) else {}
     c.KubeSpawner.environment = {**current, **user_environment()}

@@ -25,11 +25,11 @@ from jupyterhub.apihandlers.base import APIHandler
 from jupyterhub.scopes import has_scope
 from tornado import web
 
+from esap.hub import scopes
+
 SCOPE = "custom:esap:tokens"
 USER_SCOPE = f"{SCOPE}!user"
 PATH = r"/api/esap/users/([^/]+)/tokens"
-#: JupyterHub's ``server`` role: what a server's token has unless a list is configured.
-SERVER_ROLE_SCOPES = ("users:activity!user", "access:servers!server")
 
 
 class TokensHandler(APIHandler):  # type: ignore[misc]
@@ -71,12 +71,7 @@ def configure_tokens(c: Any) -> None:
         **(c.JupyterHub.custom_scopes if isinstance(c.JupyterHub.custom_scopes, dict) else {}),
         SCOPE: {"description": "Fresh OIDC access tokens for one's own server (ESAP)."},
     }
-    scopes = c.JupyterHub.extra_user_scopes
-    c.JupyterHub.extra_user_scopes = {*(scopes if isinstance(scopes, set) else set()), USER_SCOPE}
-    # JupyterHub's default server role, which a list here replaces
-    server = c.Spawner.server_token_scopes
-    existing = list(server) if isinstance(server, list) else list(SERVER_ROLE_SCOPES)
-    c.Spawner.server_token_scopes = existing + [USER_SCOPE] * (USER_SCOPE not in existing)
+    scopes.grant(c, user=[USER_SCOPE], server=[USER_SCOPE])
     handlers = c.JupyterHub.extra_handlers
     c.JupyterHub.extra_handlers = [
         *(handlers if isinstance(handlers, list) else []),
