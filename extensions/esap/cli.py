@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from importlib import import_module
 
 from esap import __version__
@@ -57,12 +57,12 @@ def chosen_command(argv: Sequence[str]) -> str | None:
     return None
 
 
-def build_parser(only: str | None = None, *, everything: bool = True) -> argparse.ArgumentParser:
+def build_parser(registered: Collection[str] = ()) -> argparse.ArgumentParser:
     """Build the top-level parser.
 
-    With ``only``, that sub-command is registered by its module and the others
-    are listed by name and help; without it, every module registers its own
-    (``everything=False`` lists them all by name and help, importing none).
+    The sub-commands named in ``registered`` are registered by their modules
+    (with their arguments); the others are listed by name and help only,
+    their modules not imported.
     """
     parser = argparse.ArgumentParser(
         prog="esap",
@@ -71,7 +71,7 @@ def build_parser(only: str | None = None, *, everything: bool = True) -> argpars
     parser.add_argument("--version", action="version", version=f"esap-hub {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
-        if name == only or (only is None and everything):
+        if name in registered:
             import_module(module).add_parser(subparsers)
         else:
             subparsers.add_parser(name, help=help_text)
@@ -82,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``esap`` command and return its exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
     name = chosen_command(words)
-    parser = build_parser(name, everything=False)
+    parser = build_parser([name] if name else [])
     args = parser.parse_args(words)
     func = getattr(args, "func", None)
     if func is None:

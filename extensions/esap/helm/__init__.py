@@ -6,8 +6,8 @@ given ``esap.yaml`` with it, and ``values.schema.json`` is generated here
 from the config models.
 
 Both are imported on first use, not with the package: the value builder
-imports the hub's modules (JupyterHub with them), and ``esap`` imports
-``esap.helm.command`` to build its parser for every command.
+imports the hub's modules (JupyterHub with them), which ``esap helm schema``
+does not need.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 The value builder and the schema (which import the config models and the
 hub's modules, JupyterHub with them) are imported when a sub-command runs,
-not with this module: every ``esap`` command builds its parser from it.
+not with this module: ``esap helm --help`` and ``esap helm schema`` need
+neither JupyterHub nor the value builder.
 """
 
 from __future__ import annotations

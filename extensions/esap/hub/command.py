@@ -4,9 +4,10 @@ The hub runs in this process (``exec``), so signals from a terminal, ``make``
 or a test harness reach JupyterHub directly and it cleans up its proxy and
 user servers as it always does.
 
-Only the standard library is imported with this module: every ``esap``
-command builds its parser from it, and the config models and the hub's
-composition (which brings JupyterHub) are imported when ``esap hub`` runs.
+Only the standard library is imported with this module: ``esap workshop``
+imports it too (for ``link`` and ``end`` as well as ``start``), and the config
+models and the hub's composition (which brings JupyterHub) are imported when
+a hub is started.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ on the same esap.yaml with the workshop settings from the command line.
 
 The config models, the hub's composition (JupyterHub), the workshop's hub
 side and the roster (which computes a scrypt hash, 16 MiB, when imported)
-are imported by the action that needs them, not with this module: every
-``esap`` command builds its parser from it.
+are imported by the action that needs them, not with this module: ``esap
+workshop link`` needs none of them.
 """
 
 from __future__ import annotations
