@@ -24,18 +24,22 @@ nothing on disk.
 ESAP hashes every byte it sends (the MD5 it checks), and so does the
 stand-in (the MD5 it answers); curl hashes nothing. Each round prints the CPU
 seconds per GB of each client and of the stand-in for each client's upload
-(read from ``/proc/<pid>/stat``): the archive side costs both the same. MD5
+(read from ``/proc/<pid>/stat``): the archive side does the same work for both. MD5
 is most of ESAP's and of the stand-in's work (~650 MB/s on one core; a
 profile of ``esap publish`` during the upload: ~79% MD5, ~16% kernel, ~1%
 Python), so an upload by ESAP keeps two cores busy where curl's keeps one.
-On a quiet two-core machine (load average ~2) both ESAP and the stand-in are
-busy for the whole upload, the stand-in then spends ~7% more CPU per GB than
-for curl's upload (1.97 s against 1.83 s), and the ratio measured 0.87-0.89;
-on two cores shared with more work the CPU is what runs out, and the ratio
-tends to (curl's CPU + the stand-in's) / (ESAP's + the stand-in's) per GB,
-about (0.35 + 2) / (2 + 2) ≈ 0.6. Each round prints the load average.
+On a quiet two-core machine both ESAP and the stand-in are busy for the
+whole upload, and the stand-in then spends ~8% more CPU per GB than for
+curl's upload (1.97 s against 1.80 s). That is the other core being busy,
+not how ESAP sends: curl's upload with an unrelated MD5 loop running on the
+other core costs the stand-in the same (1.95 s per GB, 447 MB/s). The ratio
+measured 0.91-0.95 in six runs at load average 0.4-1.5, and 0.87-0.89 on
+a busier host. On two cores shared with more work the CPU is what runs out,
+and the ratio tends to (curl's CPU + the stand-in's) / (ESAP's + the
+stand-in's) per GB, about (0.35 + 2) / (2 + 2) ≈ 0.6. Each round prints the
+load average.
 
-    python benchmarks/publish_upload.py [--size-gib 2] [--rounds 3]
+    python benchmarks/publish_upload.py [--size-gib 2] [--rounds 5]
 """
 
 from __future__ import annotations
@@ -179,7 +183,7 @@ def run_curl(path: Path, base: str, token: str, round_no: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-gib", type=float, default=2.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if shutil.which("curl") is None:
         sys.exit("curl is not installed (apt-get install curl)")
