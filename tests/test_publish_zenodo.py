@@ -107,6 +107,36 @@ def test_new_version_keeps_the_concept_doi(tmp_path: Path, zenodo_standin: Runni
     assert len(_depositions(zenodo_standin, "z-dave")) == 2
 
 
+def test_a_new_version_sends_only_what_changed(
+    tmp_path: Path, zenodo_standin: RunningArchive
+) -> None:
+    publisher = _publisher(tmp_path, zenodo_standin, _user(zenodo_standin, "z-ursula"))
+    home = publisher.home
+    (home / "cube.fits").write_bytes(secrets.token_bytes(3 << 20))
+    (home / "notes.txt").write_text("draft one")
+    first = publisher.publish(["cube.fits", "notes.txt"], METADATA)
+    (home / "notes.txt").write_text("draft two")  # same size, other bytes
+    (home / "more.txt").write_text("added")
+    sent_before = len(zenodo_standin.state.uploads)
+    steps: list[str] = []
+    second = publisher.publish(
+        ["cube.fits", "notes.txt", "more.txt"],
+        {**METADATA, "version": "2"},
+        version_of=first.id,
+        progress=lambda p: steps.append(p.step),
+    )
+    assert second.record is not None
+    sent = [u["key"] for u in zenodo_standin.state.uploads[sent_before:]]
+    # the unchanged cube, inherited from version 1, is checked, not sent again
+    assert "cube.fits" not in sent
+    assert {"notes.txt", "more.txt", CRATE_NAME} <= set(sent)
+    assert "check" in steps
+    newest = max(_depositions(zenodo_standin, "z-ursula"), key=lambda d: d.id)
+    assert newest.submitted
+    for name in ("cube.fits", "notes.txt", "more.txt"):
+        assert newest.files[name]["md5"] == _md5(home / name)
+
+
 def test_a_new_version_through_faults_is_one_draft_keeping_the_concept_doi(
     tmp_path: Path, zenodo_standin: RunningArchive
 ) -> None:
