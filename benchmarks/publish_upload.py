@@ -33,7 +33,7 @@ whole upload, and the stand-in then spends ~8% more CPU per GB than for
 curl's upload (1.97 s against 1.80 s). That is the other core being busy,
 not how ESAP sends: curl's upload with an unrelated MD5 loop running on the
 other core costs the stand-in the same (1.95 s per GB, 447 MB/s). The ratio
-measured 0.91-0.95 in six runs at load average 0.4-1.5, and 0.87-0.89 on
+measured 0.91-0.95 in nine runs at load average 0.4-1.6, and 0.87-0.89 on
 a busier host. On two cores shared with more work the CPU is what runs out,
 and the ratio tends to (curl's CPU + the stand-in's) / (ESAP's + the
 stand-in's) per GB, about (0.35 + 2) / (2 + 2) ≈ 0.6. Each round prints the
