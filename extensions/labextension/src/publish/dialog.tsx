@@ -541,7 +541,9 @@ function Progress(props: {
   return (
     <div className="esap-Publish-status">
       <div>
-        {publication.state_text}
+        {progress?.step === 'check'
+          ? trans.__('checking the copy the draft already holds')
+          : publication.state_text}
         {progress?.file ? ` — ${progress.file}` : ''}
       </div>
       <progress className="esap-Publish-progress" max={1} value={share} />
