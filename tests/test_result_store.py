@@ -99,3 +99,17 @@ def test_the_least_recently_read_result_is_evicted_first(tmp_path, table):
     assert store.exists(first.id)
     assert not store.exists(second.id)
     assert store.exists(third.id)
+
+
+def test_filtered_pages_count_each_filter_of_each_result(store):
+    # integers and text only: SQLite's CAST(... AS TEXT) writes them as Python's str does
+    n = np.arange(ROWS)
+    table = Table([n, [f"src{i * 7 % ROWS}" for i in n]], names=["n", "name"])
+    first = store.put("a", table, columns_of(table, {}))
+    second = store.put("b", table[:1000], columns_of(table, {}))
+    for result, rows in ((first, ROWS), (second, 1000)):
+        for text in ("12", "7", "12", "4999"):
+            want = [i for i in range(rows) if text in str(i) or text in str(table["name"][i])]
+            pages = [store.page(result.id, start, 500, filter=text) for start in (0, 500)]
+            assert all(page["total"] == len(want) for page in pages), (result.service, text)
+            assert [row[0] for page in pages for row in page["rows"]] == want[:1000]

@@ -42,6 +42,8 @@ MAX_LIMIT = 10_000
 MAX_ROWS = 5_000_000
 #: Sorted pages starting before this row are answered before their sort index exists.
 SORT_TOP = 2000
+#: Filter counts remembered (see ``page``).
+MAX_COUNTS = 1000
 #: Seconds between two writes of a result's last-used time (see ``_touch``).
 TOUCH_EVERY = 60.0
 #: Seconds a reader waits for a result still being stored.
@@ -121,6 +123,8 @@ class ResultStore:
         #: (result, column, order) already indexed for sorting, see ``_sort_index``.
         self._indexed: set[tuple[str, int, str]] = set()
         self._indexing: set[tuple[str, int, str]] = set()
+        #: Rows matching a filter, by (result, filter); the oldest go past ``MAX_COUNTS``.
+        self._counts: dict[tuple[str, str], int] = {}
         #: When this store last wrote each result's ``accessed`` time.
         self._touched: dict[str, float] = {}
         with transaction(self._conn()) as conn:
@@ -232,6 +236,7 @@ class ResultStore:
         with self._pending_lock:
             self._indexed = {key for key in self._indexed if key[0] != result_id}
             self._touched.pop(result_id, None)
+            self._counts = {key: n for key, n in self._counts.items() if key[0] != result_id}
 
     def describe(self, result_id: str) -> StoredResult:
         """A stored result's description, or :class:`UnknownResult`.
@@ -319,11 +324,18 @@ class ResultStore:
                 f"SELECT * FROM {table}{where}{ordering} LIMIT ? OFFSET ?",  # noqa: S608 - built from checked names
                 [*args, limit, offset],
             ).fetchall()
-        total = (
-            conn.execute(f"SELECT COUNT(*) FROM {table}{where}", args).fetchone()[0]  # noqa: S608
-            if filter
-            else info.total
-        )
+        total = info.total
+        if filter:
+            # a stored result never changes, so neither does a filter's count:
+            # counted once (a scan of every row), not again for every page
+            counted = self._counts.get((result_id, filter))
+            if counted is None:
+                counted = conn.execute(f"SELECT COUNT(*) FROM {table}{where}", args).fetchone()[0]  # noqa: S608
+                with self._pending_lock:
+                    if len(self._counts) >= MAX_COUNTS:
+                        self._counts.pop(next(iter(self._counts)))
+                    self._counts[(result_id, filter)] = counted
+            total = counted
         self._touch(result_id)
         if index and offset < SORT_TOP:  # after the write above, which it would hold up
             self._sort_index(result_id, names.index(sort), order, now=False)
