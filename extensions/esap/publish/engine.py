@@ -416,18 +416,16 @@ class Publisher:
         for name, item in remote.items():
             done = uploads.get(name)
             have = status.files.get(name)
-            if (
-                done
+            journaled = (
+                done is not None
                 and done["state"] == "done"
                 and have is not None
                 and have.size == item.size
                 and (have.md5 is None or have.md5 == done["md5"])
-            ):
-                sent += item.size
-                report("upload", sent, name)
-                continue
-            if have is not None and self._already_there(
-                entry, archive, name, item, have, sent, report
+            )
+            if journaled or (
+                have is not None
+                and self._already_there(entry, archive, name, item, have, sent, report)
             ):
                 sent += item.size
                 report("upload", sent, name)
@@ -459,19 +457,31 @@ class Publisher:
         """
         if have.size != item.size or have.md5 is None:
             return False
-        progress_box = [sent_before]
-
-        def on_bytes(count: int, box: list[int] = progress_box) -> None:
-            box[0] += count
-            report("check", box[0], name)
-
-        source = FileSource(item.path, item.size, on_bytes, archive.checksums)
+        source = self._source(archive, name, item, "check", sent_before, report)
         for _ in source.chunks():
             pass
         if source.sent != item.size or source.md5 != have.md5:
             return False
         self.journal.mark_upload(entry.id, name, "done", source.md5, source.sha256)
         return True
+
+    @staticmethod
+    def _source(
+        archive: Archive,
+        name: str,
+        item: PackageFile,
+        step: str,
+        sent_before: int,
+        report: Callable[..., None],
+    ) -> FileSource:
+        """The file read in chunks for ``archive``, each chunk reported as ``step`` progress."""
+        progress_box = [sent_before]
+
+        def on_bytes(count: int, box: list[int] = progress_box) -> None:
+            box[0] += count
+            report(step, box[0], name)
+
+        return FileSource(item.path, item.size, on_bytes, archive.checksums)
 
     def _upload_one(
         self,
@@ -489,13 +499,7 @@ class Publisher:
             if present:
                 archive.delete_file(draft, name)
             self.journal.mark_upload(entry.id, name, "sending")
-            progress_box = [sent_before]
-
-            def on_bytes(count: int, box: list[int] = progress_box) -> None:
-                box[0] += count
-                report("upload", box[0], name)
-
-            source = FileSource(item.path, item.size, on_bytes, archive.checksums)
+            source = self._source(archive, name, item, "upload", sent_before, report)
             try:
                 got = archive.upload(draft, name, source)
             except httpx.TransportError:
