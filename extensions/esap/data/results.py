@@ -309,9 +309,10 @@ class ResultStore:
             ordering = f" ORDER BY c{names.index(sort)} {order.upper()}, rowid"
         conn = self._conn()
         table = f'"r_{result_id}"'
-        index = sort is not None and not clauses
-        if index and offset >= SORT_TOP:
-            self._sort_index(result_id, names.index(sort), order, now=True)
+        # the column to index for this sort, when the page is not filtered
+        indexed = names.index(sort) if sort is not None and not clauses else None
+        if indexed is not None and offset >= SORT_TOP:
+            self._sort_index(result_id, indexed, order, now=True)
         if not clauses and sort is None:
             # Stored once, in order, never deleted from: rowids are 1..total, so
             # a deep page is a rowid seek, not OFFSET's walk over every row before it.
@@ -337,8 +338,10 @@ class ResultStore:
                     self._counts[(result_id, filter)] = counted
             total = counted
         self._touch(result_id)
-        if index and offset < SORT_TOP:  # after the write above, which it would hold up
-            self._sort_index(result_id, names.index(sort), order, now=False)
+        if (
+            indexed is not None and offset < SORT_TOP
+        ):  # after the write above, which it would hold up
+            self._sort_index(result_id, indexed, order, now=False)
         return {
             "result_id": result_id,
             "service": info.service,
