@@ -123,7 +123,9 @@ def load(group: str, name: str) -> type:
 
     Raises ``AdapterNotFoundError`` for an unknown name (listing the known
     ones) and ``AdapterImportError`` saying what to install when the module or
-    one of its dependencies is missing.
+    one of its dependencies is missing, or what it raised when importing it
+    failed in any other way: a broken package is that adapter's error, never
+    the caller's crash.
     """
     known = targets(group)
     if name not in known:
@@ -151,6 +153,13 @@ def load(group: str, name: str) -> type:
         raise AdapterImportError(
             f"cannot load the {KIND[group]} adapter {name!r} ({target}): {what}; {fix}",
             name=missing,
+        ) from exc
+    except Exception as exc:  # a third-party module that fails while importing
+        raise AdapterImportError(
+            f"cannot load the {KIND[group]} adapter {name!r} ({target}): importing "
+            f"{module_name} raised {type(exc).__name__}: {exc}; fix or reinstall the package "
+            f"that provides it, or remove the entry",
+            name=module_name,
         ) from exc
     try:
         adapter = getattr(module, attr) if attr else module

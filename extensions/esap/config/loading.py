@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from esap.config.adapters import check_entries
 from esap.config.crosschecks import cross_problems
 from esap.config.errors import FILE, ConfigError, Loc, Problem, render_path, render_value
 from esap.config.messages import is_secret, problems_from_validation
-from esap.config.models import EsapConfig
+from esap.config.models import ADAPTERS, ADAPTERS_LENIENT, EsapConfig
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -28,13 +29,18 @@ _STR_TAG = "tag:yaml.org,2002:str"
 Model = TypeVar("Model", bound=BaseModel)
 
 
-def load(path: str | os.PathLike[str]) -> EsapConfig:
+def load(path: str | os.PathLike[str], *, lenient_adapters: bool = False) -> EsapConfig:
     """Read and validate the config file at ``path``.
 
     Relative paths in it (``hub.data_dir``, ``archives[].path``,
     ``software_catalogues[].path``) are made absolute against the file's own
     directory, so the same file means the same thing from any working
     directory. Raises ``ConfigError`` listing every problem.
+
+    With ``lenient_adapters`` (hub start), an adapter that is not installed
+    or fails to import is not a problem but a warning, kept in
+    ``config.adapter_warnings`` for the caller to log; see
+    ``esap.config.adapters``.
     """
     source = os.fspath(path)
     file = Path(source)
@@ -82,11 +88,15 @@ def load(path: str | os.PathLike[str]) -> EsapConfig:
             ],
             source,
         ) from None
-    return loads(text, source, base_dir=file.resolve().parent)
+    return loads(text, source, base_dir=file.resolve().parent, lenient_adapters=lenient_adapters)
 
 
 def loads(
-    text: str, source: str = "<string>", *, base_dir: str | os.PathLike[str] | None = None
+    text: str,
+    source: str = "<string>",
+    *,
+    base_dir: str | os.PathLike[str] | None = None,
+    lenient_adapters: bool = False,
 ) -> EsapConfig:
     """Validate a config given as YAML text; ``source`` names it in messages.
 
@@ -114,17 +124,21 @@ def loads(
     # "dask:" with every key commented out is an empty section, not an error.
     data = {k: v for k, v in data.items() if not (v is None and k in EsapConfig.model_fields)}
     config: EsapConfig | None = None
+    context = {ADAPTERS: ADAPTERS_LENIENT} if lenient_adapters else None
     try:
-        config = EsapConfig.model_validate(data)
+        config = EsapConfig.model_validate(data, context=context)
     except ValidationError as exc:
         found.extend(problems_from_validation(exc, raw))
     else:
         found.extend(cross_problems(config))
+    adapter_problems, adapter_warnings = check_entries(data, lenient=lenient_adapters)
+    found.extend(adapter_problems)
     if found or config is None:
         found.sort(key=lambda item: _line_of(item[0], lines))
         raise ConfigError([problem for _, problem in found], source)
     if base_dir is not None:
         config = resolve_paths(config, Path(base_dir))
+    config._adapter_warnings = [problem for _, problem in adapter_warnings]
     return config
 
 

@@ -26,6 +26,7 @@ from pydantic_core import ErrorDetails, PydanticUndefined
 
 from esap import plugins
 from esap.config import models
+from esap.config.adapters import model_at
 from esap.config.errors import (
     MASK,
     MISSING,
@@ -73,8 +74,9 @@ def _is_model(tp: Any) -> bool:
 def _type_at(loc: Loc) -> Any:
     """The (unwrapped) type expected at ``loc``, or ``None`` when the schema has no such place."""
     current: Any = EsapConfig
-    for part in loc:
-        current = _unwrap(current)
+    for index, part in enumerate(loc):
+        # an entry's options follow its adapter's own model (esap.config.adapters)
+        current = _unwrap(model_at(loc[:index]) or current)
         origin = typing.get_origin(current)
         if _is_model(current) and isinstance(part, str):
             field = current.model_fields.get(part)
@@ -87,7 +89,7 @@ def _type_at(loc: Loc) -> Any:
             current = typing.get_args(current)[1]
         else:
             return None
-    return _unwrap(current)
+    return _unwrap(model_at(loc) or current)
 
 
 def _field_at(loc: Loc) -> FieldInfo | None:
@@ -283,9 +285,31 @@ def _name_suggestion(value: Any) -> str:
     return slug or "my-service"
 
 
+#: Keys ESAP Hub no longer reads, with what to write instead.
+_RETIRED: dict[tuple[str, str], tuple[str, str]] = {
+    ("data_services", "token"): (
+        "is not read by ESAP Hub: a service's credential belongs to the adapter that uses it",
+        "remove it; an adapter that needs a credential declares it as a secret option "
+        "(options.<name>: env:NAME, see esap config schema), and users store their own "
+        "tokens for services that take one from the Data panel",
+    ),
+    ("archives", "token"): (
+        "is not read by ESAP Hub: a platform-wide token would reach every user's server",
+        "remove it; each user stores their own token once (the Publish dialog, or "
+        "esap publish token NAME), or the adapter declares a secret option "
+        "(options.<name>: env:NAME)",
+    ),
+}
+
+
 def _unknown_key(loc: Loc, value: Any) -> Problem:
     key = str(loc[-1])
     parent = loc[:-1]
+    if len(loc) == 3 and (str(loc[0]), key) in _RETIRED:
+        what, fix = _RETIRED[(str(loc[0]), key)]
+        return Problem(render_path(loc), render_value(value, secret=True), what, fix)
+    if model_at(parent) is not None:
+        return _unknown_option(loc, value)
     model = _type_at(parent)
     valid = list(model.model_fields) if _is_model(model) else []
     where = render_path(parent) if parent else None
@@ -305,6 +329,22 @@ def _unknown_key(loc: Loc, value: Any) -> Problem:
         else:
             fix = f"valid sections are: {', '.join(valid)}"
     return Problem(render_path(loc), shown, "unknown key" if where else "unknown section", fix)
+
+
+def _unknown_option(loc: Loc, value: Any) -> Problem:
+    """A key an adapter's ``Options`` model does not declare."""
+    key = str(loc[-1])
+    model = model_at(loc[:-1])
+    valid = list(model.model_fields) if model is not None else []
+    close = _did_you_mean(key, valid)
+    if close:
+        fix = f"did you mean {close!r}?"
+    elif valid:
+        fix = f"options of this type are: {', '.join(valid)}"
+    else:
+        fix = "this type takes no options: remove it"
+    secret = is_secret(loc) or (close is not None and is_secret((*loc[:-1], close)))
+    return Problem(render_path(loc), render_value(value, secret=secret), "unknown option", fix)
 
 
 def _missing(loc: Loc) -> Problem:

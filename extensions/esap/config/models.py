@@ -20,7 +20,9 @@ from pydantic import (
     ConfigDict,
     Field,
     ModelWrapValidatorHandler,
+    PrivateAttr,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
@@ -123,6 +125,17 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+#: Validation context key: how adapters that cannot be found or loaded are treated.
+ADAPTERS = "adapters"
+#: ... as warnings (hub start: a broken package must not stop the hub).
+ADAPTERS_LENIENT = "lenient"
+
+
+def adapters_lenient(context: Any) -> bool:
+    """Whether a validation ``context`` asks for adapter problems as warnings."""
+    return isinstance(context, dict) and context.get(ADAPTERS) == ADAPTERS_LENIENT
+
+
 class _AdapterEntry(_Model):
     """Base of the entries whose ``type`` names an adapter in a plugin group.
 
@@ -135,7 +148,11 @@ class _AdapterEntry(_Model):
 
     @field_validator("type", check_fields=False)
     @classmethod
-    def _known_type(cls, value: str) -> str:
+    def _known_type(cls, value: str, info: ValidationInfo) -> str:
+        # at hub start an adapter the hub cannot find is that entry's problem, not the
+        # hub's: esap.config.adapters reports it as a warning (see ADAPTERS_LENIENT)
+        if adapters_lenient(info.context):
+            return value
         if value not in plugins.names(cls.adapter_group):
             raise ValueError(UNKNOWN_TYPE)
         return value
@@ -417,10 +434,11 @@ class DataServiceEntry(_AdapterEntry):
     timeout: float = Field(
         default=30.0, gt=0, description="Seconds before the service counts as down."
     )
-    token: SecretRef | None = Field(
-        default=None, description="Bearer token for the service, by reference."
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The adapter's own settings; each type declares which it accepts "
+        "(esap config schema lists them).",
     )
-    options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
 
 class SoftwareCatalogueEntry(_AdapterEntry):
@@ -443,7 +461,11 @@ class SoftwareCatalogueEntry(_AdapterEntry):
     title: str | None = Field(default=None, description="Name shown in the lab; defaults to name.")
     description: str = Field(default="", description="One line shown in the lab.")
     enabled: bool = Field(default=True, description="Searched by default.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The adapter's own settings; each type declares which it accepts "
+        "(esap config schema lists them).",
+    )
 
 
 class ArchiveEntry(_AdapterEntry):
@@ -468,10 +490,11 @@ class ArchiveEntry(_AdapterEntry):
     community: str | None = Field(
         default=None, description="Community the records are submitted to."
     )
-    token: SecretRef | None = Field(
-        default=None, description="A platform-wide token, by reference; users may add their own."
+    options: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The adapter's own settings; each type declares which it accepts "
+        "(esap config schema lists them).",
     )
-    options: dict[str, Any] = Field(default_factory=dict, description="Adapter-specific settings.")
 
 
 class DaskLimits(_Model):
@@ -593,6 +616,16 @@ class EsapConfig(_Model):
 
     Every section is optional: an empty file is a working local hub.
     """
+
+    _adapter_warnings: list[Any] = PrivateAttr(default_factory=list)
+
+    @property
+    def adapter_warnings(self) -> list[Any]:
+        """Adapters the hub could not load, read with ``lenient_adapters`` (hub start).
+
+        Each is a ``Problem`` the hub logs; their entries reach the lab marked broken.
+        """
+        return self._adapter_warnings
 
     # A field description equal to its model's docstring is dropped from the JSON
     # Schema by pydantic, so these say a little more than the section docstrings.

@@ -2,26 +2,43 @@
 
 A data service adapter is a short class (like an oauthenticator provider):
 the federation, the result cache, the REST API, the notebook API and the
-command line are written once against this interface.
+command line are written once against this interface. The guide
+"Writing an adapter" (``docs/writing-an-adapter.md``) walks through one.
+
+What an adapter receives: one :class:`ServiceEntry` (name, type, url,
+title, description, timeout, enabled, the raw options), and, as
+``self.options``, its options validated by its own ``Options`` model.
 
 To write an adapter, subclass :class:`DataService` and override:
 
 * ``search(query)`` (required): run ``query`` (a :class:`Query`, already
-  checked) against the service and return an ``astropy.table.Table``. Raise
-  :class:`NotApplicable` when the query cannot be asked of this kind of
-  service (a cone search without a position), and let pyvo's own exceptions
-  (``pyvo.dal.DALServiceError``, ``DALQueryError``, ...) propagate: the
-  federation turns them into per-service error events with the service's
-  own message.
+  checked) against the service and return an ``astropy.table.Table``.
+* ``Options`` (class attribute, optional): an
+  :class:`~esap.config.options.AdapterOptions` model of the settings the
+  admin may write under ``options:``; ``esap config check`` validates them,
+  and the adapter reads ``self.options.<name>``. Without one, any mapping is
+  accepted and read with ``self.option(key, default)``.
 * ``query_schema`` (class attribute): the JSON Schema of the adapter's own
   query parameters (what ``params[<service>]`` may hold in a search). The
   lab renders a form from it, as ESAP's ``query_schema`` did.
-* ``capabilities`` (class attribute): a subset of ``search``, ``adql``,
-  ``async``, ``tables``; TAP-like adapters that say ``adql`` also implement
-  ``run_adql`` and ``tables``, ``async`` ones ``submit_job``.
 * ``roles`` (optional): which columns hold an access URL, a preview, the
   position, the format, the footprint; the default guesses from ObsCore
   names and UCDs.
+
+Optional abilities are typed protocols: implement the methods of one and
+the lab offers it (``isinstance(adapter, RunsAdql)``, never a name looked up
+by string): :class:`RunsAdql` (ADQL queries), :class:`ListsTables` (the
+table browser), :class:`SubmitsJobs` (asynchronous UWS jobs),
+:class:`HoldsFiles` (list a dataset's files and bring them to the lab),
+:class:`TakesUserToken` (a personal token the user stores from the lab).
+
+Errors: raise :class:`NotApplicable` when the query cannot be asked of this
+kind of service (a cone search without a position), :class:`ServiceError`
+(with a ``fix``) for the service's own refusals, and let pyvo's exceptions
+(``DALServiceError``, ``DALQueryError``, ...) and ``requests``' propagate.
+Anything else an adapter raises, in any method, is still contained: it
+becomes that service's error event (its type and message), and the other
+services' rows arrive.
 
 Adapters use ``self.session`` for every HTTP request (pass ``session=`` to
 pyvo): one ``requests.Session`` shared by all services, so connections are
@@ -33,11 +50,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import requests
 
 from esap import __version__
+from esap.config.options import AdapterOptions, FreeOptions, options_model
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -69,6 +87,14 @@ class NotApplicable(Exception):
     """The query cannot be asked of this service (e.g. a cone search without a position)."""
 
 
+class ServiceError(Exception):
+    """The service refused or failed; ``message`` is its reason, ``fix`` what the user can do."""
+
+    def __init__(self, message: str, *, fix: str = "") -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
 @dataclass(frozen=True)
 class ServiceEntry:
     """What ESAP knows about one configured service (admin's or the user's own)."""
@@ -82,6 +108,8 @@ class ServiceEntry:
     timeout: float = 30.0
     options: Mapping[str, Any] = field(default_factory=dict)
     source: str = "admin"
+    #: Why the hub could not load this entry's adapter (then it is shown broken).
+    error: str | None = None
 
     @classmethod
     def from_public(cls, entry: Mapping[str, Any], source: str = "admin") -> ServiceEntry:
@@ -94,8 +122,9 @@ class ServiceEntry:
             description=str(entry.get("description") or ""),
             enabled=bool(entry.get("enabled", True)),
             timeout=float(entry.get("timeout") or 30.0),
-            options=dict(entry.get("query_defaults") or entry.get("options") or {}),
+            options=dict(entry.get("options") or {}),
             source=source,
+            error=str(entry["error"]) if entry.get("error") else None,
         )
 
 
@@ -184,6 +213,63 @@ def overflowed(results: Any) -> bool:
     return str(status[0]).lower() == "overflow"
 
 
+# ---------------------------------------------------------------- the abilities
+
+
+@runtime_checkable
+class RunsAdql(Protocol):
+    """Runs an ADQL query synchronously (the lab's ADQL tab)."""
+
+    def run_adql(self, adql: str, maxrec: int | None = None) -> Table:
+        """The query's rows (at most ``maxrec``)."""
+
+
+@runtime_checkable
+class ListsTables(Protocol):
+    """Lists its tables and their columns (the lab's table browser)."""
+
+    def tables(self) -> list[dict[str, Any]]:
+        """``[{"name", "description", "columns": [{"name", "datatype", "unit", ...}]}]``."""
+
+
+@runtime_checkable
+class SubmitsJobs(Protocol):
+    """Runs long ADQL queries as asynchronous UWS jobs the user can leave and come back to."""
+
+    def submit_job(self, adql: str, maxrec: int | None = None) -> str:
+        """Create and start the job; return its UWS URL."""
+
+
+@runtime_checkable
+class HoldsFiles(Protocol):
+    """Lists the files of a dataset and brings them into the user's lab."""
+
+    def files(self, did: str) -> list[dict[str, Any]]:
+        """The files of the dataset ``did``."""
+
+    def bring(self, did: str, how: str | None = None, folder: str | None = None) -> dict[str, Any]:
+        """Make the dataset's files available in the lab; say where and how."""
+
+
+@runtime_checkable
+class TakesUserToken(Protocol):
+    """Takes the user's personal token, which the user stores from the lab (write-only)."""
+
+    def token(self) -> str | None:
+        """The user's stored token for this service, if any."""
+
+
+#: Capability names the lab reads (``GET data/services``) -> the protocol that grants each.
+ABILITIES: dict[str, type] = {
+    "adql": RunsAdql,
+    "tables": ListsTables,
+    "async": SubmitsJobs,
+    "files": HoldsFiles,
+    "bring": HoldsFiles,
+    "token": TakesUserToken,
+}
+
+
 # ------------------------------------------------------------------ the adapter
 
 
@@ -192,12 +278,21 @@ class DataService:
 
     #: JSON Schema (an object schema) of the adapter's own query parameters.
     query_schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {}}
-    #: What the adapter can do beyond a plain search.
-    capabilities: ClassVar[tuple[str, ...]] = ("search",)
+    #: The options the admin may give under ``options:`` (any mapping when not declared).
+    Options: ClassVar[type[AdapterOptions]] = FreeOptions
 
     def __init__(self, entry: ServiceEntry, session: requests.Session | None = None) -> None:
         self.entry = entry
         self.session = session or shared_session()
+        #: The entry's options, validated by the adapter's ``Options`` model.
+        self.options: AdapterOptions = options_model(type(self)).model_validate(dict(entry.options))
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """What this adapter can do: ``search`` and the abilities it implements."""
+        found = ["search"] if type(self).search is not DataService.search else []
+        found += [name for name, ability in ABILITIES.items() if isinstance(self, ability)]
+        return tuple(found)
 
     @property
     def name(self) -> str:
@@ -211,7 +306,7 @@ class DataService:
 
     def option(self, key: str, default: Any = None) -> Any:
         """An adapter setting from the config (``options:``), or ``default``."""
-        return self.entry.options.get(key, default)
+        return self.options.get(key, default)
 
     def search(self, query: Query) -> Table:
         """Run ``query`` and return its rows; override in every adapter."""
@@ -251,12 +346,19 @@ class DataService:
 
 
 __all__ = [
+    "ABILITIES",
     "ROLES",
     "DataService",
+    "HoldsFiles",
+    "ListsTables",
     "NotApplicable",
     "Query",
+    "RunsAdql",
     "ServiceEntry",
+    "ServiceError",
     "ServiceSession",
+    "SubmitsJobs",
+    "TakesUserToken",
     "overflowed",
     "request_timeout",
     "shared_session",

@@ -9,6 +9,7 @@ listed after the admin's; an admin's name cannot be taken.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -51,17 +52,37 @@ def offered_config(path: str | Path | None = None) -> dict[str, Any]:
 
 
 class BrokenAdapter(DataService):
-    """Stands for a service whose adapter cannot be loaded: every search says why."""
-
-    capabilities = ()
+    """Stands for a service whose adapter cannot be loaded or built: every search says why."""
 
     def __init__(self, entry: ServiceEntry, reason: str) -> None:
-        super().__init__(entry)
+        super().__init__(dataclasses.replace(entry, options={}))
+        self.entry = entry
         self.reason = reason
+
+    @property
+    def capabilities(self) -> tuple[str, ...]:
+        """None: the adapter is not there to do anything."""
+        return ()
+
+    def describe(self) -> dict[str, Any]:
+        """As the base says, plus the reason, so the lab shows it beside the service."""
+        return {**super().describe(), "error": self.reason}
 
     def search(self, query: Any) -> Any:
         """Fail with the reason the adapter could not be loaded."""
         raise RuntimeError(self.reason)
+
+
+def constructor_error(entry: ServiceEntry, exc: Exception) -> str:
+    """What to tell the user when a service's adapter could not be built from its entry."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        details = "; ".join(
+            f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return f"the {entry.type} adapter refused its options ({details}); check esap.yaml"
+    return f"the {entry.type} adapter could not start: {type(exc).__name__}: {exc}"
 
 
 class Catalog:
@@ -97,11 +118,20 @@ class Catalog:
         """The adapter object for a service (a :class:`BrokenAdapter` if it cannot load)."""
         if isinstance(entry, str):
             entry = self.entry(entry)
+        if entry.error:
+            return BrokenAdapter(entry, entry.error)
         try:
             klass = plugins.load(plugins.DATA_SERVICES, entry.type)
         except (plugins.AdapterNotFoundError, plugins.AdapterImportError) as exc:
             return BrokenAdapter(entry, str(exc))
-        adapter: DataService = klass(entry)
+        try:
+            adapter = klass(entry)
+        except Exception as exc:  # a broken adapter is its own service's error, not ours
+            return BrokenAdapter(entry, constructor_error(entry, exc))
+        if not isinstance(adapter, DataService):
+            return BrokenAdapter(
+                entry, f"the adapter {entry.type!r} is not a DataService ({type(adapter).__name__})"
+            )
         return adapter
 
     def adapters(self, names: list[str] | None = None) -> list[DataService]:

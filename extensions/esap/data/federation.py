@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from esap import metrics
-from esap.data.base import DataService, NotApplicable, Query, request_timeout
+from esap.data.base import DataService, NotApplicable, Query, ServiceError, request_timeout
 from esap.data.results import CHUNK, PAGE, ResultStore, columns_of, table_rows
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ def error_of(exc: BaseException) -> tuple[str, str]:
 
     if isinstance(exc, NotApplicable):
         return "not_applicable", str(exc)
+    if isinstance(exc, ServiceError):
+        return "service_error", f"{exc} — {exc.fix}" if exc.fix else str(exc)
     if isinstance(exc, requests.Timeout):
         return "timeout", f"the service did not answer in time ({exc})"
     if isinstance(exc, requests.ConnectionError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from esap.data.base import SubmitsJobs
 from esap.data.catalog import Catalog
 from esap.data.request import BadField
 from esap.data.results import ResultStore, columns_of
@@ -26,7 +27,7 @@ def tap_adapter(catalog: Catalog, service: Any) -> Any:
             "service", service, "unknown service", f"name one of: {', '.join(catalog.names())}"
         )
     adapter = catalog.adapter(service)
-    if "async" not in adapter.capabilities:
+    if not isinstance(adapter, SubmitsJobs):
         raise BadField("service", service, "does not run asynchronous jobs", "name a TAP service")
     return adapter
 

@@ -259,8 +259,6 @@ class RucioService(DataService):
         "additionalProperties": False,
     }
 
-    capabilities: ClassVar[tuple[str, ...]] = ("search", "files", "bring")
-
     # ------------------------------------------------------------------ client
 
     def token_variable(self) -> str:

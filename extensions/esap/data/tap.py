@@ -85,7 +85,6 @@ def text_conditions(query: Query, text_cols: list[str]) -> list[str]:
 class TapService(DataService):
     """A TAP service: form search over ObsCore (or another table), ADQL, tables, async jobs."""
 
-    capabilities: ClassVar[tuple[str, ...]] = ("search", "adql", "async", "tables")
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "title": "TAP",

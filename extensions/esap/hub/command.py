@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
     config_path = Path(args.config).resolve()
     try:
-        config = load(config_path)
+        config = load(config_path, lenient_adapters=True)
         if args.port is not None:
             config = with_port(config, args.port)
         configure(_Scratch(), config)

@@ -99,7 +99,7 @@ def configure_from_env(c: Any) -> EsapConfig:
 
     This is what a ``jupyterhub_config.py`` calls; it returns the config used.
     """
-    config = load(os.environ.get(CONFIG_ENV, "esap.yaml"))
+    config = load(os.environ.get(CONFIG_ENV, "esap.yaml"), lenient_adapters=True)
     port = os.environ.get(PORT_ENV)
     if port:
         config = with_port(config, int(port))

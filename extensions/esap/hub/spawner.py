@@ -10,19 +10,29 @@ zero-to-jupyterhub chart's values.
 
 from __future__ import annotations
 
-import json
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from esap.config import EsapConfig, public
+from esap.config import EsapConfig
+from esap.config.public import server_environment
 from esap.hub.local_spawner import EsapLocalSpawner
 from esap.hub.profiles import profile_list_for
 from esap.hub.state import HubState
 
-#: Environment variable carrying the public part of the config to user servers.
-PUBLIC_CONFIG_ENV = "ESAP_PUBLIC_CONFIG"
+LOG = logging.getLogger("esap.hub")
+
+
+def user_environment(config: EsapConfig) -> dict[str, str]:
+    """What every user server starts with: the public config and its secret options."""
+    environment, problems = server_environment(config)
+    for problem in problems:
+        LOG.warning("%s", problem)
+    for warning in config.adapter_warnings:
+        LOG.warning("esap.yaml: %s", warning)
+    return environment
 
 
 def singleuser_command() -> list[str]:
@@ -44,7 +54,7 @@ def configure_spawner(c: Any, config: EsapConfig, state: HubState) -> None:
     c.Spawner.default_url = config.hub.singleuser_default_url
     c.Spawner.start_timeout = 120
     c.Spawner.http_timeout = 120
-    c.Spawner.environment = {PUBLIC_CONFIG_ENV: json.dumps(public(config))}
+    c.Spawner.environment = user_environment(config)
 
 
 def configure_kubespawner(c: Any, config: EsapConfig) -> None:
@@ -53,4 +63,4 @@ def configure_kubespawner(c: Any, config: EsapConfig) -> None:
     if config.profiles:
         c.KubeSpawner.profile_list = profile_list_for(config)
     c.Spawner.default_url = config.hub.singleuser_default_url
-    c.KubeSpawner.environment = {PUBLIC_CONFIG_ENV: json.dumps(public(config))}
+    c.KubeSpawner.environment = user_environment(config)

@@ -40,9 +40,18 @@ Set ``needs_token = True`` when the archive needs the user's own token, set
 SHA-256 only where the RO-Crate should carry it, as each hash costs upload
 throughput), and override ``remote_name`` if the archive does not take ``/``
 in file names.
+Declare ``Options`` (an :class:`~esap.config.options.AdapterOptions`
+model) for the settings the admin writes under ``options:``; the adapter
+reads them validated as ``self.options``. What an adapter receives: its
+:class:`ArchiveSettings` (name, type, title, url, path, community, the raw
+options) and the user's token, if the archive needs one.
+
 Raise :class:`ArchiveError` for answers the archive gives (with its message,
 as text), and let transport errors (``httpx.TransportError``, ``OSError``)
-through: the engine treats both as "stopped here, resume later".
+through: the engine treats both as "stopped here, resume later". Anything
+else an adapter raises, at any step or while it is built, is contained too:
+the publication stops at that step with the adapter's message (type and
+text), its journal keeps every step done, and a retry resumes it.
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from esap.config.options import AdapterOptions, FreeOptions, options_model
 from esap.publish.metadata import Metadata
 
 #: Bytes read from disk per step when streaming a file.
@@ -83,7 +93,10 @@ class ArchiveSettings:
     url: str | None = None
     path: str | None = None
     community: str | None = None
+    #: The entry's options as the public config carries them (validated by the adapter).
     options: dict[str, Any] = field(default_factory=dict)
+    #: Why the hub could not load this entry's adapter (then publishing to it says so).
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -237,9 +250,16 @@ class Archive:
     #: only where it is worth a second hash on the upload path.
     checksums: ClassVar[tuple[str, ...]] = ("md5", "sha256")
 
+    #: The options the admin may give under ``options:`` (any mapping when not declared).
+    Options: ClassVar[type[AdapterOptions]] = FreeOptions
+
     def __init__(self, settings: ArchiveSettings, token: str | None = None) -> None:
         self.settings = settings
         self.token = token
+        #: The entry's options, validated by the adapter's ``Options`` model.
+        self.options: AdapterOptions = options_model(type(self)).model_validate(
+            dict(settings.options)
+        )
 
     @property
     def name(self) -> str:

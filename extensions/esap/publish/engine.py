@@ -154,9 +154,16 @@ class Publisher:
             raise PreparationError("archive", str(exc).partition(": ")[2]) from None
 
     def adapter_class(self, settings: ArchiveSettings) -> type[Archive]:
-        cls = plugins.load(plugins.ARCHIVES, settings.type)
+        """The archive's adapter class; anything that keeps it from loading is the archive's."""
+        fix = "ask the hub admin to install or fix the adapter's package, or choose another archive"
+        if settings.error:
+            raise PreparationError("archive", f"{settings.name}: {settings.error}", fix)
+        try:
+            cls = plugins.load(plugins.ARCHIVES, settings.type)
+        except (plugins.AdapterNotFoundError, plugins.AdapterImportError) as exc:
+            raise PreparationError("archive", f"{settings.name}: {exc}", fix) from exc
         if not issubclass(cls, Archive):
-            raise PreparationError("archive", f"{settings.type} is not an Archive adapter")
+            raise PreparationError("archive", f"{settings.type} is not an Archive adapter", fix)
         return cls
 
     def adapter(self, settings: ArchiveSettings) -> Archive:
@@ -168,7 +175,15 @@ class Publisher:
                 f"the archive {settings.name} needs your personal access token",
                 f"store it once: in the Publish dialog, or `esap publish token {settings.name}`",
             )
-        return cls(settings, token)
+        try:
+            return cls(settings, token)
+        except Exception as exc:  # the adapter's own failure (its options included), named
+            raise PreparationError(
+                "archive",
+                f"{settings.name}: the {settings.type} adapter could not start: "
+                f"{type(exc).__name__}: {exc}",
+                "ask the hub admin to check this archive's entry (esap config check)",
+            ) from exc
 
     def needs_token(self, settings: ArchiveSettings) -> bool:
         return self.adapter_class(settings).needs_token and not self.tokens.has(settings.name)

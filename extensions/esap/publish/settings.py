@@ -42,6 +42,8 @@ def _from_public(public: dict[str, Any]) -> list[ArchiveSettings]:
                 url=entry.get("url"),
                 path=entry.get("path"),
                 community=entry.get("community"),
+                options=dict(entry.get("options") or {}),
+                error=str(entry["error"]) if entry.get("error") else None,
             )
         )
     return found

@@ -67,7 +67,8 @@ def service_failure(exc: BaseException, service: str) -> ApiError:
         return ApiError(504, code, message, f"retry later, or raise {service}'s timeout")
     if code in ("not_applicable", "bad_field"):
         return ApiError(400, code, message, "change the request as the message says")
-    return ApiError(502, code, message, f"{service} failed; retry later or ask its operators")
+    fix = getattr(exc, "fix", "") or f"{service} failed; retry later or ask its operators"
+    return ApiError(502, code, message, fix)
 
 
 def _warm() -> None:

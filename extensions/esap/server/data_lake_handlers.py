@@ -13,7 +13,7 @@ from typing import Any
 
 from tornado import web
 
-from esap.data.base import DataService
+from esap.data.base import DataService, HoldsFiles
 from esap.server.base import ApiError, EsapHandler
 from esap.server.data_common import catalog, in_thread, service_failure
 
@@ -38,20 +38,21 @@ def lake_failure(exc: BaseException, service: str) -> ApiError:
 
 
 class _LakeHandler(EsapHandler):
-    def lake(self, name: str, capability: str) -> DataService:
+    def lake(self, name: str, capability: str) -> HoldsFiles:
         current = catalog()
         try:
             entry = current.entry(name)
         except KeyError:
             self.fail(404, "not_found", f"no service named {name!r}", "see GET data/services")
         adapter = current.adapter(entry)
-        if capability not in adapter.capabilities:
+        if not isinstance(adapter, HoldsFiles):
             self.fail(
                 400,
                 "not_a_lake",
                 f"{name!r} is not a data lake: it cannot {capability}",
-                "name a service of type rucio",
+                "name a service whose adapter holds files (e.g. type rucio)",
             )
+        assert isinstance(adapter, HoldsFiles)
         return adapter
 
     def did(self, value: Any) -> str:
@@ -69,9 +70,9 @@ class FilesHandler(_LakeHandler):
     async def get(self, name: str) -> None:
         adapter = self.lake(name, "files")
         did = self.did(self.get_argument("did", ""))
-        files_of: Any = getattr(adapter, "files")  # noqa: B009 - present with the capability
+        timeout = adapter.entry.timeout if isinstance(adapter, DataService) else None
         try:
-            files = await in_thread(lambda: files_of(did), adapter.entry.timeout)
+            files = await in_thread(lambda: adapter.files(did), timeout)
         except Exception as exc:
             raise lake_failure(exc, name) from None
         self.write_json({"files": files})
@@ -98,9 +99,8 @@ class BringHandler(_LakeHandler):
         if unknown:
             field = sorted(unknown)[0]
             self.fail(400, "bad_field", f"{field}: unknown field", "send did, how, folder")
-        bring: Any = getattr(adapter, "bring")  # noqa: B009 - present with the capability
         try:
-            answer = await in_thread(lambda: bring(did, how, folder), BRING_TIMEOUT)
+            answer = await in_thread(lambda: adapter.bring(did, how, folder), BRING_TIMEOUT)
         except Exception as exc:
             raise lake_failure(exc, name) from None
         self.write_json(answer)

@@ -16,6 +16,7 @@ from typing import Any
 from tornado import web
 from tornado.iostream import StreamClosedError
 
+from esap.data.base import RunsAdql
 from esap.data.jobs import check_adql, check_maxrec
 from esap.data.request import BadField
 from esap.data.results import PAGE, columns_of, table_rows
@@ -80,14 +81,15 @@ class AdqlHandler(EsapHandler):
             raise bad_field(exc) from None
         entry = current.entry(name)
         adapter = current.adapter(entry)
-        if "adql" not in adapter.capabilities:
+        if not isinstance(adapter, RunsAdql):
             self.fail(
                 400, "not_tap", f"service: {name!r}: does not take ADQL", "name a TAP service"
             )
         began = time.monotonic()
 
         def run() -> dict[str, Any]:
-            table = adapter.run_adql(adql, maxrec)  # type: ignore[attr-defined]
+            assert isinstance(adapter, RunsAdql)
+            table = adapter.run_adql(adql, maxrec)
             columns = columns_of(table, adapter.roles(table))
             stored = result_store().put(name, table, columns, background=True)
             return {

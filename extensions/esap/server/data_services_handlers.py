@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from tornado import web
 
 from esap import plugins
 from esap.config.models import NAME_PATTERN
+from esap.data.base import ListsTables
 from esap.server.base import EsapHandler
 from esap.server.data_common import catalog, in_thread, service_failure, user_store
 
@@ -122,14 +122,14 @@ class TablesHandler(EsapHandler):
         except KeyError:
             self.fail(404, "not_found", f"no service named {name!r}", "see GET data/services")
         adapter = current.adapter(entry)
-        if "tables" not in adapter.capabilities:
+        if not isinstance(adapter, ListsTables):
             self.fail(
                 400,
                 "not_tap",
                 f"{name!r} is not a TAP service: it has no tables",
                 "name a TAP service",
             )
-        tables_of: Any = getattr(adapter, "tables")  # noqa: B009 - present with the "tables" capability
+        tables_of = adapter.tables if isinstance(adapter, ListsTables) else list
         try:
             tables = await in_thread(tables_of, entry.timeout)
         except Exception as exc:

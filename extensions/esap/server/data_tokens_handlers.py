@@ -13,6 +13,7 @@ from typing import Any
 
 from tornado import web
 
+from esap.data.base import TakesUserToken
 from esap.server.base import EsapHandler
 from esap.server.data_common import catalog, in_thread
 
@@ -33,7 +34,7 @@ class ServiceTokenHandler(EsapHandler):
         except KeyError:
             self.fail(404, "not_found", f"no data service named {name}", "see GET data/services")
             return
-        if not getattr(adapter, "accepts_token", False):
+        if not isinstance(adapter, TakesUserToken):
             self.fail(
                 400,
                 "bad_field",

@@ -15,7 +15,7 @@ from typing import Any
 from tornado import web
 
 from esap.server.base import ApiError, EsapHandler
-from esap.software import binder_url, catalogue, offered, search_all
+from esap.software import binder_url, offered, record, search_all
 from esap.software.base import CatalogueError, SoftwareQuery, SoftwareRecord
 from esap.software.jobs import LaunchBusy, LaunchJobs
 
@@ -130,7 +130,7 @@ class RecordHandler(EsapHandler):
     async def get(self, catalogue_name: str, identifier: str) -> None:
         entry = _entry(catalogue_name)
         try:
-            record = await asyncio.to_thread(lambda: catalogue(entry).get(identifier))
+            found = await asyncio.to_thread(lambda: record(entry, identifier))
         except LookupError:
             raise ApiError(
                 404,
@@ -142,7 +142,7 @@ class RecordHandler(EsapHandler):
             raise ApiError(
                 502, "catalogue_error", str(exc), "retry later, or ask the hub admin"
             ) from None
-        self.write_json(hit(entry, record, details=True))
+        self.write_json(hit(entry, found, details=True))
 
 
 class LaunchHandler(EsapHandler):

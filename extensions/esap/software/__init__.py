@@ -13,10 +13,13 @@ launch service (``esap.software.launch``) opens a record in the lab.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from esap.software.base import (
+    CatalogueEntry,
     CatalogueError,
     SoftwareCatalogue,
     SoftwareQuery,
@@ -25,6 +28,8 @@ from esap.software.base import (
 
 if TYPE_CHECKING:
     from astropy.table import Table
+
+Result = TypeVar("Result")
 
 
 def offered(config: str | Path | dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -43,20 +48,64 @@ def offered(config: str | Path | dict[str, Any] | None = None) -> list[dict[str,
     return [dict(entry) for entry in public.get("software_catalogues") or []]
 
 
-def catalogue(entry: dict[str, Any], base: Path | None = None) -> SoftwareCatalogue:
-    """The adapter of one catalogue entry (chosen by ``type``)."""
+def catalogue(
+    entry: CatalogueEntry | dict[str, Any], base: Path | None = None
+) -> SoftwareCatalogue:
+    """The adapter of one catalogue entry (chosen by ``type``).
+
+    Whatever keeps it from being built (not installed, broken on import,
+    refusing its options, raising in its constructor) is a
+    :class:`CatalogueError` naming the catalogue, never another exception.
+    """
     from esap import plugins
 
-    klass = plugins.load(plugins.SOFTWARE_CATALOGUES, str(entry["type"]))
-    adapter = klass(entry, base)
-    assert isinstance(adapter, SoftwareCatalogue)
+    described = entry if isinstance(entry, CatalogueEntry) else CatalogueEntry.from_public(entry)
+    if described.error:
+        raise CatalogueError(f"{described.name}: {described.error}")
+    try:
+        klass = plugins.load(plugins.SOFTWARE_CATALOGUES, described.type)
+    except (plugins.AdapterNotFoundError, plugins.AdapterImportError) as exc:
+        raise CatalogueError(f"{described.name}: {exc}") from exc
+    try:
+        adapter = klass(described, base)
+    except Exception as exc:  # the adapter's own failure, named as such
+        raise CatalogueError(
+            f"{described.name}: the {described.type} adapter could not start: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(adapter, SoftwareCatalogue):
+        raise CatalogueError(
+            f"{described.name}: the {described.type} adapter is not a SoftwareCatalogue"
+        )
     return adapter
+
+
+def contained(name: str, call: Callable[[], Result]) -> Result:
+    """``call()``, with anything but ``CatalogueError``/``LookupError`` made the catalogue's error.
+
+    A third-party catalogue may raise anything; the faces (REST, notebook,
+    CLI) then still get one documented exception that names the catalogue.
+    """
+    try:
+        return call()
+    except (CatalogueError, LookupError):
+        raise
+    except Exception as exc:
+        raise CatalogueError(f"{name}: {type(exc).__name__}: {exc}") from exc
+
+
+def _search_one(entry: dict[str, Any], query: SoftwareQuery) -> list[SoftwareRecord]:
+    return catalogue(entry).search(query)
 
 
 def search_all(
     entries: list[dict[str, Any]], query: SoftwareQuery, names: list[str] | None = None
 ) -> tuple[list[SoftwareRecord], dict[str, str]]:
-    """Search every enabled catalogue (or ``names``); a failing one is reported, not fatal."""
+    """Search every enabled catalogue (or ``names``); a failing one is reported, not fatal.
+
+    Any exception of one catalogue, whatever its type, becomes that
+    catalogue's entry in the errors; the other catalogues' hits are kept.
+    """
     found: list[SoftwareRecord] = []
     errors: dict[str, str] = {}
     for entry in entries:
@@ -64,10 +113,12 @@ def search_all(
             continue
         if names is None and entry.get("enabled") is False:
             continue
+        name = str(entry["name"])
         try:
-            found.extend(catalogue(entry).search(query))
-        except (CatalogueError, LookupError, ImportError) as exc:
-            errors[str(entry["name"])] = str(exc)
+            records = contained(name, functools.partial(_search_one, entry, query))
+            found.extend(r for r in records if isinstance(r, SoftwareRecord))
+        except (CatalogueError, LookupError) as exc:
+            errors[name] = str(exc)
     return found, errors
 
 
@@ -111,8 +162,17 @@ def get(
     """One record's details (codemeta) from a catalogue."""
     for entry in offered(config):
         if entry["name"] == catalogue_name:
-            return catalogue(entry).get(identifier)
+            return record(entry, identifier)
     raise LookupError(f"no software catalogue {catalogue_name!r}")
+
+
+def record(entry: dict[str, Any], identifier: str) -> SoftwareRecord:
+    """One record of one catalogue: ``LookupError`` if none, ``CatalogueError`` if it failed."""
+    name = str(entry["name"])
+    found = contained(name, lambda: catalogue(entry).get(identifier))
+    if not isinstance(found, SoftwareRecord):
+        raise CatalogueError(f"{name}: get() answered {type(found).__name__}, not a SoftwareRecord")
+    return found
 
 
 def binder_url(entry: dict[str, Any], record: SoftwareRecord, urlpath: str = "lab") -> str | None:
@@ -136,14 +196,17 @@ def binder_url(entry: dict[str, Any], record: SoftwareRecord, urlpath: str = "la
 
 
 __all__ = [
+    "CatalogueEntry",
     "CatalogueError",
     "SoftwareCatalogue",
     "SoftwareQuery",
     "SoftwareRecord",
     "binder_url",
     "catalogue",
+    "contained",
     "get",
     "offered",
+    "record",
     "search",
     "search_all",
 ]

@@ -1,11 +1,23 @@
 """The software catalogue interface, and the record every catalogue answers with.
 
+What an adapter receives: one :class:`CatalogueEntry` (name, type, title,
+url, path, description, enabled, the raw options) and the folder relative
+paths are relative to; as ``self.options``, its options validated by its
+own ``Options`` model (an :class:`~esap.config.options.AdapterOptions`;
+any mapping when it declares none).
+
 A catalogue adapter overrides two methods:
 
 - ``search(query)``: the records matching a :class:`SoftwareQuery` (keyword,
   language, licence, runtime). Catalogues whose API filters only by keyword
   return candidates and let :func:`matches` apply the rest.
 - ``get(identifier)``: one record with every detail (codemeta) it has.
+
+Errors: raise :class:`CatalogueError` when the catalogue cannot answer (its
+message says what and what to do) and ``LookupError`` from ``get`` when
+there is no such record. Anything else an adapter raises is contained too:
+a search reports it as that catalogue's error beside the other catalogues'
+hits, and a record answers 502 naming the catalogue.
 
 Records are built from codemeta (``from_codemeta``), the metadata standard
 both the OSSR and curated catalogues use, so the details view reads the same
@@ -14,13 +26,47 @@ whichever catalogue a record came from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from esap.config.options import AdapterOptions, FreeOptions, options_model
 
 
 class CatalogueError(RuntimeError):
     """A catalogue could not answer; the message names it and what to do."""
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    """What ESAP knows about one configured catalogue (an entry of the public config)."""
+
+    name: str
+    type: str
+    title: str = ""
+    url: str | None = None
+    path: str | None = None
+    description: str = ""
+    enabled: bool = True
+    options: Mapping[str, Any] = field(default_factory=dict)
+    #: Why the hub could not load this entry's adapter (then every call says so).
+    error: str | None = None
+
+    @classmethod
+    def from_public(cls, entry: Mapping[str, Any]) -> CatalogueEntry:
+        """Build from an entry of the public config."""
+        return cls(
+            name=str(entry["name"]),
+            type=str(entry["type"]),
+            title=str(entry.get("title") or entry["name"]),
+            url=str(entry["url"]) if entry.get("url") else None,
+            path=str(entry["path"]) if entry.get("path") else None,
+            description=str(entry.get("description") or ""),
+            enabled=entry.get("enabled", True) is not False,
+            options=dict(entry.get("options") or {}),
+            error=str(entry["error"]) if entry.get("error") else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -164,15 +210,23 @@ def matches(record: SoftwareRecord, query: SoftwareQuery) -> bool:
 class SoftwareCatalogue:
     """Base of the software catalogue adapters (see the module docstring for what to override).
 
-    ``entry`` is the catalogue's ``software_catalogues[]`` entry of
-    ``esap.yaml`` (a mapping: name, type, url, path, options, ...);
-    ``base`` is the folder relative paths are relative to.
+    ``entry`` is the catalogue's :class:`CatalogueEntry` (a mapping of the
+    public config is accepted and converted); ``base`` is the folder
+    relative paths are relative to.
     """
 
-    def __init__(self, entry: dict[str, Any], base: Path | None = None) -> None:
-        self.entry = entry
-        self.name = str(entry["name"])
-        self.options: dict[str, Any] = dict(entry.get("options") or {})
+    #: The options the admin may give under ``options:`` (any mapping when not declared).
+    Options: ClassVar[type[AdapterOptions]] = FreeOptions
+
+    def __init__(self, entry: CatalogueEntry | Mapping[str, Any], base: Path | None = None) -> None:
+        self.entry = (
+            entry if isinstance(entry, CatalogueEntry) else CatalogueEntry.from_public(entry)
+        )
+        self.name = self.entry.name
+        #: The entry's options, validated by the adapter's ``Options`` model.
+        self.options: AdapterOptions = options_model(type(self)).model_validate(
+            dict(self.entry.options)
+        )
         self.base = base or Path.cwd()
 
     def search(self, query: SoftwareQuery) -> list[SoftwareRecord]:
@@ -185,6 +239,7 @@ class SoftwareCatalogue:
 
 
 __all__ = [
+    "CatalogueEntry",
     "CatalogueError",
     "SoftwareCatalogue",
     "SoftwareQuery",

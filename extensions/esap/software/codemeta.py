@@ -8,12 +8,14 @@ fetched with httpx. The catalogue is small and read once per instance.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from esap.software.base import (
+    CatalogueEntry,
     CatalogueError,
     SoftwareCatalogue,
     SoftwareQuery,
@@ -26,13 +28,13 @@ from esap.software.base import (
 class CodemetaCatalogue(SoftwareCatalogue):
     """Software described by codemeta.json files an admin curates."""
 
-    def __init__(self, entry: dict[str, Any], base: Path | None = None) -> None:
+    def __init__(self, entry: CatalogueEntry | Mapping[str, Any], base: Path | None = None) -> None:
         super().__init__(entry, base)
         self._records: list[SoftwareRecord] | None = None
 
     def _documents(self) -> list[tuple[str, Any]]:
         found: list[tuple[str, Any]] = []
-        path = self.entry.get("path")
+        path = self.entry.path
         if path:
             folder = Path(path) if Path(path).is_absolute() else self.base / path
             if not folder.is_dir():
@@ -47,7 +49,7 @@ class CodemetaCatalogue(SoftwareCatalogue):
                     raise CatalogueError(
                         f"{file}: not a readable codemeta JSON file ({exc})"
                     ) from None
-        urls = [self.entry["url"]] if self.entry.get("url") else []
+        urls: list[str] = [self.entry.url] if self.entry.url else []
         urls += list(self.options.get("urls") or [])
         for url in urls:
             try:

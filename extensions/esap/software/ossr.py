@@ -10,6 +10,7 @@ is two GET requests here, so httpx is used directly.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import httpx
 
 from esap import __version__
 from esap.software.base import (
+    CatalogueEntry,
     CatalogueError,
     SoftwareCatalogue,
     SoftwareQuery,
@@ -31,9 +33,9 @@ DEFAULT_URL = "https://zenodo.org/api"
 class OssrCatalogue(SoftwareCatalogue):
     """Software of a Zenodo community (``options.community``, default escape2020)."""
 
-    def __init__(self, entry: dict[str, Any], base: Path | None = None) -> None:
+    def __init__(self, entry: CatalogueEntry | Mapping[str, Any], base: Path | None = None) -> None:
         super().__init__(entry, base)
-        self.url = str(entry.get("url") or DEFAULT_URL).rstrip("/")
+        self.url = str(self.entry.url or DEFAULT_URL).rstrip("/")
         self.community = str(self.options.get("community", "escape2020"))
         self.timeout = float(self.options.get("timeout", 30))
 
