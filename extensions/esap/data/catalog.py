@@ -142,8 +142,18 @@ class Catalog:
         return [self.adapter(by_name[n]) for n in names]
 
     def describe(self) -> list[dict[str, Any]]:
-        """Every service as ``GET data/services`` lists it."""
-        return [self.adapter(e).describe() for e in self.entries()]
+        """Every service as ``GET data/services`` lists it (a failing ``describe`` shows broken)."""
+        return [self._describe(e) for e in self.entries()]
+
+    def _describe(self, entry: ServiceEntry) -> dict[str, Any]:
+        adapter = self.adapter(entry)
+        try:
+            described = adapter.describe()
+            json.dumps(described)
+        except Exception as exc:  # a third-party describe() or query_schema that cannot be sent
+            reason = f"the {entry.type} adapter cannot describe itself: {type(exc).__name__}: {exc}"
+            return BrokenAdapter(entry, reason).describe()
+        return described
 
     def resolver_section(self) -> Mapping[str, Any] | None:
         """The config's ``resolver`` section (None: the default, Sesame)."""

@@ -69,6 +69,17 @@ def error_of(exc: BaseException) -> tuple[str, str]:
     return "error", f"{type(exc).__name__}: {exc}"
 
 
+def _check_table(service: DataService, table: object) -> None:
+    """An adapter's ``search`` must answer an astropy Table; say so plainly when it did not."""
+    from astropy.table import Table
+
+    if not isinstance(table, Table):
+        raise TypeError(
+            f"the {service.entry.type} adapter's search() returned {type(table).__name__}, "
+            "not an astropy Table"
+        )
+
+
 @dataclass
 class Outcome:
     """What one service produced: a stored table or an error."""
@@ -104,6 +115,7 @@ class Federation:
         try:
             with request_timeout(service.entry.timeout):
                 table = service.search(query)
+            _check_table(service, table)
             columns = columns_of(table, service.roles(table))
             # a small answer is converted to JSON cells once, for the event and the store
             rows = table_rows(table) if self.store is not None and len(table) <= CHUNK else None

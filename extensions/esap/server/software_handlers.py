@@ -70,6 +70,7 @@ class CataloguesHandler(EsapHandler):
                         "description": entry.get("description") or "",
                         "enabled": entry.get("enabled", True) is not False,
                         "binderhub": bool((entry.get("options") or {}).get("binderhub_url")),
+                        **({"error": str(entry["error"])} if entry.get("error") else {}),
                     }
                     for entry in _entries()
                 ]

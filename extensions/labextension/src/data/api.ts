@@ -12,7 +12,8 @@ import { NdjsonDecoder } from './ndjson';
 /**
  * What a data service can do beyond the federated search.
  */
-export type Capability = 'search' | 'adql' | 'async' | 'tables';
+export type Capability =
+  'search' | 'adql' | 'async' | 'tables' | 'files' | 'bring' | 'token';
 
 /**
  * A JSON Schema object, as a service declares its query parameters.
@@ -33,6 +34,8 @@ export interface IService {
   source: 'admin' | 'user';
   query_schema: JSONSchema;
   capabilities: Capability[];
+  /** Why the service's adapter cannot be used (not installed, broken); absent when it can. */
+  error?: string;
 }
 
 /**

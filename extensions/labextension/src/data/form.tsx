@@ -137,6 +137,11 @@ function ServiceRow(props: {
           {!service.enabled && (
             <span className="esap-Tag esap-Tag-off">{trans.__('off')}</span>
           )}
+          {service.error && (
+            <span className="esap-Tag esap-Tag-broken" title={service.error}>
+              {trans.__('unavailable')}
+            </span>
+          )}
         </label>
         {hasParams(service) && (
           <button
