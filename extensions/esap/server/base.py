@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import json
+from types import TracebackType
 from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
+
+#: The fix of an error tornado raised itself, by status, where there is a better one than "retry".
+_TORNADO_FIXES: dict[int, str] = {
+    401: "log in to the hub again, or send a token with access to this server",
+    403: "send the _xsrf cookie's value in the X-XSRFToken header (JupyterLab does this), "
+    "or authenticate with a token (Authorization: token ...) instead of the cookie",
+    404: "check the path against the API description (openapi.yaml)",
+    405: "use one of the methods the Allow header lists",
+}
+
+
+#: What JSON calls each Python type ``json.loads`` makes.
+_JSON_KINDS: dict[type, str] = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+}
 
 
 class ApiError(Exception):
@@ -39,9 +59,74 @@ class EsapHandler(APIHandler):
             body = {
                 "code": reason.lower().replace(" ", "_"),
                 "message": reason,
-                "fix": "retry; if it persists, report it to the hub admin with the server log",
+                "fix": _TORNADO_FIXES.get(
+                    status_code,
+                    "retry; if it persists, report it to the hub admin with the server log",
+                ),
             }
         self.finish(json.dumps({"error": body}))
+
+    def log_exception(
+        self,
+        typ: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """An error the client can act on is one log line; only a real fault gets a traceback.
+
+        Tornado logs every exception that is not its own ``HTTPError`` as
+        "Uncaught exception" with a traceback, which buried the log of a
+        server answering bad requests with 4xx under tracebacks.
+        """
+        if isinstance(value, ApiError) and value.status < 500:
+            self.log.info(
+                "%d %s %s: %s: %s",
+                value.status,
+                self.request.method,
+                self.request.path,
+                value.code,
+                value.message,
+            )
+            return
+        super().log_exception(typ, value, tb)
+
+    def get_json_body(self) -> Any:
+        """The request's JSON body (``None`` when empty), or a 400 saying what is wrong with it.
+
+        jupyter-server's own reader lets a body that is not UTF-8 through as a
+        500 and logs a traceback for bad JSON; every ESAP handler reads bodies
+        here instead.
+        """
+        raw = self.request.body
+        if not raw or not raw.strip():
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ApiError(
+                400,
+                "bad_body",
+                f"body: not UTF-8 text (byte {exc.start})",
+                "send the body as JSON encoded in UTF-8",
+            ) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ApiError(
+                400,
+                "bad_body",
+                f"body: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                "send a JSON document (Content-Type: application/json)",
+            ) from None
+
+    def json_object(self, fix: str = "send a JSON object") -> dict[str, Any]:
+        """The request's body as a JSON object, or a 400 naming what it is instead."""
+        body = self.get_json_body()
+        if not isinstance(body, dict):
+            kind = _JSON_KINDS.get(type(body), "value")
+            what = "empty, not a JSON object" if body is None else f"a JSON {kind}, not an object"
+            raise ApiError(400, "bad_field", f"body: {what}", fix)
+        return body
 
     def fail(self, status: int, code: str, message: str, fix: str) -> None:
         """Raise an :class:`ApiError`; the caller's ``return`` is then unreachable."""

@@ -60,14 +60,7 @@ class BasketBase(EsapHandler):
     """What the basket handlers share: the JSON body and the integer query arguments."""
 
     def body(self) -> dict[str, Any]:
-        try:
-            body = self.get_json_body()
-        except web.HTTPError:
-            body = None
-        if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", "send a JSON object")
-        assert isinstance(body, dict)
-        return body
+        return self.json_object()
 
     def ids(self, body: dict[str, Any]) -> list[str]:
         ids = body.get("ids")

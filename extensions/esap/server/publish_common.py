@@ -16,8 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from tornado import web
-
 from esap.publish.engine import PreparationError, Publisher
 from esap.publish.jobs import PublicationJobs
 from esap.publish.journal import STATE_TEXT, Entry
@@ -66,14 +64,7 @@ class PublishBase(EsapHandler):
         return jobs(self.root)
 
     def body(self) -> dict[str, Any]:
-        try:
-            body = self.get_json_body()
-        except web.HTTPError:
-            body = None
-        if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", "send a JSON object")
-        assert isinstance(body, dict)
-        return body
+        return self.json_object()
 
     def request_parts(self, body: dict[str, Any]) -> dict[str, Any]:
         """The publication request in a body: files, metadata, archive, inputs, version_of."""

@@ -151,13 +151,7 @@ class LaunchHandler(EsapHandler):
 
     @web.authenticated
     def post(self) -> None:
-        try:
-            body = self.get_json_body()
-        except web.HTTPError:
-            body = None
-        if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", 'send {"repository": url}')
-        assert isinstance(body, dict)
+        body = self.json_object('send {"repository": url}')
         repository, ref, name = body.get("repository"), body.get("ref"), body.get("name")
         if not isinstance(repository, str) or not repository.strip():
             self.fail(
