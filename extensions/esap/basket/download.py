@@ -36,6 +36,8 @@ import httpx
 from esap import __version__
 from esap.basket.models import AnyItem, DataItem
 from esap.basket.store import BasketError
+from esap.core.paths import UserPathError, user_path
+from esap.core.urls import UrlPolicyError, fetchable
 
 DEFAULT_FOLDER = "esap-downloads"
 CHUNK = 1 << 16
@@ -76,16 +78,22 @@ def home() -> Path:
 
 
 def resolve_folder(folder: str | Path | None) -> Path:
-    """The download folder: relative paths are relative to the home, which it may not leave."""
-    base = home()
-    chosen = Path(folder).expanduser() if folder else Path(DEFAULT_FOLDER)
-    target = (chosen if chosen.is_absolute() else base / chosen).resolve()
-    if target != base and base not in target.parents:
-        raise BasketError(
-            f"folder {str(folder)!r}: outside your home ({base}) — give a folder inside it, "
-            f"e.g. {DEFAULT_FOLDER}"
+    """The download folder: relative paths are relative to the home, which it may not leave.
+
+    The path rule is ``esap.core.paths``: no link out of the home, not into
+    ``~/.esap``, no NUL byte or over-long name.
+    """
+    try:
+        return user_path(
+            os.fspath(folder) if folder else DEFAULT_FOLDER,
+            home(),
+            field="folder",
+            allow_absolute=True,
         )
-    return target
+    except UserPathError as exc:
+        raise BasketError(
+            f"{exc.field}: {exc.message} — {exc.fix}, e.g. {DEFAULT_FOLDER}"
+        ) from None
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
@@ -114,6 +122,10 @@ def plan(items: Sequence[AnyItem], folder: str | Path | None = None) -> Plan:
         if not item.access_url:
             result.skipped.append((item, "the record has no access URL"))
             continue
+        try:
+            fetchable(item.access_url, field=f"items[{item.id}].access_url", home=home())
+        except UrlPolicyError as exc:
+            raise BasketError(str(exc)) from None
         name = file_name(item)
         if name in used:
             name = f"{item.id[:8]}-{name}"
@@ -165,9 +177,12 @@ def fetch(
             size = target.stat().st_size
             progress(size, size)
         return target
-    url = item.access_url
+    try:
+        url = fetchable(item.access_url, field="access_url", home=home())
+    except UrlPolicyError as exc:
+        raise DownloadError(f"{item.label()}: {exc}") from None
     declared: int | None = None
-    if url.startswith("file://"):
+    if url.startswith("file:"):
         shutil.copyfile(unquote(urlsplit(url).path), part)
     else:
         owned = client is None
