@@ -146,3 +146,34 @@ def test_zenodo_token_is_write_only_and_publishing_streams_progress(
     assert secret not in everything
     hub_log = publish_hub.hub.log_path.read_text(errors="replace")
     assert secret not in hub_log
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"files": [".esap"]}, "files", "where ESAP keeps your state"),
+        ({"files": [".esap/archive-tokens.json"]}, "files", "where ESAP keeps your state"),
+        ({"files": ["spectra/\u0000.csv"]}, "files", "control character"),
+        ({"files": ["x" * 300]}, "files", "longer than 255 bytes"),
+        (
+            {"files": ["analysis.ipynb"], "version_of": "../../outside/fakebag"},
+            "version_of",
+            "is not an id",
+        ),
+        ({"files": ["analysis.ipynb"], "version_of": "a/b"}, "version_of", "is not an id"),
+    ],
+    ids=["state-folder", "token-file", "nul", "long-name", "version-traversal", "version-slash"],
+)
+def test_attacks_on_publishing_are_refused_by_field(
+    api: httpx.Client, publish_hub: PublishHub, body: dict[str, Any], field: str, words: str
+) -> None:
+    (publish_hub.home / ".esap").mkdir(exist_ok=True)
+    request = {"metadata": METADATA, "archive": "local", **body}
+    # a preview takes no version_of; every other attack is refused by both
+    routes = ["publish/publications"] + ([] if "version_of" in body else ["publish/preview"])
+    for route in routes:
+        answer = api.post(route, json=request)
+        assert answer.status_code == 422, (route, answer.text)
+        problems = answer.json()["problems"]
+        assert problems[0]["field"] == field, (route, problems)
+        assert words in problems[0]["message"], (route, problems)

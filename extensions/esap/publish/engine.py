@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from esap import plugins
+from esap.core.ids import BadId, opaque_id
 from esap.publish.base import (
     Archive,
     ArchiveError,
@@ -296,7 +297,15 @@ class Publisher:
         return self.journal.update(entry.id, files=[*entry.files, env.to_dict()])
 
     def _version_target(self, version_of: str, settings: ArchiveSettings) -> str:
-        """A journal id (of a published entry) or an archive record id -> the record id."""
+        """A journal id (of a published entry) or an archive record id -> the record id.
+
+        Either is an opaque id (``esap.core.ids``), never a path: adapters join
+        record ids onto folders and URLs.
+        """
+        try:
+            opaque_id(version_of, "version_of")
+        except BadId as exc:
+            raise PreparationError("version_of", exc.message, exc.fix) from None
         try:
             earlier = self.journal.get(version_of)
         except KeyError:

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from esap.core.paths import STATE_DIR_NAME, UserPathError, check_text, is_inside, state_dir
+
 #: Folders never taken when a whole folder is published.
 SKIPPED_DIRS = frozenset({".ipynb_checkpoints", "__pycache__", ".git", ".esap"})
 
@@ -50,7 +52,7 @@ class PackageFile:
 
 
 def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
+    return is_inside(path, root)
 
 
 def _check_inside(real: Path, home: Path, shown: str) -> None:
@@ -58,6 +60,11 @@ def _check_inside(real: Path, home: Path, shown: str) -> None:
         raise PathError(
             f"{shown}: resolves to {real}, outside your home folder; "
             "only files inside your home can be published (copy them there first)"
+        )
+    if _inside(real, state_dir(home)):
+        raise PathError(
+            f"{shown}: is inside ~/{STATE_DIR_NAME}, where ESAP keeps your state and tokens; "
+            "it is never published (choose files outside it)"
         )
 
 
@@ -86,6 +93,10 @@ def resolve_files(
     for raw in given:
         if not raw.strip():
             raise PathError("files: an empty path was given")
+        try:
+            check_text(raw, "files")
+        except UserPathError as exc:
+            raise PathError(f"{exc.field}: {exc.message} — {exc.fix}") from None
         pure = PurePosixPath(raw)
         if pure.is_absolute() and not allow_absolute:
             raise PathError(
@@ -118,11 +129,12 @@ def _walk(root: Path, home: Path, shown: str) -> Iterable[Path]:
             continue
         seen.add(folder)
         for entry in sorted(folder.iterdir()):
+            if entry.name in SKIPPED_DIRS and entry.is_dir():
+                continue
             real = entry.resolve()
             _check_inside(real, home, f"{shown}: {entry.relative_to(root)}")
             if real.is_dir():
-                if entry.name not in SKIPPED_DIRS:
-                    stack.append(real)
+                stack.append(real)
             elif real.is_file():
                 yield entry
 
