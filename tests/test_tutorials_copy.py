@@ -31,3 +31,23 @@ def test_copy_keeps_what_the_user_changed(hub: RunningHub, alice: str) -> None:
 def test_copy_needs_authentication(hub: RunningHub, alice: str) -> None:
     with hub.user_api("alice", None) as api:
         assert api.post("tutorials/copy").status_code in (302, 403)
+
+
+def test_copy_does_not_follow_a_link_out_of_the_home(hub: RunningHub) -> None:
+    hub.start_server("mallory")
+    token = hub.token_for("mallory")
+    home = hub.data_dir / "homes" / "mallory"
+    outside = hub.data_dir / "outside-mallory"
+    outside.mkdir(exist_ok=True)
+    (home / HOME_FOLDER).symlink_to(outside)
+    try:
+        with hub.user_api("mallory", token) as api:
+            refused = api.post("tutorials/copy")
+        assert refused.status_code == 400, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "bad_path"
+        assert "leads outside your home" in error["message"]
+        assert list(outside.iterdir()) == []
+    finally:
+        (home / HOME_FOLDER).unlink()
+        hub.stop_server("mallory")

@@ -13,6 +13,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from esap.core.paths import user_path
+
 #: The folder in the home that receives the tutorials.
 HOME_FOLDER = "esap-tutorials"
 
@@ -54,16 +56,20 @@ class CopyReport:
 
 
 def copy_tutorials(home: Path, source: Path | None = None) -> CopyReport:
-    """Copy the shipped tutorials into ``home/esap-tutorials``, only the files missing there."""
+    """Copy the shipped tutorials into ``home/esap-tutorials``, only the files missing there.
+
+    Each file is written only where the path rule (``esap.core.paths``)
+    allows: a ``esap-tutorials`` (or a folder or file in it) that is a link
+    out of the home is refused with ``UserPathError``, never written through.
+    """
     source = shipped_dir() if source is None else source
-    target = home / HOME_FOLDER
     report = CopyReport(folder=HOME_FOLDER)
     for relative in shipped_files(source):
-        destination = target / relative
         name = f"{HOME_FOLDER}/{relative.as_posix()}"
+        destination = user_path(name, home, field=name)
         if relative.suffix == ".ipynb" and report.first is None:
             report.first = name
-        if destination.exists():
+        if destination.exists() or (home / name).is_symlink():
             report.kept.append(name)
             continue
         destination.parent.mkdir(parents=True, exist_ok=True)

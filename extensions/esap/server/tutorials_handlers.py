@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tornado import web
 
+from esap.core.paths import UserPathError
 from esap.server.base import EsapHandler
 from esap.tutorials import copy_tutorials
 
@@ -19,6 +20,8 @@ class TutorialsCopyHandler(EsapHandler):
         home = Path(self.settings["server_root_dir"]).expanduser()
         try:
             report = copy_tutorials(home)
+        except UserPathError as exc:
+            self.fail(400, "bad_path", f"{exc.field}: {exc.message}", exc.fix)
         except FileNotFoundError as exc:
             self.fail(
                 500,
