@@ -93,3 +93,22 @@ def test_a_body_of_the_wrong_json_type_names_it(hub: RunningHub, alice: str) -> 
         response = api.post("basket", json=[1, 2])
     assert response.status_code == 400
     assert response.json()["error"]["message"] == "body: a JSON array, not an object"
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("data/results/nosuch?offset=9223372036854775808", "offset"),
+        ("data/results/nosuch?offset=-1", "offset"),
+        ("data/results/nosuch?limit=1e3", "limit"),
+        ("basket?offset=99999999999999999999999", "offset"),
+        ("basket?limit=x", "limit"),
+    ],
+)
+def test_a_number_out_of_range_is_a_400_naming_it(
+    hub: RunningHub, alice: str, path: str, name: str
+) -> None:
+    with hub.user_api("alice", alice) as api:
+        response = api.get(path)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["message"].startswith(f"{name}: ")

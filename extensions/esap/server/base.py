@@ -128,6 +128,25 @@ class EsapHandler(APIHandler):
             raise ApiError(400, "bad_field", f"body: {what}", fix)
         return body
 
+    def integer(self, name: str, default: int, low: int, high: int) -> int:
+        """The query argument ``name`` as a whole number in ``low..high``, or a 400 naming it.
+
+        Python's ``int`` has no bound, SQLite's has: an offset past 2**63 was a 500.
+        """
+        raw = self.get_argument(name, None)
+        if raw is None or raw == "":
+            return default
+        text = raw.strip()
+        value = int(text) if len(text) <= 20 and text.lstrip("+-").isdigit() else None
+        if value is None or not low <= value <= high:
+            raise ApiError(
+                400,
+                "bad_field",
+                f"{name}: {raw[:40]!r}: must be a whole number from {low} to {high}",
+                f"give {name}={default}",
+            )
+        return value
+
     def fail(self, status: int, code: str, message: str, fix: str) -> None:
         """Raise an :class:`ApiError`; the caller's ``return`` is then unreachable."""
         raise ApiError(status, code, message, fix)

@@ -69,21 +69,6 @@ class BasketBase(EsapHandler):
         assert isinstance(ids, list)
         return ids
 
-    def integer(self, name: str, default: int, low: int, high: int) -> int:
-        raw = self.get_argument(name, str(default))
-        try:
-            value = int(raw)
-        except ValueError:
-            value = low - 1
-        if not low <= value <= high:
-            self.fail(
-                400,
-                "bad_field",
-                f"{name}: {raw!r}: must be an integer from {low} to {high}",
-                f"give {name}={default}",
-            )
-        return value
-
     def kind(self) -> str | None:
         kind = self.get_argument("kind", None) or None
         if kind is not None and kind not in KINDS:

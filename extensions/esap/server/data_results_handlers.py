@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from esap.data.results import PAGE, BadPage, UnknownResult
+from esap.data.results import MAX_LIMIT, MAX_ROWS, PAGE, BadPage, UnknownResult
 from esap.server.base import EsapHandler
 from esap.server.data_common import in_thread, result_store
 
@@ -12,25 +12,10 @@ from esap.server.data_common import in_thread, result_store
 class ResultHandler(EsapHandler):
     """A page of a result (a million-row answer never goes whole to the browser)."""
 
-    def _int(self, name: str, default: int) -> int:
-        raw = self.get_argument(name, None)
-        if raw is None:
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            self.fail(
-                400,
-                "bad_field",
-                f"{name}: {raw!r}: not a whole number",
-                f"give {name} as e.g. {default}",
-            )
-        return default
-
     @web.authenticated
     async def get(self, result_id: str) -> None:
-        offset = self._int("offset", 0)
-        limit = self._int("limit", PAGE)
+        offset = self.integer("offset", 0, 0, MAX_ROWS)
+        limit = self.integer("limit", PAGE, 1, MAX_LIMIT)
         sort = self.get_argument("sort", None) or None
         order = self.get_argument("order", "asc")
         text = self.get_argument("filter", None) or None
