@@ -1,13 +1,14 @@
-"""A real TAP/SIAv2/SCS archive for the tests: GAVO DaCHS from Debian on PostgreSQL.
+"""A real TAP/SIAv2/SCS/SSA archive for the tests: GAVO DaCHS from Debian on PostgreSQL.
 
 The ``dachs`` session fixture publishes the shipped resource
 ``tests/data/dachs/esaptest`` (an ObsCore image collection plus a
-point-source catalogue, and a small RegTAP registry in schema ``rr``; see
-that directory's README) and runs a private ``dachs serve debug`` on a free
-loopback port.  The registry's records of the test archive hold a
-``{serverURL}`` placeholder that the ``rr.interface`` view replaces with the
-PostgreSQL setting ``esaptest.server_url``; each server gets its own value
-through ``PGOPTIONS``, so sessions on different ports share one import.
+point-source catalogue, a few spectra behind an SSA service, and a small
+RegTAP registry in schema ``rr``; see that directory's README) and runs a
+private ``dachs serve debug`` on a free loopback port.  The registry's
+records of the test archive hold a ``{serverURL}`` placeholder that the
+``rr.interface`` view replaces with the PostgreSQL setting
+``esaptest.server_url``; each server gets its own value through
+``PGOPTIONS``, so sessions on different ports share one import.
 
 How it stays out of the machine's way:
 
@@ -62,6 +63,8 @@ RESOURCE = "esaptest"
 RESOURCE_SRC = DATA_DIR / RESOURCE
 IMAGES_CSV = RESOURCE_SRC / "data" / "images.csv"
 SOURCES_CSV = RESOURCE_SRC / "data" / "sources.csv"
+#: The SSA collection (``spectra.rd``): one row per spectrum, DaCHS's SSA column names.
+SPECTRA_CSV = RESOURCE_SRC / "data" / "spectra.csv"
 #: The test registry (RegTAP tables in schema ``rr``, see ``registry.rd``).
 REGISTRY_RESOURCES_CSV = RESOURCE_SRC / "data" / "registry_resources.csv"
 REGISTRY_CAPABILITIES_CSV = RESOURCE_SRC / "data" / "registry_capabilities.csv"
@@ -76,16 +79,22 @@ INSTALL_HINT = (
     "run `make test`, which installs PostgreSQL and gavodachs2-server "
     "(tests/install-system-packages.sh)"
 )
+#: The RDs of RESOURCE, imported in this order after ``//obscore``.
+RESOURCE_RDS = ("q", "spectra", "registry")
 #: Part of the import stamp: changing how we import must invalidate old imports.
-IMPORT_RECIPE = f"dachs imp //obscore; dachs imp {RESOURCE}/q; dachs imp {RESOURCE}/registry; v2"
+IMPORT_RECIPE = "; ".join(
+    ["dachs imp //obscore", *(f"dachs imp {RESOURCE}/{rd}" for rd in RESOURCE_RDS), "v3"]
+)
 #: Prefix of the harness's own files inside the copied resource directory.
 OURS = ".esap-"
 STAMP_NAME = f"{OURS}import-sha256"
-#: ADQL counting what the server publishes of RESOURCE (ObsCore rows, catalogue rows).
+#: ADQL counting what the server publishes of RESOURCE (ObsCore rows, catalogue rows,
+#: registry resources, spectra in the SSA table).
 COUNT_QUERIES = (
     "SELECT COUNT(*) AS n FROM ivoa.obscore WHERE source_table = 'esaptest.images'",
     "SELECT COUNT(*) AS n FROM esaptest.sources",
     "SELECT COUNT(*) AS n FROM rr.resource",
+    "SELECT COUNT(*) AS n FROM esapspec.spectra",
 )
 READY_TIMEOUT = 60.0
 STOP_GRACE = 15.0
@@ -118,6 +127,13 @@ class DachsService:
     registry_capabilities_csv: Path
     images_csv: Path
     sources_csv: Path
+    #: The SSA (Simple Spectral Access) service over the spectra of ``spectra.rd``.
+    ssa_url: str
+    #: The SSA table (also in TAP), one row per spectrum.
+    spectra_table: str
+    #: The spectra shipped in ``spectra.csv`` (all published through SSA).
+    spectra_csv: Path
+    spectrum_rows: int
     log_path: Path
     #: Whether this session had to (re)import the resource.
     imported: bool
@@ -332,7 +348,7 @@ class Resource:
         sync_resource(RESOURCE_SRC, self.dest)
         dachs = _require("dachs")
         log = []
-        for rd in ("//obscore", f"{RESOURCE}/q", f"{RESOURCE}/registry"):
+        for rd in ("//obscore", *(f"{RESOURCE}/{name}" for name in RESOURCE_RDS)):
             log.append(
                 _run(
                     [dachs, "--hints", "imp", rd],
@@ -473,7 +489,7 @@ def ready_server(directory: Path, server: Server | None = None, attempts: int = 
 
 
 def served_counts(tap_url: str) -> tuple[int, ...]:
-    """(ObsCore rows from our table, catalogue rows, registry resources) as TAP sees them.
+    """The counts of COUNT_QUERIES (ObsCore, catalogue, registry, spectra) as TAP sees them.
 
     A plain sync query with CSV output keeps this cheap; -1 stands for "the
     query failed", which is what a missing table looks like.
@@ -546,6 +562,7 @@ class Harness:
             len(images),
             len(csv_rows(SOURCES_CSV)),
             len(csv_rows(REGISTRY_RESOURCES_CSV)),
+            len(csv_rows(SPECTRA_CSV)),
         )
 
         imported = False
@@ -572,8 +589,8 @@ class Harness:
             counts = served_counts(tap_url)
         if counts != expected:
             raise DachsError(
-                f"DaCHS serves {counts} ObsCore, catalogue and registry rows of "
-                f"{RESOURCE}, the shipped CSVs have {expected}\n"
+                f"DaCHS serves {counts} ObsCore, catalogue, registry and spectrum rows "
+                f"of {RESOURCE}, the shipped CSVs have {expected}\n"
                 f"{server.log_tail()}"
             )
         return DachsService(
@@ -592,6 +609,10 @@ class Harness:
             registry_capabilities_csv=REGISTRY_CAPABILITIES_CSV,
             images_csv=IMAGES_CSV,
             sources_csv=SOURCES_CSV,
+            ssa_url=f"{server.base_url}/{RESOURCE}/spectra/ssa/ssap.xml",
+            spectra_table="esapspec.spectra",
+            spectra_csv=SPECTRA_CSV,
+            spectrum_rows=expected[3],
             log_path=server.log_path,
             imported=imported,
             startup_seconds=time.monotonic() - began,
@@ -626,7 +647,7 @@ def start_or_fail(harness: Harness) -> DachsService:
 
 @pytest.fixture(scope="session")
 def dachs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DachsService]:
-    """A running GAVO DaCHS publishing the shipped test archive (TAP, ObsCore, SIAv2, SCS)."""
+    """A running GAVO DaCHS publishing the shipped test archive (TAP, ObsCore, SIAv2, SCS, SSA)."""
     harness = Harness(tmp_path_factory.mktemp("dachs"))
     try:
         yield start_or_fail(harness)

@@ -8,14 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from esap.config.options import AdapterOptions
 from esap.data.base import DataService, Query, overflowed
 
 if TYPE_CHECKING:
     from astropy.table import Table
 
 
+#: The utype (after its prefix, lower case) of SSA's access URL column.
+ACCESS_REFERENCE = ":access.reference"
+
+
+class SsaOptions(AdapterOptions):
+    """An SSA service takes no options: leave options out (searches say what to find)."""
+
+
 class SsaService(DataService):
     """A Simple Spectral Access service."""
+
+    Options: ClassVar[type[AdapterOptions]] = SsaOptions
 
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
@@ -45,7 +56,8 @@ class SsaService(DataService):
         if query.time is not None:
             from astropy.time import Time
 
-            kwargs["time"] = tuple(Time(t, format="mjd") for t in query.time)
+            # one Time of two values: pyvo reads anything else as ISO strings
+            kwargs["time"] = Time(list(query.time), format="mjd")
         if query.params.get("format"):
             kwargs["format"] = query.params["format"]
         if query.maxrec:
@@ -54,3 +66,19 @@ class SsaService(DataService):
         table = results.to_table()
         table.meta["esap_truncated"] = overflowed(results)
         return table
+
+    def roles(self, table: Table) -> dict[str, str]:
+        """The default guesses, plus SSA's own mark of the access URL.
+
+        SSA identifies the column by utype ``ssa:Access.Reference`` (what
+        pyvo's ``acref`` reads); its name and UCD vary (DaCHS: ``accref``,
+        ``meta.ref.url;meta.dataset``).
+        """
+        found = super().roles(table)
+        if "access_url" not in found.values():
+            for column in table.columns.values():
+                utype = str((getattr(column, "meta", {}) or {}).get("utype") or "")
+                if utype.lower().endswith(ACCESS_REFERENCE) and column.name not in found:
+                    found[column.name] = "access_url"
+                    break
+        return found

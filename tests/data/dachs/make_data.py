@@ -11,8 +11,10 @@ Usage (from the repository root, with the project's virtualenv)::
 
     python tests/data/dachs/make_data.py
 
-Writes ``esaptest/data/images.csv``, ``esaptest/data/sources.csv`` and one
-small FITS image per target (``esaptest/data/<target>.fits``).
+Writes ``esaptest/data/images.csv``, ``esaptest/data/sources.csv``, one
+small FITS image per target (``esaptest/data/<target>.fits``), and the
+spectral collection: ``esaptest/data/spectra.csv`` and one small spectrum per
+row (``esaptest/data/spectra/<id>.csv``, wavelength in Angstrom and flux).
 """
 
 from __future__ import annotations
@@ -108,6 +110,74 @@ IMAGE_COLUMNS = [
 ]
 
 SOURCE_COLUMNS = ["source_id", "ra", "dec", "field", "gmag", "rmag", "kind"]
+
+#: The spectra's publisher DIDs start with this (schema of spectra.rd).
+SPECTRUM_DID_BASE = "ivo://esap.test/esapspec"
+SPECTRUM_POINTS = 120
+#: Rest wavelengths in Angstrom of the emission lines drawn into the spectra.
+LINES = {"Hbeta": 4861.3, "[OIII]": 5006.8, "Halpha": 6562.8, "Pabeta": 12818.1, "Brgamma": 21655.3}
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """One spectrum of the SSA collection (spectra.rd), at a hand-picked position.
+
+    The positions are chosen for the SSA tests: two spectra share the M31
+    nucleus, a third M31 spectrum lies 0.27 degrees away, and the two M1
+    spectra lie within 0.01 degrees of each other, so a 0.1 degree cone
+    picks a known set whether a server reads SSA's SIZE as a diameter (the
+    standard) or as a radius (DaCHS 2.7).  The spectral ranges overlap in
+    known ways, for band filters.
+    """
+
+    ident: str
+    target: str
+    target_class: str
+    ra: float
+    dec: float
+    start: float  # metres
+    end: float  # metres
+    bandpass: str
+    facility: str
+    instrument: str
+    date_obs: float  # MJD, middle of the exposure
+    exptime: float  # seconds
+
+
+SPECTRA = [
+    Spectrum("M31-nucleus-blue", "M31", "galaxy", 10.6847, 41.2690, 3.5e-7, 5.6e-7,
+             "Optical", "NOT", "ALFOSC", 58834.912, 1200.0),
+    Spectrum("M31-nucleus-red", "M31", "galaxy", 10.6847, 41.2690, 5.4e-7, 9.0e-7,
+             "Optical", "NOT", "ALFOSC", 58834.931, 1200.0),
+    Spectrum("M31-disc-field", "M31", "galaxy", 10.9500, 41.4500, 3.8e-7, 7.2e-7,
+             "Optical", "INT", "IDS", 59120.087, 1800.0),
+    Spectrum("M51-nucleus", "M51", "galaxy", 202.4696, 47.1952, 3.8e-7, 7.2e-7,
+             "Optical", "INT", "IDS", 59310.004, 2400.0),
+    Spectrum("M1-filament-optical", "M1", "supernova remnant", 83.6331, 22.0145, 4.0e-7,
+             7.0e-7, "Optical", "INT", "IDS", 59580.951, 900.0),
+    Spectrum("M1-filament-infrared", "M1", "supernova remnant", 83.6400, 22.0200, 1.0e-6,
+             2.4e-6, "Infrared", "NOT", "NOTCam", 59581.012, 600.0),
+]  # fmt: skip
+
+SPECTRUM_COLUMNS = [
+    "ssa_pubDID",
+    "ssa_dstitle",
+    "ssa_targname",
+    "ssa_targclass",
+    "ra",
+    "dec",
+    "ssa_specstart",
+    "ssa_specend",
+    "ssa_bandpass",
+    "ssa_instrument",
+    "ssa_dateObs",
+    "ssa_timeExt",
+    "ssa_length",
+    "access_format",
+    "accref",
+    "file",
+    "fsize",
+]
 
 
 def offset_position(ra: float, dec: float, xi: float, eta: float) -> tuple[float, float]:
@@ -254,6 +324,59 @@ def source_rows(rng: np.random.Generator) -> list[dict[str, str]]:
     return rows
 
 
+def write_spectrum(spectrum: Spectrum, index: int) -> Path:
+    """A small CSV spectrum: a sloped continuum, the emission lines in range, noise.
+
+    Placeholders like the images, but each spectrum is its own file, so
+    the access URL of every SSA row serves something distinct.
+    """
+    rng = np.random.default_rng(SEED + 100 + index)
+    wavelength = np.linspace(spectrum.start * 1e10, spectrum.end * 1e10, SPECTRUM_POINTS)
+    flux = 1.0 + 0.3 * (wavelength / wavelength[0] - 1.0)
+    step = wavelength[1] - wavelength[0]
+    for rest in LINES.values():
+        flux += 4.0 * np.exp(-((wavelength - rest) ** 2) / (2 * (1.5 * step) ** 2))
+    flux = 1e-16 * (flux + rng.normal(0.0, 0.03, flux.shape))
+    path = OUT / "spectra" / f"{spectrum.ident}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        f.write("wavelength,flux\n")
+        f.writelines(f"{w:.2f},{v:.4e}\n" for w, v in zip(wavelength, flux, strict=True))
+    return path
+
+
+def spectrum_rows() -> list[dict[str, str]]:
+    """The SSA rows (column names of DaCHS's SSA model) and their spectrum files."""
+    rows: list[dict[str, str]] = []
+    for index, spectrum in enumerate(SPECTRA):
+        path = write_spectrum(spectrum, index)
+        relative = path.relative_to(OUT.parent).as_posix()
+        part = spectrum.ident.split("-", 1)[1].replace("-", " ")
+        setup = f"{spectrum.facility}/{spectrum.instrument}"
+        rows.append(
+            {
+                "ssa_pubDID": f"{SPECTRUM_DID_BASE}?{spectrum.ident}",
+                "ssa_dstitle": f"{spectrum.target} {part} ({setup})",
+                "ssa_targname": spectrum.target,
+                "ssa_targclass": spectrum.target_class,
+                "ra": f"{spectrum.ra:.6f}",
+                "dec": f"{spectrum.dec:.6f}",
+                "ssa_specstart": f"{spectrum.start:.4e}",
+                "ssa_specend": f"{spectrum.end:.4e}",
+                "ssa_bandpass": spectrum.bandpass,
+                "ssa_instrument": setup,
+                "ssa_dateObs": f"{spectrum.date_obs:.6f}",
+                "ssa_timeExt": f"{spectrum.exptime:.1f}",
+                "ssa_length": str(SPECTRUM_POINTS),
+                "access_format": "text/csv",
+                "accref": f"{RESDIR}/spectra/{spectrum.ident}.csv",
+                "file": f"{RESDIR}/{relative}",
+                "fsize": str(path.stat().st_size),
+            }
+        )
+    return rows
+
+
 def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> None:
     """Write rows with a header line; Unix line ends so the file hashes the same everywhere."""
     with path.open("w", newline="", encoding="utf-8") as f:
@@ -271,7 +394,12 @@ def main() -> None:
     sources = source_rows(rng)
     write_csv(OUT / "images.csv", IMAGE_COLUMNS, images)
     write_csv(OUT / "sources.csv", SOURCE_COLUMNS, sources)
-    print(f"wrote {len(images)} images, {len(sources)} sources, {len(files)} FITS files to {OUT}")
+    spectra = spectrum_rows()
+    write_csv(OUT / "spectra.csv", SPECTRUM_COLUMNS, spectra)
+    print(
+        f"wrote {len(images)} images, {len(sources)} sources, {len(files)} FITS files "
+        f"and {len(spectra)} spectra to {OUT}"
+    )
 
 
 if __name__ == "__main__":
