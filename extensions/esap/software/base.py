@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from esap.config.options import AdapterOptions, FreeOptions, options_model
+from esap.core.text import plain_text
 
 
 class CatalogueError(RuntimeError):
@@ -100,6 +101,10 @@ class SoftwareRecord:
     doi: str | None = None
     publications: list[str] = field(default_factory=list)
     codemeta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # archives describe software in HTML; every face shows text (esap.core.text)
+        self.description = plain_text(self.description)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (the REST answer)."""
