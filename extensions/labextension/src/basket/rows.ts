@@ -14,6 +14,12 @@ const OBSCORE: Record<string, string> = {
   checksum: 'checksum'
 };
 
+/** What the basket accepts in the fields it checks (see esap.basket.models). */
+const ACCEPTED: Record<string, RegExp> = {
+  access_url: /^(https?|file):\/\/\S+$/i,
+  checksum: /^(md5|sha1|sha256|sha512):[0-9a-f]+$/i
+};
+
 /**
  * Basket items from rows of a data result: the `access_url` / `format`
  * roles and ObsCore names fill the item's fields, the row becomes `fields`.
@@ -45,7 +51,12 @@ export function itemsFromRows(
           item.size = Math.round(kb * 1000);
         }
       } else if (target && item[target] === undefined) {
-        item[target] = String(value);
+        const text = String(value);
+        // a row whose link the basket would refuse is added without it (the
+        // value stays in `fields`), rather than refusing the whole selection
+        if (!ACCEPTED[target] || ACCEPTED[target].test(text)) {
+          item[target] = text;
+        }
       }
       if (
         ['obs_id', 'obs_publisher_did', 'target_name'].includes(column.name) &&
