@@ -72,6 +72,10 @@ class AdapterImportError(ImportError):
     """The adapter is known, but its module (or a dependency of it) cannot be imported."""
 
 
+class AdapterBrokenError(AdapterImportError):
+    """The adapter's module is there but raised while it was imported (a bug in its package)."""
+
+
 def groups() -> tuple[str, ...]:
     """The entry-point groups ESAP Hub reads, one per adapter kind."""
     return tuple(BUILTIN)
@@ -80,6 +84,17 @@ def groups() -> tuple[str, ...]:
 def _check_group(group: str) -> None:
     if group not in BUILTIN:
         raise ValueError(f"unknown adapter group {group!r}; known groups: {', '.join(BUILTIN)}")
+
+
+@functools.cache
+def _distributions(group: str) -> dict[str, str]:
+    """Entry-point name -> the distribution that registers it (for "reinstall X" hints)."""
+    found = {}
+    for ep in entry_points(group=group):
+        dist = getattr(ep, "dist", None)
+        if dist is not None:
+            found[ep.name] = str(dist.metadata["Name"] or dist.name)
+    return found
 
 
 @functools.cache
@@ -96,6 +111,7 @@ def _installed(group: str) -> dict[str, str]:
 def refresh() -> None:
     """Forget the cached entry points, so the next look-up rescans installed packages."""
     _installed.cache_clear()
+    _distributions.cache_clear()
 
 
 def targets(group: str) -> dict[str, str]:
@@ -145,7 +161,14 @@ def load(group: str, name: str) -> type:
         top = missing.partition(".")[0]
         if top == "esap" or missing == module_name:
             what = f"the module {missing} is not installed"
-            fix = "reinstall esap-hub, or install the package that provides it"
+            dist = None if name in BUILTIN[group] else _distributions(group).get(name)
+            fix = (
+                f"reinstall {dist} (pip install --force-reinstall {dist})"
+                if dist
+                else "reinstall esap-hub"
+                if name in BUILTIN[group]
+                else "install the package that provides it"
+            )
         else:
             package = _INSTALL_HINTS.get(top, top)
             what = f"it needs {missing}, which is not installed"
@@ -155,7 +178,7 @@ def load(group: str, name: str) -> type:
             name=missing,
         ) from exc
     except Exception as exc:  # a third-party module that fails while importing
-        raise AdapterImportError(
+        raise AdapterBrokenError(
             f"cannot load the {KIND[group]} adapter {name!r} ({target}): importing "
             f"{module_name} raised {type(exc).__name__}: {exc}; fix or reinstall the package "
             f"that provides it, or remove the entry",
@@ -181,6 +204,7 @@ __all__ = [
     "DATA_SERVICES",
     "KIND",
     "SOFTWARE_CATALOGUES",
+    "AdapterBrokenError",
     "AdapterImportError",
     "AdapterNotFoundError",
     "groups",

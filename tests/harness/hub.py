@@ -54,7 +54,6 @@ TEST_OFFER: dict[str, Any] = {
             "type": "sia2",
             "url": "http://127.0.0.1:9/sia2",
             "description": "Images from the same archive",
-            "token": "env:ESAP_TEST_SERVICE_BEARER",
         },
     ],
     "software_catalogues": [
@@ -228,7 +227,6 @@ def start_hub(directory: Path, config: dict[str, Any], timeout: float = 60) -> R
     env = esap_env(
         ESAP_TEST_SERVICE_TOKEN=token,
         ESAP_TEST_USER_PASSWORD=password,
-        ESAP_TEST_SERVICE_BEARER=secrets.token_hex(8),
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(

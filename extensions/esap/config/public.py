@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from esap import __version__
+from esap import __version__, plugins
 from esap.config.adapters import adapter_class
 from esap.config.models import (
     ArchiveEntry,
@@ -69,6 +69,8 @@ def _options(
 
 
 def _reason(section: str, entry: AnyEntry, exc: Exception) -> str:
+    if isinstance(exc, plugins.AdapterBrokenError):
+        return f"{exc} (where the hub runs)"
     if isinstance(exc, LookupError | ImportError):
         return f"{exc} (where the hub runs; install it in the hub's environment too)"
     return f"the adapter cannot be used: {type(exc).__name__}: {exc}"
