@@ -44,7 +44,9 @@ VALID = textwrap.dedent(
       - name: gavo
         type: tap
         url: https://dc.g-vo.org/tap
-        token: env:GAVO_TOKEN
+        options:
+          table: ivoa.obscore
+          text_columns: [obs_title]
       - name: cds
         type: sia2
         url: https://alasky.cds.unistra.fr/sia2

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from esap.config.options import AdapterOptions
 from esap.data.base import DataService, NotApplicable, Query
 
 if TYPE_CHECKING:
@@ -119,8 +120,14 @@ def find_services(
     return found
 
 
+class RegistryOptions(AdapterOptions):
+    """A registry takes no options: leave options out (url is the RegTAP endpoint)."""
+
+
 class RegistryService(DataService):
     """A RegTAP endpoint listed as a data service: searches return matching resources."""
+
+    Options: ClassVar[type[AdapterOptions]] = RegistryOptions
 
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

@@ -48,6 +48,10 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import Field, HttpUrl
+
+from esap.config.models import AUDIENCE_NAME_PATTERN
+from esap.config.options import AdapterOptions
 from esap.data import fresh_tokens
 from esap.data.base import DataService, Query
 
@@ -218,8 +222,67 @@ def split_did(did: str, default_scope: str | None = None) -> tuple[str, str]:
     return scope, name
 
 
+class RucioOptions(AdapterOptions):
+    """Which token, account and scope a Rucio service uses, and where "Bring to my lab" goes."""
+
+    audience: str | None = Field(
+        default=None,
+        pattern=AUDIENCE_NAME_PATTERN,
+        description="The name of the auth.oidc.audiences entry whose token Rucio accepts "
+        "(the user's server gets it as ESAP_ACCESS_TOKEN_<NAME>); without it, the user's "
+        "login token is sent, which Rucio refuses unless it expects the hub's audience.",
+        examples=["rucio"],
+    )
+    account: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9_-]{1,29}$",
+        description="The Rucio account requests are made as (default: the one Rucio maps "
+        "the user's token to).",
+    )
+    vo: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{3}$",
+        description="The three-character VO of a multi-VO Rucio (default: Rucio's own, def).",
+    )
+    auth_url: HttpUrl | None = Field(
+        default=None,
+        description="Rucio's authentication server, when it is not the service's url.",
+    )
+    scope: str | None = Field(
+        default=None,
+        pattern=_SCOPE.pattern,
+        description="The scope searched and used for a DID written without one "
+        "(name instead of scope:name); users can give another per search.",
+        examples=["user.alice"],
+    )
+    rse: str | None = Field(
+        default=None,
+        min_length=1,
+        description='The RSE (or RSE expression) "Bring to my lab" makes a replication '
+        "rule to, one the lab can read; without it, files are downloaded into the home.",
+        examples=["LAB_DISK"],
+    )
+    mount: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Where the lab sees the files of the rse, told to the user after a "
+        "rule is made.",
+        examples=["/lake"],
+    )
+    rule_lifetime: int | None = Field(
+        default=None,
+        gt=0,
+        description='Seconds a "Bring to my lab" rule lasts before Rucio may delete the '
+        "copy (default: no expiry).",
+        examples=[604800],
+    )
+
+
 class RucioService(DataService):
     """A Rucio server: DIDs by scope, name pattern and metadata; files with replicas."""
+
+    Options: ClassVar[type[AdapterOptions]] = RucioOptions
+    options: RucioOptions
 
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
@@ -263,7 +326,7 @@ class RucioService(DataService):
 
     def token_variable(self) -> str:
         """The environment variable holding the user's token for this Rucio."""
-        audience = str(self.option("audience") or "").strip()
+        audience = self.options.audience
         if audience:
             return AUDIENCE_TOKEN_ENV.format(name=audience.upper())
         return ACCESS_TOKEN_ENV
@@ -273,9 +336,9 @@ class RucioService(DataService):
         token = fresh_tokens.current(variable)
         if not token:
             fix = (
-                f"ask the hub admin to add {self.option('audience')}: <Rucio's audience> under "
+                f"ask the hub admin to add {self.options.audience}: <Rucio's audience> under "
                 "auth.oidc.audiences"
-                if self.option("audience")
+                if self.options.audience
                 else f"set options.audience of data service {self.name} to the name of its "
                 "auth.oidc.audiences entry"
             )
@@ -288,17 +351,16 @@ class RucioService(DataService):
     def client(self) -> Any:
         """A rucio-clients ``Client`` of this server, authenticated with the user's token."""
         token = self._token()
-        account = self.option("account")
-        audience = self.option("audience")
+        options = self.options
         variable = self.token_variable()
         return _client_class()(
             token,
-            audience=str(audience) if audience else None,
+            audience=options.audience,
             renew=lambda: fresh_tokens.renew(variable),
             rucio_host=self.url,
-            auth_host=str(self.option("auth_url") or self.url),
-            account=str(account) if account else None,
-            vo=self.option("vo"),
+            auth_host=str(options.auth_url).rstrip("/") if options.auth_url else self.url,
+            account=options.account,
+            vo=options.vo,
             timeout=max(1, int(self.entry.timeout)),
             user_agent="esap-hub",
             logger=_LOG,
@@ -309,7 +371,7 @@ class RucioService(DataService):
     def _criteria(self, query: Query) -> tuple[str, str, dict[str, Any], str, bool]:
         params = query.params
         text = (query.text or "").strip()
-        default_scope = params.get("scope") or self.option("scope")
+        default_scope = params.get("scope") or self.options.scope
         if params.get("name"):
             scope, name = split_did(str(params["name"]), default_scope)
         elif text:
@@ -428,7 +490,7 @@ class RucioService(DataService):
 
     def files(self, did: str) -> list[dict[str, Any]]:
         """The files of a DID (a file is its own one file), each with its replicas."""
-        scope, name = split_did(did, self.option("scope"))
+        scope, name = split_did(did, self.options.scope)
         client = self.client()
         answer = list(client.list_replicas([{"scope": scope, "name": name}], schemes=list(SCHEMES)))
         return [
@@ -455,7 +517,7 @@ class RucioService(DataService):
 
         ``how`` forces ``rule`` or ``download``; a rule needs ``options.rse``.
         """
-        rse = str(self.option("rse") or "")
+        rse = self.options.rse or ""
         chosen = how or ("rule" if rse else "download")
         if chosen == "rule":
             if not rse:
@@ -470,25 +532,24 @@ class RucioService(DataService):
 
     def replicate(self, did: str, rse: str) -> dict[str, Any]:
         """A replication rule (one copy) of ``did`` to ``rse``, owned by the user's account."""
-        scope, name = split_did(did, self.option("scope"))
+        scope, name = split_did(did, self.options.scope)
         client = self.client()
-        lifetime = self.option("rule_lifetime")
         ids = client.add_replication_rule(
             [{"scope": scope, "name": name}],
             1,
             rse,
-            lifetime=int(lifetime) if lifetime else None,
+            lifetime=self.options.rule_lifetime,
             comment="ESAP Hub: bring to my lab",
         )
         rule = client.get_replication_rule(ids[0])
-        mount = self.option("mount")
+        mount = self.options.mount
         return {
             "action": "rule",
             "did": _did(scope, name),
             "rse": rse,
             "rule_id": ids[0],
             "state": str(rule.get("state") or ""),
-            "mount": str(mount) if mount else None,
+            "mount": mount,
         }
 
     def download(self, did: str, folder: str | None = None) -> dict[str, Any]:
@@ -613,6 +674,7 @@ def _table(rows: list[dict[str, Any]]) -> Table:
 __all__ = [
     "BadRequest",
     "RucioError",
+    "RucioOptions",
     "RucioService",
     "TokenRefused",
     "adler32_of",

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from esap.config.options import AdapterOptions
 from esap.data.base import DataService, NotApplicable, Query, overflowed
 
 if TYPE_CHECKING:
     from astropy.table import Table
 
 
+class ScsOptions(AdapterOptions):
+    """A cone search takes no options: leave options out (searches say where to look)."""
+
+
 class ConeSearchService(DataService):
     """A Simple Cone Search service."""
+
+    Options: ClassVar[type[AdapterOptions]] = ScsOptions
 
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from esap.config.options import AdapterOptions
 from esap.data.base import DataService, Query, overflowed
 
 if TYPE_CHECKING:
     from astropy.table import Table
 
 
+class Sia2Options(AdapterOptions):
+    """A SIAv2 service takes no options: leave options out (searches say what to find)."""
+
+
 class Sia2Service(DataService):
     """A SIAv2 service (the URL of its query endpoint, as a registry lists it)."""
+
+    Options: ClassVar[type[AdapterOptions]] = Sia2Options
 
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",

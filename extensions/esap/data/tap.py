@@ -5,7 +5,8 @@ query, ADQL typed by the user goes to the service as it is (so a mistake
 comes back in the service's own words), and asynchronous jobs are pyvo's
 ``AsyncTAPJob`` (UWS).
 
-Options (``options:`` in ``esap.yaml``) and per-search ``params`` alike:
+Options (``options:`` in ``esap.yaml``, :class:`TapOptions`) set what a
+search uses unless its ``params`` say otherwise:
 
 * ``table``: the table to search (default ``ivoa.obscore``);
 * ``ra_column`` / ``dec_column``: its position columns (ObsCore: ``s_ra``/``s_dec``,
@@ -21,8 +22,11 @@ silently ignoring them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
+from pydantic import Field
+
+from esap.config.options import AdapterOptions
 from esap.data.base import DataService, NotApplicable, Query, overflowed
 from esap.data.cells import json_value
 
@@ -32,6 +36,39 @@ if TYPE_CHECKING:
 
 OBSCORE = "ivoa.obscore"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
+
+#: A table or column name as an option: checked when the config is, not at the first search.
+Identifier = Annotated[str, Field(pattern=_IDENTIFIER.pattern)]
+
+
+class TapOptions(AdapterOptions):
+    """What a TAP service's form search queries; a search's own table or columns win."""
+
+    table: Identifier = Field(
+        default=OBSCORE,
+        description="The table the form search queries, as schema.table (letters, digits "
+        "and _); an ObsCore table also takes band, time and collection filters.",
+        examples=[OBSCORE, "lotss.main"],
+    )
+    ra_column: Identifier | None = Field(
+        default=None,
+        description="The table's right ascension column, in degrees (default: s_ra for "
+        "ivoa.obscore, ra for any other table).",
+        examples=["raj2000"],
+    )
+    dec_column: Identifier | None = Field(
+        default=None,
+        description="The table's declination column, in degrees (default: s_dec for "
+        "ivoa.obscore, dec for any other table).",
+        examples=["dej2000"],
+    )
+    text_columns: list[Identifier] | None = Field(
+        default=None,
+        description="Columns the free text is matched in, case-insensitively (default: "
+        "obs_title and target_name for ivoa.obscore, none for another table; [] turns "
+        "free-text matching off).",
+        examples=[["source_name", "description"]],
+    )
 
 
 def adql_string(value: str) -> str:
@@ -85,6 +122,9 @@ def text_conditions(query: Query, text_cols: list[str]) -> list[str]:
 class TapService(DataService):
     """A TAP service: form search over ObsCore (or another table), ADQL, tables, async jobs."""
 
+    Options: ClassVar[type[AdapterOptions]] = TapOptions
+    options: TapOptions
+
     query_schema: ClassVar[dict[str, Any]] = {
         "type": "object",
         "title": "TAP",
@@ -112,10 +152,6 @@ class TapService(DataService):
         "additionalProperties": False,
     }
 
-    def _setting(self, query: Query, key: str, default: Any) -> Any:
-        """A search parameter, else the admin's option, else ``default``."""
-        return query.params.get(key, self.option(key, default))
-
     def pyvo_service(self) -> PyvoTAPService:
         """The pyvo service object, on the shared session."""
         from pyvo.dal import TAPService as PyvoTAPService
@@ -124,18 +160,25 @@ class TapService(DataService):
 
     def adql_for(self, query: Query) -> str:
         """The ADQL a form search becomes (shown to users, so they can refine it)."""
-        table = identifier(self._setting(query, "table", OBSCORE), "table")
+        # a search parameter wins over the admin's option, which wins over the default
+        params, options = query.params, self.options
+        table = identifier(params.get("table", options.table), "table")
         is_obscore = table.lower() == OBSCORE
         ra_col = identifier(
-            self._setting(query, "ra_column", "s_ra" if is_obscore else "ra"), "ra_column"
+            params.get("ra_column", options.ra_column or ("s_ra" if is_obscore else "ra")),
+            "ra_column",
         )
         dec_col = identifier(
-            self._setting(query, "dec_column", "s_dec" if is_obscore else "dec"), "dec_column"
+            params.get("dec_column", options.dec_column or ("s_dec" if is_obscore else "dec")),
+            "dec_column",
         )
         default_text = ["obs_title", "target_name"] if is_obscore else []
         text_cols = [
             identifier(col, "text_columns")
-            for col in self._setting(query, "text_columns", default_text)
+            for col in params.get(
+                "text_columns",
+                default_text if options.text_columns is None else options.text_columns,
+            )
         ]
         if is_obscore:
             where = obscore_conditions(query, ra_col, dec_col, text_cols)
@@ -219,4 +262,4 @@ def _text(value: Any) -> str:
     return "" if cell is None else str(cell)
 
 
-__all__ = ["OBSCORE", "TapService", "adql_string", "identifier"]
+__all__ = ["OBSCORE", "TapOptions", "TapService", "adql_string", "identifier"]

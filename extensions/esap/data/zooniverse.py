@@ -31,6 +31,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import Field
+
+from esap.config.options import AdapterOptions
 from esap.data.base import DataService, NotApplicable, Query
 
 if TYPE_CHECKING:
@@ -89,12 +92,26 @@ def _service_words(response: Any) -> str:
     return str(response.text or "")[:200]
 
 
+class ZooniverseOptions(AdapterOptions):
+    """How a Zooniverse service pages through Panoptes' listings."""
+
+    page_size: int = Field(
+        default=PAGE_SIZE,
+        ge=1,
+        le=PAGE_SIZE,
+        description=f"Resources asked for per Panoptes page, 1 to {PAGE_SIZE} (Panoptes' "
+        "maximum); fewer means more requests per search.",
+    )
+
+
 class ZooniverseService(DataService):
     """The Panoptes API of a Zooniverse (``url`` is the site, e.g. https://www.zooniverse.org).
 
     ``options.page_size``: resources per Panoptes page (default 100, its maximum).
     """
 
+    Options: ClassVar[type[AdapterOptions]] = ZooniverseOptions
+    options: ZooniverseOptions
     accepts_token: ClassVar[bool] = True
     page_size: int = PAGE_SIZE
     query_schema: ClassVar[dict[str, Any]] = {
@@ -182,7 +199,7 @@ class ZooniverseService(DataService):
         kind = str(query.params.get("kind") or "projects")
         project = query.params.get("project")
         limit = query.maxrec or DEFAULT_MAXREC
-        self.page_size = int(self.option("page_size", PAGE_SIZE))
+        self.page_size = self.options.page_size
         if kind == "projects":
             if query.has_position and not query.text:
                 raise NotApplicable(
@@ -385,4 +402,11 @@ def _table(
     return result
 
 
-__all__ = ["KINDS", "TOKENS_FILE", "ZooniverseService", "service_tokens", "state_dir"]
+__all__ = [
+    "KINDS",
+    "TOKENS_FILE",
+    "ZooniverseOptions",
+    "ZooniverseService",
+    "service_tokens",
+    "state_dir",
+]

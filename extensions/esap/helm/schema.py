@@ -4,7 +4,10 @@ Helm validates a release's values against it before rendering, so a broken
 ``esap.config`` fails ``helm install`` with the same constraints ``esap
 config check`` applies. It is written as draft-07 (what Helm's validator has
 always read) with the config models under ``definitions``; the subcharts'
-keys are left to their own charts' schemas.
+keys are left to their own charts' schemas. Adapter options are those of the
+built-in adapters only: the file is committed, so it must not depend on
+which other adapter packages happen to be installed where it is generated
+(an entry of another type is still checked, its ``options`` as a mapping).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def _draft07(node: Any) -> Any:
 
 def values_schema() -> dict[str, Any]:
     """The JSON Schema of the chart's values (``esap.*`` strict, subcharts open)."""
-    config = _draft07(json_schema())
+    config = _draft07(json_schema(builtin_only=True))
     definitions = config.pop("$defs", {})
     config.pop("$schema", None)
     definitions["EsapConfig"] = config

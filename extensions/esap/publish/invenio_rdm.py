@@ -23,9 +23,12 @@ from __future__ import annotations
 import html
 from typing import Any, ClassVar
 
+from pydantic import Field
+
+from esap.config.options import AdapterOptions
 from esap.publish.base import ArchiveError, Draft, DraftStatus, FileSource, Record, RemoteFile
 from esap.publish.metadata import Metadata
-from esap.publish.remote import HttpArchive, md5_of_checksum
+from esap.publish.remote import HttpArchive, RemoteOptions, md5_of_checksum
 
 #: Our resource types -> InvenioRDM's default resource-type vocabulary.
 RESOURCE_TYPES = {
@@ -84,14 +87,28 @@ def rdm_metadata(metadata: Metadata, publisher: str) -> dict[str, Any]:
     return body
 
 
+class InvenioRdmOptions(RemoteOptions):
+    """An InvenioRDM archive's options: the records' publisher, and how long the site may take."""
+
+    publisher: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The publisher every record names (DataCite's publisher; default: the "
+        "archive's title, else its name).",
+        examples=["CTAO"],
+    )
+
+
 class InvenioRdmArchive(HttpArchive):
     """Publish to an InvenioRDM site (Zenodo runs on InvenioRDM too) with the user's token."""
 
+    Options: ClassVar[type[AdapterOptions]] = InvenioRdmOptions
+    options: InvenioRdmOptions
     needs_token: ClassVar[bool] = True
     label: ClassVar[str] = "InvenioRDM"
 
     def _body(self, metadata: Metadata, marker: str | None = None) -> dict[str, Any]:
-        publisher = str(self.settings.options.get("publisher") or self.settings.title or "")
+        publisher = self.options.publisher or self.settings.title or ""
         described = rdm_metadata(metadata, publisher or self.settings.name)
         if marker:
             described["additional_descriptions"] = [
@@ -199,4 +216,4 @@ class InvenioRdmArchive(HttpArchive):
         return draft.links.get("self_html") or draft.links.get("html")
 
 
-__all__ = ["InvenioRdmArchive", "rdm_metadata"]
+__all__ = ["InvenioRdmArchive", "InvenioRdmOptions", "rdm_metadata"]

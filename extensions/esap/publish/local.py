@@ -27,6 +27,7 @@ import shutil
 from pathlib import Path
 from typing import Any, ClassVar
 
+from esap.config.options import AdapterOptions
 from esap.publish.base import (
     Archive,
     ArchiveError,
@@ -46,9 +47,14 @@ def _record_id(marker: str) -> str:
     return marker.rpartition(":")[2]
 
 
+class LocalOptions(AdapterOptions):
+    """A local archive takes no options: leave options out (path says where it writes)."""
+
+
 class LocalArchive(Archive):
     """Publish into a local folder as BagIt bags with RO-Crate metadata."""
 
+    Options: ClassVar[type[AdapterOptions]] = LocalOptions
     needs_token: ClassVar[bool] = False
 
     def __init__(self, settings: ArchiveSettings, token: str | None = None) -> None:
@@ -234,4 +240,4 @@ def md5_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-__all__ = ["DEFAULT_PATH", "LocalArchive"]
+__all__ = ["DEFAULT_PATH", "LocalArchive", "LocalOptions"]

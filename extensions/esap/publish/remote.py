@@ -14,8 +14,10 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import Field
 
 from esap import __version__
+from esap.config.options import AdapterOptions
 from esap.publish.base import Archive, ArchiveError, ArchiveSettings, AuthError, FileSource
 
 #: Longest archive message passed on to the user.
@@ -28,9 +30,22 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class RemoteOptions(AdapterOptions):
+    """What every archive reached over HTTP takes: how long it may take to answer."""
+
+    timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds to wait for each answer of the archive (connecting: at most "
+        "10); an upload's time is not limited, only each pause in it.",
+    )
+
+
 class HttpArchive(Archive):
     """Base of the adapters that speak an archive's REST API with httpx."""
 
+    Options: ClassVar[type[AdapterOptions]] = RemoteOptions
+    options: RemoteOptions
     needs_token: ClassVar[bool] = True
     #: The archive reports MD5 only; hashing SHA-256 too would slow every upload.
     checksums: ClassVar[tuple[str, ...]] = ("md5",)
@@ -44,7 +59,7 @@ class HttpArchive(Archive):
                 f"the archive {settings.name} has no url",
                 fix=f"set archives[{settings.name}].url in esap.yaml to the API base URL",
             )
-        timeout = float(settings.options.get("timeout", 60))
+        timeout = self.options.timeout
         headers = {"User-Agent": f"esap-hub/{__version__}", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -141,4 +156,4 @@ def md5_of_checksum(value: Any) -> str | None:
     return digest if algorithm.lower() == "md5" else None
 
 
-__all__ = ["MAX_MESSAGE", "HttpArchive", "md5_of_checksum"]
+__all__ = ["MAX_MESSAGE", "HttpArchive", "RemoteOptions", "md5_of_checksum"]

@@ -25,9 +25,10 @@ import html
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from esap.config.options import AdapterOptions
 from esap.publish.base import ArchiveError, Draft, DraftStatus, FileSource, Record, RemoteFile
 from esap.publish.metadata import Metadata
-from esap.publish.remote import HttpArchive, md5_of_checksum
+from esap.publish.remote import HttpArchive, RemoteOptions, md5_of_checksum
 
 
 def _relation(name: str) -> str:
@@ -77,9 +78,14 @@ def zenodo_metadata(metadata: Metadata, community: str | None) -> dict[str, Any]
     return body
 
 
+class ZenodoOptions(RemoteOptions):
+    """A Zenodo archive's options: only how long Zenodo may take (each user brings a token)."""
+
+
 class ZenodoArchive(HttpArchive):
     """Publish to Zenodo (or its sandbox) with the user's personal token."""
 
+    Options: ClassVar[type[AdapterOptions]] = ZenodoOptions
     needs_token: ClassVar[bool] = True
     label: ClassVar[str] = "Zenodo"
 
@@ -194,4 +200,4 @@ class ZenodoArchive(HttpArchive):
         return draft.links.get("html")
 
 
-__all__ = ["ZenodoArchive", "zenodo_metadata"]
+__all__ = ["ZenodoArchive", "ZenodoOptions", "zenodo_metadata"]

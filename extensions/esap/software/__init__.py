@@ -18,6 +18,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import Field, HttpUrl
+
+from esap.config.options import AdapterOptions
 from esap.software.base import (
     CatalogueEntry,
     CatalogueError,
@@ -175,13 +178,36 @@ def record(entry: dict[str, Any], identifier: str) -> SoftwareRecord:
     return found
 
 
+class BinderOptions(AdapterOptions):
+    """The options of a catalogue whose records get a "Launch on BinderHub" link.
+
+    A catalogue adapter that offers the link declares its options as a
+    subclass of this one; :func:`binder_url` reads them from the catalogue's
+    entry of the public config, where the REST face finds them.
+    """
+
+    binderhub_url: HttpUrl | None = Field(
+        default=None,
+        description="A BinderHub (e.g. https://mybinder.org) that records with a git "
+        "repository or a DOI get a launch link to; without it, no link is offered.",
+        examples=["https://mybinder.org"],
+    )
+    binderhub_urlpath: str = Field(
+        default="lab",
+        min_length=1,
+        description="What the launched Binder opens (BinderHub's urlpath), e.g. lab, "
+        "lab/tree/README.md or voila/render/app.ipynb.",
+    )
+
+
 def binder_url(entry: dict[str, Any], record: SoftwareRecord, urlpath: str = "lab") -> str | None:
     """The BinderHub launch link of a record, when its catalogue names a BinderHub.
 
     Configured per catalogue in ``esap.yaml`` as
     ``software_catalogues[].options.binderhub_url`` (and optionally
-    ``options.binderhub_urlpath``, default ``lab``); ``None`` without one, or
-    when the record has nothing BinderHub can build.
+    ``options.binderhub_urlpath``, default ``urlpath``); ``None`` without one,
+    or when the record has nothing BinderHub can build. ``entry`` is the
+    catalogue's entry of the public config (its options already validated).
     """
     from esap.software.binder import BinderError, launch_url
 
@@ -190,12 +216,13 @@ def binder_url(entry: dict[str, Any], record: SoftwareRecord, urlpath: str = "la
     if not hub:
         return None
     try:
-        return launch_url(str(hub), record, str(options.get("binderhub_urlpath", urlpath)))
+        return launch_url(str(hub), record, str(options.get("binderhub_urlpath") or urlpath))
     except BinderError:
         return None
 
 
 __all__ = [
+    "BinderOptions",
     "CatalogueEntry",
     "CatalogueError",
     "SoftwareCatalogue",

@@ -10,10 +10,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+from pydantic import Field, HttpUrl
 
+from esap.config.options import AdapterOptions
+from esap.software import BinderOptions
 from esap.software.base import (
     CatalogueEntry,
     CatalogueError,
@@ -25,8 +28,22 @@ from esap.software.base import (
 )
 
 
+class CodemetaOptions(BinderOptions):
+    """Where a curated catalogue's codemeta.json documents are, beside its path and url."""
+
+    urls: list[HttpUrl] = Field(
+        default_factory=list,
+        description="More codemeta.json documents (or JSON lists of them) to read over "
+        "HTTP(S), after the path's files and the url's document.",
+        examples=[["https://example.org/gammapy/codemeta.json"]],
+    )
+
+
 class CodemetaCatalogue(SoftwareCatalogue):
     """Software described by codemeta.json files an admin curates."""
+
+    Options: ClassVar[type[AdapterOptions]] = CodemetaOptions
+    options: CodemetaOptions
 
     def __init__(self, entry: CatalogueEntry | Mapping[str, Any], base: Path | None = None) -> None:
         super().__init__(entry, base)
@@ -50,7 +67,7 @@ class CodemetaCatalogue(SoftwareCatalogue):
                         f"{file}: not a readable codemeta JSON file ({exc})"
                     ) from None
         urls: list[str] = [self.entry.url] if self.entry.url else []
-        urls += list(self.options.get("urls") or [])
+        urls += [str(url) for url in self.options.urls]
         for url in urls:
             try:
                 response = httpx.get(str(url), timeout=30, follow_redirects=True)
@@ -83,4 +100,4 @@ class CodemetaCatalogue(SoftwareCatalogue):
         raise LookupError(f"{self.name}: no software {identifier!r}")
 
 
-__all__ = ["CodemetaCatalogue"]
+__all__ = ["CodemetaCatalogue", "CodemetaOptions"]

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+from pydantic import Field
 
 from esap import __version__
+from esap.config.options import AdapterOptions
+from esap.software import BinderOptions
 from esap.software.base import (
     CatalogueEntry,
     CatalogueError,
@@ -30,14 +33,31 @@ from esap.software.base import (
 DEFAULT_URL = "https://zenodo.org/api"
 
 
+class OssrOptions(BinderOptions):
+    """Which Zenodo community is the catalogue, and how long Zenodo may take to answer."""
+
+    community: str = Field(
+        default="escape2020",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The Zenodo community whose software records are listed (its id, as in "
+        "zenodo.org/communities/<id>); escape2020 is the OSSR.",
+    )
+    timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for each answer from Zenodo."
+    )
+
+
 class OssrCatalogue(SoftwareCatalogue):
     """Software of a Zenodo community (``options.community``, default escape2020)."""
+
+    Options: ClassVar[type[AdapterOptions]] = OssrOptions
+    options: OssrOptions
 
     def __init__(self, entry: CatalogueEntry | Mapping[str, Any], base: Path | None = None) -> None:
         super().__init__(entry, base)
         self.url = str(self.entry.url or DEFAULT_URL).rstrip("/")
-        self.community = str(self.options.get("community", "escape2020"))
-        self.timeout = float(self.options.get("timeout", 30))
+        self.community = self.options.community
+        self.timeout = self.options.timeout
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         try:
@@ -148,4 +168,4 @@ class OssrCatalogue(SoftwareCatalogue):
         return self._detailed(identifier, self._get(f"records/{identifier}"))
 
 
-__all__ = ["OssrCatalogue"]
+__all__ = ["OssrCatalogue", "OssrOptions"]
