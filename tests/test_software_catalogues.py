@@ -158,3 +158,21 @@ def test_binderhub_is_configured_per_catalogue(tmp_path: Path) -> None:
         "https://binder.example.org/v2/gh/o/r/main?urlpath=lab/tree/x"
     )
     assert binder_url(without, record) is None
+
+
+@pytest.mark.parametrize(
+    "identifier", ["../files/x", "..%2F..%2Ffiles%2Fx", "7400000/files", "1\n"]
+)
+def test_an_ossr_record_id_is_never_a_path_on_the_catalogue(identifier: str) -> None:
+    asked: list[str] = []
+
+    class Anything(web.RequestHandler):
+        def get(self, path: str) -> None:
+            asked.append(self.request.path)
+            self.write({"id": 1, "metadata": {"title": "should not be asked"}})
+
+    with running(web.Application([(r"/(.*)", Anything)])) as server:
+        ossr = OssrCatalogue({"name": "ossr", "type": "ossr", "url": f"{server.url}/api"})
+        with pytest.raises(LookupError, match="not a Zenodo record id"):
+            ossr.get(identifier)
+    assert asked == []

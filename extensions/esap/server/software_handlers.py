@@ -129,6 +129,13 @@ class RecordHandler(EsapHandler):
 
     @web.authenticated
     async def get(self, catalogue_name: str, identifier: str) -> None:
+        if len(identifier) > 500 or any(ord(c) < 32 or ord(c) == 127 for c in identifier):
+            self.fail(
+                400,
+                "bad_field",
+                f"identifier: {identifier[:60]!r} holds a control character or is too long",
+                "take the identifier of a hit of GET software/search",
+            )
         entry = _entry(catalogue_name)
         try:
             found = await asyncio.to_thread(lambda: record(entry, identifier))

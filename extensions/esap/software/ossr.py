@@ -19,6 +19,7 @@ from pydantic import Field
 
 from esap import __version__
 from esap.config.options import AdapterOptions
+from esap.core.ids import url_segment
 from esap.software import BinderOptions
 from esap.software.base import (
     CatalogueEntry,
@@ -165,7 +166,10 @@ class OssrCatalogue(SoftwareCatalogue):
         return record
 
     def get(self, identifier: str) -> SoftwareRecord:
-        return self._detailed(identifier, self._get(f"records/{identifier}"))
+        """One record by its Zenodo id (digits): never a path on the catalogue's host."""
+        if not identifier.isascii() or not identifier.isdigit():
+            raise LookupError(f"{self.name}: {identifier[:80]!r} is not a Zenodo record id")
+        return self._detailed(identifier, self._get(f"records/{url_segment(identifier)}"))
 
 
 __all__ = ["OssrCatalogue", "OssrOptions"]
