@@ -36,7 +36,7 @@ lint: install-test
 	$(BIN)/mypy
 
 install: $(MARK)/runtime $(MARK)/proxy
-install-test: $(MARK)/test $(MARK)/proxy $(MARK)/oidc $(MARK)/rucio
+install-test: $(MARK)/test $(MARK)/example $(MARK)/proxy $(MARK)/oidc $(MARK)/rucio
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,14 @@ $(MARK)/runtime: $(BIN)/python pyproject.toml $(LOCK) $(LAB_SOURCES)
 
 $(MARK)/test: $(MARK)/runtime
 	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e ".[test]"
+	@mkdir -p $(MARK) && touch $@
+
+# The example community package: its adapters reach ESAP Hub only through its
+# entry points, as a third-party package's do, and `make test` runs its tests.
+# Entry points are read at install, so a change to its pyproject.toml reinstalls it.
+EXAMPLE := examples/community-adapters
+$(MARK)/example: $(MARK)/runtime $(EXAMPLE)/pyproject.toml
+	$(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e $(EXAMPLE)
 	@mkdir -p $(MARK) && touch $@
 
 $(MARK)/proxy: $(BIN)/python

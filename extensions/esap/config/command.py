@@ -123,7 +123,8 @@ def run_show(args: argparse.Namespace) -> int:
     config = _load(args.path)
     if config is None:
         return 1
-    return _emit(json.dumps(public(config), indent=2))
+    # exactly what the hub hands user servers: a secret option as the variable it sets there
+    return _emit(json.dumps(public(config, secrets={}), indent=2))
 
 
 __all__ = ["add_parser", "run_check", "run_schema", "run_show", "summary"]

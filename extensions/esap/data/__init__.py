@@ -50,12 +50,13 @@ class SearchResult:
     @property
     def combined(self) -> Table:
         """Every service's rows in one table, with a ``service`` column first."""
-        from astropy.table import Table, vstack
+        from astropy.table import Column, Table, vstack
 
         parts = []
         for name, table in self.tables.items():
             part = Table(table, copy=True)
-            part.add_column([name] * len(part), name="service", index=0)
+            # typed as text even when the service found no rows (an empty list is float)
+            part.add_column(Column([name] * len(part), dtype=str), name="service", index=0)
             parts.append(part)
         if not parts:
             return Table(names=["service"], dtype=[str])
@@ -65,7 +66,7 @@ class SearchResult:
             # same column name, incompatible types: fall back to text columns
             for part in parts:
                 for name in part.colnames:
-                    part[name] = [str(v) for v in part[name]]
+                    part[name] = Column([str(v) for v in part[name]], dtype=str)
             return vstack(parts, join_type="outer", metadata_conflicts="silent")
 
     def __repr__(self) -> str:
