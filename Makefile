@@ -32,7 +32,7 @@ test: install-test system-packages
 
 lint: install-test
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check extensions tests benchmarks
+	$(BIN)/ruff format --check extensions tests benchmarks examples
 	$(BIN)/mypy
 
 install: $(MARK)/runtime $(MARK)/proxy
