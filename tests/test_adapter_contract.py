@@ -386,7 +386,18 @@ def test_an_unusable_adapter_is_a_problem_at_config_check(
     assert capsys.readouterr().err == f"{path}: {problem}\n"
 
 
-@pytest.mark.parametrize(("type_name", "message", "fix"), UNUSABLE, ids=[u[0] for u in UNUSABLE])
+#: Registered adapters whose package cannot be imported: a warning at hub start.
+BROKEN = [u for u in UNUSABLE if u[0] != "nonesuch"]
+
+
+def test_at_hub_start_a_type_nothing_registers_is_still_an_error() -> None:
+    """A typo or a package not installed at all stops the hub, with "did you mean"."""
+    [problem] = problems(yaml_of(data_services=[item("prob")]), lenient_adapters=True)
+    assert problem.startswith("data_services[0].type: 'prob': unknown data service type")
+    assert problem.endswith("did you mean 'probe'?")
+
+
+@pytest.mark.parametrize(("type_name", "message", "fix"), BROKEN, ids=[u[0] for u in BROKEN])
 def test_at_hub_start_an_unusable_adapter_is_a_warning_and_its_entry_is_marked(
     broken_modules: None, type_name: str, message: str, fix: str
 ) -> None:
@@ -403,9 +414,8 @@ def test_at_hub_start_an_unusable_adapter_is_a_warning_and_its_entry_is_marked(
     assert isinstance(warning, Problem)
     assert warning.path == "data_services[1].type"
     assert warning.value == f"'{type_name}'"
-    if type_name != "nonesuch":  # at check, the models word an unknown type themselves
-        assert warning.message.startswith(message)
-        assert warning.fix == fix
+    assert warning.message.startswith(message)
+    assert warning.fix == fix
     healthy, broken = public(config)["data_services"]
     assert "error" not in healthy
     assert healthy["options"] == {"project": "gaia", "max_files": 100}

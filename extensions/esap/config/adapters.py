@@ -12,10 +12,14 @@ Two modes, because the same file is read in two places:
 
 * ``strict`` (``esap config check``, the CLI, a user server reading a file):
   an adapter that cannot be found or imported is a problem like any other.
-* ``lenient`` (hub start): it is a warning. A broken third-party package
-  must not stop the hub; that entry reaches user servers marked with the
-  reason and the fix, and the others work. Options of an adapter that *can*
-  be loaded are still checked: a wrong option is the admin's to fix.
+* ``lenient`` (hub start): an adapter that is registered (its package's
+  entry point is there) but cannot be imported is a warning. A broken
+  third-party package must not stop the hub; that entry reaches user
+  servers marked with the reason and the fix, and the others work. A
+  ``type`` that nothing registers (a typo, a package not installed at all)
+  is an error in both modes, reported by the models with "did you mean";
+  and options of an adapter that *can* be loaded are still checked: a
+  wrong option is the admin's to fix.
 """
 
 from __future__ import annotations
@@ -101,9 +105,7 @@ def check_entries(
             type_name = entry["type"]
             loc: Loc = (section, index, "type")
             if type_name not in plugins.names(SECTIONS[section]):
-                if lenient:
-                    warnings.append((loc, _unknown(loc, type_name)))
-                continue
+                continue  # the models report an unknown type, with "did you mean"
             try:
                 model = options_model(adapter_class(section, type_name))
             except Exception as exc:  # an adapter's import is the adapter's problem
@@ -126,21 +128,6 @@ def check_entries(
                         problem = problem_from_error(detail)
                         problems.append(((*where, *detail["loc"][len(where) :]), problem))
     return problems, warnings
-
-
-def _unknown(loc: Loc, type_name: str) -> Problem:
-    group = SECTIONS[str(loc[0])]
-    kind = plugins.KIND[group]
-    close = plugins.suggest(group, type_name)
-    fix = f"did you mean {close!r}? " if close else ""
-    return Problem(
-        render_path(loc),
-        render_value(type_name),
-        f"no {kind} adapter of that type is installed where the hub runs; this entry "
-        "will show that error in the lab",
-        f"{fix}install the package that provides it (entry-point group {group}) "
-        "in the hub's environment and the users' image",
-    )
 
 
 def validated_options(section: str, type_name: str, options: Mapping[str, Any]) -> AdapterOptions:

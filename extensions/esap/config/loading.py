@@ -21,7 +21,7 @@ from esap.config.adapters import check_entries
 from esap.config.crosschecks import cross_problems
 from esap.config.errors import FILE, ConfigError, Loc, Problem, render_path, render_value
 from esap.config.messages import is_secret, problems_from_validation
-from esap.config.models import ADAPTERS, ADAPTERS_LENIENT, EsapConfig
+from esap.config.models import EsapConfig
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -37,10 +37,11 @@ def load(path: str | os.PathLike[str], *, lenient_adapters: bool = False) -> Esa
     directory, so the same file means the same thing from any working
     directory. Raises ``ConfigError`` listing every problem.
 
-    With ``lenient_adapters`` (hub start), an adapter that is not installed
-    or fails to import is not a problem but a warning, kept in
-    ``config.adapter_warnings`` for the caller to log; see
-    ``esap.config.adapters``.
+    With ``lenient_adapters`` (hub start), an adapter whose package is
+    registered but fails to import (a dependency missing, a bug) is not a
+    problem but a warning, kept in ``config.adapter_warnings`` for the
+    caller to log; see ``esap.config.adapters``. A ``type`` nothing
+    registers stays an error in both modes.
     """
     source = os.fspath(path)
     file = Path(source)
@@ -124,9 +125,8 @@ def loads(
     # "dask:" with every key commented out is an empty section, not an error.
     data = {k: v for k, v in data.items() if not (v is None and k in EsapConfig.model_fields)}
     config: EsapConfig | None = None
-    context = {ADAPTERS: ADAPTERS_LENIENT} if lenient_adapters else None
     try:
-        config = EsapConfig.model_validate(data, context=context)
+        config = EsapConfig.model_validate(data)
     except ValidationError as exc:
         found.extend(problems_from_validation(exc, raw))
     else:

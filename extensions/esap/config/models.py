@@ -22,7 +22,6 @@ from pydantic import (
     ModelWrapValidatorHandler,
     PrivateAttr,
     ValidationError,
-    ValidationInfo,
     ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
@@ -125,17 +124,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
-#: Validation context key: how adapters that cannot be found or loaded are treated.
-ADAPTERS = "adapters"
-#: ... as warnings (hub start: a broken package must not stop the hub).
-ADAPTERS_LENIENT = "lenient"
-
-
-def adapters_lenient(context: Any) -> bool:
-    """Whether a validation ``context`` asks for adapter problems as warnings."""
-    return isinstance(context, dict) and context.get(ADAPTERS) == ADAPTERS_LENIENT
-
-
 class _AdapterEntry(_Model):
     """Base of the entries whose ``type`` names an adapter in a plugin group.
 
@@ -148,11 +136,10 @@ class _AdapterEntry(_Model):
 
     @field_validator("type", check_fields=False)
     @classmethod
-    def _known_type(cls, value: str, info: ValidationInfo) -> str:
-        # at hub start an adapter the hub cannot find is that entry's problem, not the
-        # hub's: esap.config.adapters reports it as a warning (see ADAPTERS_LENIENT)
-        if adapters_lenient(info.context):
-            return value
+    def _known_type(cls, value: str) -> str:
+        # a name nothing registers (a typo, a package not installed at all) is the admin's
+        # to fix, at check and at hub start alike; a registered package that fails to
+        # import is the package's problem (esap.config.adapters: a warning at hub start)
         if value not in plugins.names(cls.adapter_group):
             raise ValueError(UNKNOWN_TYPE)
         return value
