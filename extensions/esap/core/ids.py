@@ -13,19 +13,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from esap.core.errors import FieldError
+
 #: What an id may look like: Zenodo's 1234567, InvenioRDM's abcde-12345, DOIs' suffixes,
 #: ESAP's hex ids, codemeta identifiers such as gammapy or pypi:astropy.
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._:@+-]{0,199}$")
 
 
-class BadId(ValueError):
+class BadId(FieldError):
     """An id that is not one: ``field``, what is wrong, how to fix it."""
-
-    def __init__(self, field: str, message: str, fix: str) -> None:
-        super().__init__(f"{field}: {message} — {fix}")
-        self.field = field
-        self.message = message
-        self.fix = fix
 
 
 def opaque_id(value: object, field: str) -> str:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path, PurePosixPath
 
+from esap.core.errors import FieldError
+
 #: The folder in the home where ESAP keeps the user's state.
 STATE_DIR_NAME = ".esap"
 #: Longest path and path component accepted (Linux's PATH_MAX and NAME_MAX, in bytes).
@@ -25,14 +27,8 @@ MAX_NAME = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class UserPathError(ValueError):
+class UserPathError(FieldError):
     """A path a user gave that ESAP will not use: ``field``, what is wrong, how to fix it."""
-
-    def __init__(self, field: str, message: str, fix: str) -> None:
-        super().__init__(f"{field}: {message} — {fix}")
-        self.field = field
-        self.message = message
-        self.fix = fix
 
 
 def check_text(raw: object, field: str) -> str:

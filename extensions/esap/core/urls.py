@@ -15,20 +15,15 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from esap.core.errors import FieldError
 from esap.core.paths import is_inside
 
 #: Schemes fetched over the network.
 NETWORK_SCHEMES = ("http", "https")
 
 
-class UrlPolicyError(ValueError):
+class UrlPolicyError(FieldError):
     """A URL ESAP will not fetch: ``field``, what is wrong, how to fix it."""
-
-    def __init__(self, field: str, message: str, fix: str) -> None:
-        super().__init__(f"{field}: {message} — {fix}")
-        self.field = field
-        self.message = message
-        self.fix = fix
 
 
 def fetchable(url: object, *, field: str, home: Path) -> str:
