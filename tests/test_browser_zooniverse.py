@@ -65,11 +65,13 @@ def test_the_token_is_stored_from_the_command_palette(
     page: Page, data_hub: DataHub, zooniverse_standin: RunningPanoptes
 ) -> None:
     log_in(page, data_hub.hub, data_hub.user)
-    page.locator("#jp-main-dock-panel").click()
+    # focus the lab without clicking into the launcher (a click there can open a notebook,
+    # which then takes the focus from the palette), then type into the palette's own field
+    page.locator("#jp-top-panel").click()
     palette = page.locator("#modal-command-palette")
     page.keyboard.press("ControlOrMeta+Shift+KeyC")
     expect(palette).to_be_visible()
-    page.keyboard.type("Store my token")
+    palette.locator("input").fill("Store my token")
     item = palette.locator(".lm-CommandPalette-item", has_text="Store my token for a data service")
     expect(item).to_be_visible(timeout=SERVER)
     page.keyboard.press("Enter")
