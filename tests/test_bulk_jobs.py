@@ -145,8 +145,14 @@ def test_bad_requests_name_the_field(dask_hub: DaskHub, grace: tuple[str, Path])
             "jobs", json={"notebook": "broken.ipynb", "parameters": {"not a name": 1}}
         )
         unknown = api.get("jobs/20000101T000000-000000")
+        nul = api.post("jobs", json={"notebook": "a\u0000.ipynb"})
+        state = api.post("jobs", json={"notebook": ".esap/x.ipynb"})
     assert outside.status_code == 400
     assert "outside your home" in outside.json()["error"]["message"]
+    for refused, words in ((nul, "control character"), (state, "inside .esap")):
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["message"].startswith("notebook: ")
+        assert words in refused.json()["error"]["message"]
     assert missing.status_code == 400
     assert "nowhere.ipynb" in missing.json()["error"]["message"]
     assert not_notebook.status_code == 400

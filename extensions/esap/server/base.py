@@ -8,6 +8,8 @@ from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
 
+from esap.core.errors import FieldError
+
 #: The fix of an error tornado raised itself, by status, where there is a better one than "retry".
 _TORNADO_FIXES: dict[int, str] = {
     401: "log in to the hub again, or send a token with access to this server",
@@ -51,6 +53,8 @@ class EsapHandler(APIHandler):
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         self.set_header("Content-Type", "application/json")
+        if isinstance(error, FieldError):  # a core rule refused the request's input
+            error = ApiError(400, "bad_field", f"{error.field}: {error.message}", error.fix)
         if isinstance(error, ApiError):
             self.set_status(error.status)
             body = {"code": error.code, "message": error.message, "fix": error.fix}
@@ -78,6 +82,9 @@ class EsapHandler(APIHandler):
         "Uncaught exception" with a traceback, which buried the log of a
         server answering bad requests with 4xx under tracebacks.
         """
+        if isinstance(value, FieldError):
+            self.log.info("400 %s %s: bad_field: %s", self.request.method, self.request.path, value)
+            return
         if isinstance(value, ApiError) and value.status < 500:
             self.log.info(
                 "%d %s %s: %s: %s",

@@ -12,6 +12,7 @@ from typing import Any
 from tornado import web
 
 from esap.bulk import jobs
+from esap.core.paths import user_path
 from esap.server.base import EsapHandler
 
 JOB_ID = r"(?P<job_id>[0-9A-Za-z-]+)"
@@ -52,15 +53,9 @@ class _JobsBase(EsapHandler):
                 "notebook: missing; give the notebook's path relative to your home",
                 'send {"notebook": "analysis/run.ipynb", "parameters": {...}}',
             )
-        path: Path = (self.root / str(value)).resolve()
-        if not path.is_relative_to(self.root):
-            self.fail(
-                400,
-                "bad_field",
-                f"notebook: {value!r} lies outside your home",
-                "give a path relative to your home, without ..",
-            )
-        return path
+        # the path rule (esap.core.paths): inside the home, not through a link out,
+        # not into ~/.esap, no NUL or over-long name; a refusal is a 400 naming it
+        return user_path(value, self.root, field="notebook", allow_absolute=True)
 
     def job(self, job_id: str) -> jobs.Job:
         store = jobs.JobStore()
