@@ -200,26 +200,20 @@ class DataServiceConformance(AdapterConformance):
                     f"{method}{inspect.signature(declared)}: {why}"
                 )
 
-    def test_a_failing_search_is_the_service_error(
+    @pytest.mark.parametrize("method", ["search", "__init__"], ids=["search", "constructor"])
+    def test_a_failure_is_the_service_error(
         self,
         conformance: Conformance,
         search_kwargs: dict[str, Any],
         conformance_answering: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch,
+        method: str,
     ) -> None:
-        """Any exception from ``search`` is that service's error; another service's rows arrive."""
-        monkeypatch.setattr(conformance.adapter_class, "search", boom)
-        self._check_contained(conformance, search_kwargs, conformance_answering)
+        """Any exception from ``search`` or while the adapter is built is that service's error.
 
-    def test_a_failing_constructor_is_the_service_error(
-        self,
-        conformance: Conformance,
-        search_kwargs: dict[str, Any],
-        conformance_answering: dict[str, Any],
-        monkeypatch: pytest.MonkeyPatch,
-    ) -> None:
-        """An exception while the adapter is built is that service's error, not the search's."""
-        monkeypatch.setattr(conformance.adapter_class, "__init__", boom)
+        Another adapter in the same search still answers: its rows arrive.
+        """
+        monkeypatch.setattr(conformance.adapter_class, method, boom)
         self._check_contained(conformance, search_kwargs, conformance_answering)
 
     def _check_contained(

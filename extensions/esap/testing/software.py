@@ -133,26 +133,20 @@ class SoftwareCatalogueConformance(AdapterConformance):
         with pytest.raises(LookupError):
             esap.software.get(conformance.name, "esap-conformance-no-such-record", config=path)
 
-    def test_a_failing_search_is_the_catalogue_error(
+    @pytest.mark.parametrize("method", ["search", "__init__"], ids=["search", "constructor"])
+    def test_a_failure_is_the_catalogue_error(
         self,
         conformance: Conformance,
         search_kwargs: dict[str, Any],
         conformance_answering: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch,
+        method: str,
     ) -> None:
-        """Any exception from ``search`` is that catalogue's error; another's hits arrive."""
-        monkeypatch.setattr(conformance.adapter_class, "search", boom)
-        self._check_contained(conformance, search_kwargs, conformance_answering)
+        """Any exception from ``search`` or while the adapter is built is that catalogue's error.
 
-    def test_a_failing_constructor_is_the_catalogue_error(
-        self,
-        conformance: Conformance,
-        search_kwargs: dict[str, Any],
-        conformance_answering: dict[str, Any],
-        monkeypatch: pytest.MonkeyPatch,
-    ) -> None:
-        """An exception while the adapter is built is that catalogue's error, not the search's."""
-        monkeypatch.setattr(conformance.adapter_class, "__init__", boom)
+        Another adapter in the same search still answers: its hits arrive.
+        """
+        monkeypatch.setattr(conformance.adapter_class, method, boom)
         self._check_contained(conformance, search_kwargs, conformance_answering)
 
     def test_a_failing_record_is_the_catalogue_error(
