@@ -43,17 +43,20 @@ def error_of(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, requests.Timeout):
         return "timeout", f"the service did not answer in time ({exc})"
     if isinstance(exc, requests.ConnectionError):
-        return "unreachable", f"cannot connect to the service ({exc})"
+        return "unreachable", _unreachable(exc)
     if isinstance(exc, dal.DALQueryError):
         return "query_error", str(exc.reason or exc)
-    if isinstance(exc, dal.DALFormatError):
-        return "bad_response", f"the service's answer is not a valid VOTable: {exc.reason or exc}"
-    if isinstance(exc, dal.DALServiceError):
-        cause = exc.cause
+    if isinstance(exc, dal.DALAccessError):
+        # pyvo wraps a failed connection in whichever error it was raising: a name that
+        # does not resolve is no broken VOTable (DALFormatError), it is an unreachable host
+        cause = getattr(exc, "cause", None)
         if isinstance(cause, requests.Timeout):
             return "timeout", f"the service did not answer in time ({cause})"
         if isinstance(cause, requests.ConnectionError):
-            return "unreachable", f"cannot connect to the service ({cause})"
+            return "unreachable", _unreachable(cause)
+    if isinstance(exc, dal.DALFormatError):
+        return "bad_response", f"the service's answer is not a valid VOTable: {exc.reason or exc}"
+    if isinstance(exc, dal.DALServiceError):
         return "service_error", str(exc.reason or exc)
     if isinstance(exc, ValueError) and exc.__class__.__module__.startswith("esap"):
         return "bad_field", str(exc)
@@ -78,6 +81,17 @@ def _check_table(service: DataService, table: object) -> None:
             f"the {service.entry.type} adapter's search() returned {type(table).__name__}, "
             "not an astropy Table"
         )
+
+
+def _unreachable(exc: BaseException) -> str:
+    """Why a connection failed, the name-resolution case said as such."""
+    text = str(exc)
+    if "NameResolutionError" in text or "Failed to resolve" in text:
+        return (
+            "the service's host name does not resolve (no DNS, or no network from this "
+            f"server) ({text})"
+        )
+    return f"cannot connect to the service ({text})"
 
 
 @dataclass
