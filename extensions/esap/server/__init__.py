@@ -32,6 +32,7 @@ from esap.server import (
     software_handlers,
     tutorials_handlers,
 )
+from esap.server.base import NoRouteHandler
 
 API_PREFIX = "esap/api/v1"
 
@@ -70,6 +71,8 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     routes = [
         (url_path_join(base_url, API_PREFIX, path), handler) for path, handler in api_handlers()
     ]
+    # last, so it answers only the paths under the prefix that no route matches
+    routes.append((url_path_join(base_url, API_PREFIX) + "(?:/.*)?", NoRouteHandler))
     serverapp.web_app.add_handlers(".*$", routes)
     basket_handlers.record_basket_at_start(serverapp.log)
     serverapp.web_app.settings["esap_cluster_watch"] = watch.start_watching(serverapp.log)

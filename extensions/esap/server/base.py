@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any
 
 from jupyter_server.base.handlers import APIHandler
+from tornado import web
 
 from esap.core.errors import FieldError
 
@@ -18,6 +19,9 @@ _TORNADO_FIXES: dict[int, str] = {
     404: "check the path against the API description (openapi.yaml)",
     405: "use one of the methods the Allow header lists",
 }
+
+#: The verbs an API route may serve (what an ``Allow`` header can list).
+_VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
 #: What JSON calls each Python type ``json.loads`` makes.
@@ -53,6 +57,8 @@ class EsapHandler(APIHandler):
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         self.set_header("Content-Type", "application/json")
+        if status_code == 405:  # tornado's answer to a verb the handler does not serve
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         if isinstance(error, FieldError):  # a core rule refused the request's input
             error = ApiError(400, "bad_field", f"{error.field}: {error.message}", error.fix)
         if isinstance(error, ApiError):
@@ -69,6 +75,14 @@ class EsapHandler(APIHandler):
                 ),
             }
         self.finish(json.dumps({"error": body}))
+
+    def allowed_methods(self) -> list[str]:
+        """The verbs this route serves: those its handler defines over tornado's 405."""
+        return [
+            verb
+            for verb in _VERBS
+            if getattr(type(self), verb.lower()) is not getattr(web.RequestHandler, verb.lower())
+        ]
 
     def log_exception(
         self,
@@ -141,7 +155,7 @@ class EsapHandler(APIHandler):
         Python's ``int`` has no bound, SQLite's has: an offset past 2**63 was a 500.
         """
         raw = self.get_argument(name, None)
-        if raw is None or raw == "":
+        if raw is None:
             return default
         text = raw.strip()
         value = int(text) if len(text) <= 20 and text.lstrip("+-").isdigit() else None
@@ -162,3 +176,21 @@ class EsapHandler(APIHandler):
         """Answer with a JSON document."""
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(payload))
+
+
+class NoRouteHandler(EsapHandler):
+    """A path under the API prefix that no route matches: a JSON 404, not Jupyter's HTML page.
+
+    Mounted after every route, so it answers only what nothing else does. It
+    answers anyone, as Jupyter's page did: which paths exist is in the API
+    description, and no user's data is read.
+    """
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
+        await super().prepare()
+        raise ApiError(
+            404,
+            "not_found",
+            f"{self.request.method} {self.request.path}: no such path in the ESAP API",
+            "check the path and its ids against the API description (openapi.json)",
+        )

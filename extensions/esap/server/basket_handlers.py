@@ -22,6 +22,8 @@ from esap.basket.transfer import describe
 from esap.server.base import ApiError, EsapHandler
 
 ID = r"(?P<item_id>[A-Za-z0-9_-]{1,64})"
+#: The largest size the basket stores (SQLite's largest integer).
+MAX_SIZE = 2**63 - 1
 
 
 @functools.cache
@@ -56,6 +58,31 @@ def bad_request(exc: BasketError) -> ApiError:
     return ApiError(400, "bad_field", str(exc), "change the request as the message says")
 
 
+def taken_id(exc: sqlite3.IntegrityError, field: str) -> ApiError:
+    """The 400 for items whose given id is another item's (ids are unique in a basket).
+
+    Any other integrity error is a real fault: it is raised again, as a 500.
+    """
+    if "items.id" not in str(exc):
+        raise exc
+    return ApiError(
+        400,
+        "bad_field",
+        f"{field}: an item's id is already another item's (in the basket or sent twice)",
+        "leave id out: the basket gives each new item its own",
+    )
+
+
+def too_large(where: str) -> ApiError:
+    """The 400 for a size the basket cannot store (SQLite's integers stop at 2**63 - 1)."""
+    return ApiError(
+        400,
+        "bad_field",
+        f"{where}: size: larger than {MAX_SIZE} bytes",
+        "send the file's size in bytes, or leave size out",
+    )
+
+
 class BasketBase(EsapHandler):
     """What the basket handlers share: the JSON body and the integer query arguments."""
 
@@ -70,7 +97,7 @@ class BasketBase(EsapHandler):
         return ids
 
     def kind(self) -> str | None:
-        kind = self.get_argument("kind", None) or None
+        kind = self.get_argument("kind", None)
         if kind is not None and kind not in KINDS:
             self.fail(
                 400, "bad_field", f"kind: {kind!r}: unknown", f"use one of {', '.join(KINDS)}"
@@ -128,6 +155,18 @@ class BasketHandler(BasketBase):
             raise
         except BasketError as exc:
             raise bad_request(exc) from None
+        except sqlite3.IntegrityError as exc:
+            raise taken_id(exc, "items") from None
+        except OverflowError:  # SQLite's integers stop at 2**63 - 1: only size can pass it
+            index = next(
+                (
+                    i
+                    for i, e in enumerate(raw)
+                    if isinstance(e.get("size"), int) and e["size"] > MAX_SIZE
+                ),
+                0,
+            )
+            raise too_large(f"items[{index}]") from None
         self.set_status(201)
         self.write_json({"ids": ids, "total": basket_changed(basket)})
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from esap.basket.transfer import ImportRejected, export, import_items, parse
 from esap.server.base import ApiError, EsapHandler
-from esap.server.basket_handlers import basket_changed, user_basket
+from esap.server.basket_handlers import basket_changed, taken_id, too_large, user_basket
 
 MEDIA = {"json": "application/json", "votable": "application/x-votable+xml"}
 SUFFIX = {"json": "json", "votable": "vot"}
@@ -50,7 +51,14 @@ class ImportHandler(EsapHandler):
                 "fix the file at the line named and import it again",
             ) from None
         basket = user_basket()
-        ids = await asyncio.get_running_loop().run_in_executor(None, import_items, basket, items)
+        try:
+            ids = await asyncio.get_running_loop().run_in_executor(
+                None, import_items, basket, items
+            )
+        except sqlite3.IntegrityError as exc:  # two items of the file share an id
+            raise taken_id(exc, name) from None
+        except OverflowError:  # a size past SQLite's largest integer
+            raise too_large(name) from None
         self.set_status(201)
         self.write_json({"ids": ids, "total": basket_changed(basket)})
 

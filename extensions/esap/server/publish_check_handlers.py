@@ -22,14 +22,22 @@ class ValidateHandler(PublishBase):
     @web.authenticated
     async def post(self) -> None:
         body = self.body()
-        metadata = body.get("metadata")
+        # every field it is given has its type checked (a 400 as elsewhere),
+        # even when the metadata alone is validated
+        files, metadata = body.get("files"), body.get("metadata")
+        parts = self.request_parts(
+            {
+                **body,
+                "files": [] if files is None else files,
+                "metadata": {} if metadata is None else metadata,
+            }
+        )
         problems: list[dict[str, str]] = []
         try:
-            parse_metadata(metadata if isinstance(metadata, dict) else {})
+            parse_metadata(parts["metadata"])
         except MetadataError as exc:
             problems.extend(self.problems(exc))
-        if body.get("files") is not None:
-            parts = self.request_parts({**body, "metadata": {}})
+        if files is not None:
             try:
                 await in_thread(
                     lambda: self.publisher.check(

@@ -80,8 +80,15 @@ class PublishBase(EsapHandler):
         if archive is not None and not isinstance(archive, str):
             self.fail(400, "bad_field", "archive: must be an archive name", "pick an archive")
         inputs = body.get("inputs")
-        if inputs is not None and not isinstance(inputs, list):
-            self.fail(400, "bad_field", "inputs: must be a list", "send a list of datasets")
+        if inputs is not None and (
+            not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs)
+        ):
+            self.fail(
+                400,
+                "bad_field",
+                "inputs: must be a list of datasets (objects)",
+                'send [{"service": ..., "access_url": ..., "title": ...}], or leave inputs out',
+            )
         version_of = body.get("version_of")
         if version_of is not None and not isinstance(version_of, str):
             self.fail(400, "bad_field", "version_of: must be a publication id", "pick one")

@@ -78,6 +78,8 @@ class LinksHandler(BasketBase):
         if not isinstance(result_id, str):
             self.fail(400, "bad_field", "result_id: must be text", "send a result's id")
         rows = body.get("rows")
+        if isinstance(rows, list):  # JSON's 3.0 is the integer 3 (as JSON Schema says)
+            rows = [int(r) if isinstance(r, float) and r.is_integer() else r for r in rows]
         if rows is not None and (
             not isinstance(rows, list)
             or not rows
