@@ -90,7 +90,7 @@ class EsapHandler(APIHandler):
         value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        """An error the client can act on is one log line; only a real fault gets a traceback.
+        """An answer the API documents is one log line; only a real fault gets a traceback.
 
         Tornado logs every exception that is not its own ``HTTPError`` as
         "Uncaught exception" with a traceback, which buried the log of a
@@ -99,8 +99,10 @@ class EsapHandler(APIHandler):
         if isinstance(value, FieldError):
             self.log.info("400 %s %s: bad_field: %s", self.request.method, self.request.path, value)
             return
-        if isinstance(value, ApiError) and value.status < 500:
-            self.log.info(
+        if isinstance(value, ApiError):
+            # a documented answer (a 502 names a remote service's own failure): one line
+            log = self.log.info if value.status < 500 else self.log.warning
+            log(
                 "%d %s %s: %s: %s",
                 value.status,
                 self.request.method,
