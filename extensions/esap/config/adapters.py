@@ -33,7 +33,7 @@ from pydantic import BaseModel, ValidationError
 
 from esap import plugins
 from esap.config.errors import Loc, Problem, render_path, render_value
-from esap.config.options import AdapterOptions, options_model
+from esap.config.options import options_model
 
 #: The config sections whose entries name an adapter, and their entry-point groups.
 SECTIONS: dict[str, str] = {
@@ -130,17 +130,10 @@ def check_entries(
     return problems, warnings
 
 
-def validated_options(section: str, type_name: str, options: Mapping[str, Any]) -> AdapterOptions:
-    """An entry's options as its adapter's model (errors propagate as pydantic's)."""
-    model = options_model(adapter_class(section, type_name))
-    return model.model_validate(dict(options))
-
-
 __all__ = [
     "SECTIONS",
     "adapter_class",
     "check_entries",
     "model_at",
     "options_models",
-    "validated_options",
 ]

@@ -73,10 +73,6 @@ class AdapterOptions(BaseModel):
         value = extra.get(key)
         return default if value is None else value
 
-    def as_dict(self) -> dict[str, Any]:
-        """Every option set or defaulted, as plain Python values."""
-        return self.model_dump(mode="python")
-
 
 class FreeOptions(AdapterOptions):
     """The options of an adapter that declares none: any mapping, read with ``get``."""
@@ -102,6 +98,27 @@ def options_model(adapter: type) -> type[AdapterOptions]:
             "esap.config.options.AdapterOptions"
         )
     return model
+
+
+def options_for(adapter: type, options: Mapping[str, Any]) -> AdapterOptions:
+    """``options`` validated by ``adapter``'s model: each base class's ``self.options``."""
+    return options_model(adapter).model_validate(dict(options))
+
+
+def unusable(type_name: str, exc: Exception) -> str:
+    """Why an adapter could not be built from its entry, for every face to show as is.
+
+    Options the adapter refused are named one by one; anything else its
+    constructor raised is given with its type.
+    """
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        details = "; ".join(
+            f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return f"the {type_name} adapter refused its options ({details}); check esap.yaml"
+    return f"the {type_name} adapter could not start: {type(exc).__name__}: {exc}"
 
 
 def _is_secret_annotation(annotation: Any) -> bool:
@@ -193,8 +210,10 @@ __all__ = [
     "hub_only_fields",
     "looks_like_reference",
     "option_schema",
+    "options_for",
     "options_model",
     "secret_fields",
     "secret_variable",
     "split_options",
+    "unusable",
 ]

@@ -53,7 +53,7 @@ def _options(
         model = options_model(adapter_class(section, entry.type))
         options = model.model_validate(entry.options)
     except Exception as exc:  # not installed here, or broken: the lab shows why
-        return {}, _reason(section, entry, exc)
+        return {}, _reason(exc)
     given = {
         key: value for key, value in options.model_dump(mode="json").items() if value is not None
     }
@@ -68,7 +68,8 @@ def _options(
     return shown, None
 
 
-def _reason(section: str, entry: AnyEntry, exc: Exception) -> str:
+def _reason(exc: Exception) -> str:
+    """Why the hub cannot load an adapter, for the lab to show beside its entry."""
     if isinstance(exc, plugins.AdapterBrokenError):
         return f"{exc} (where the hub runs)"
     if isinstance(exc, LookupError | ImportError):

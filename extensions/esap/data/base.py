@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 import requests
 
 from esap import __version__
-from esap.config.options import AdapterOptions, FreeOptions, options_model
+from esap.config.options import AdapterOptions, FreeOptions, options_for
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -285,7 +285,7 @@ class DataService:
         self.entry = entry
         self.session = session or shared_session()
         #: The entry's options, validated by the adapter's ``Options`` model.
-        self.options: AdapterOptions = options_model(type(self)).model_validate(dict(entry.options))
+        self.options: AdapterOptions = options_for(type(self), entry.options)
 
     @property
     def capabilities(self) -> tuple[str, ...]:

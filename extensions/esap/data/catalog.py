@@ -9,7 +9,6 @@ listed after the admin's; an admin's name cannot be taken.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from esap import plugins
+from esap.config.options import unusable
 from esap.data.base import DataService, ServiceEntry
 from esap.data.store import UserStore
 
@@ -55,8 +55,7 @@ class BrokenAdapter(DataService):
     """Stands for a service whose adapter cannot be loaded or built: every search says why."""
 
     def __init__(self, entry: ServiceEntry, reason: str) -> None:
-        super().__init__(dataclasses.replace(entry, options={}))
-        self.entry = entry
+        super().__init__(entry)  # its options are a free mapping: nothing to refuse
         self.reason = reason
 
     @property
@@ -71,18 +70,6 @@ class BrokenAdapter(DataService):
     def search(self, query: Any) -> Any:
         """Fail with the reason the adapter could not be loaded."""
         raise RuntimeError(self.reason)
-
-
-def constructor_error(entry: ServiceEntry, exc: Exception) -> str:
-    """What to tell the user when a service's adapter could not be built from its entry."""
-    from pydantic import ValidationError
-
-    if isinstance(exc, ValidationError):
-        details = "; ".join(
-            f"options.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        return f"the {entry.type} adapter refused its options ({details}); check esap.yaml"
-    return f"the {entry.type} adapter could not start: {type(exc).__name__}: {exc}"
 
 
 class Catalog:
@@ -127,7 +114,7 @@ class Catalog:
         try:
             adapter = klass(entry)
         except Exception as exc:  # a broken adapter is its own service's error, not ours
-            return BrokenAdapter(entry, constructor_error(entry, exc))
+            return BrokenAdapter(entry, unusable(entry.type, exc))
         if not isinstance(adapter, DataService):
             return BrokenAdapter(
                 entry, f"the adapter {entry.type!r} is not a DataService ({type(adapter).__name__})"

@@ -63,7 +63,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from esap.config.options import AdapterOptions, FreeOptions, options_model
+from esap.config.options import AdapterOptions, FreeOptions, options_for
 from esap.publish.metadata import Metadata
 
 #: Bytes read from disk per step when streaming a file.
@@ -257,9 +257,7 @@ class Archive:
         self.settings = settings
         self.token = token
         #: The entry's options, validated by the adapter's ``Options`` model.
-        self.options: AdapterOptions = options_model(type(self)).model_validate(
-            dict(settings.options)
-        )
+        self.options: AdapterOptions = options_for(type(self), settings.options)
 
     @property
     def name(self) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from esap import plugins
+from esap.config.options import unusable
 from esap.core.ids import BadId, opaque_id
 from esap.publish.base import (
     Archive,
@@ -181,8 +182,7 @@ class Publisher:
         except Exception as exc:  # the adapter's own failure (its options included), named
             raise PreparationError(
                 "archive",
-                f"{settings.name}: the {settings.type} adapter could not start: "
-                f"{type(exc).__name__}: {exc}",
+                f"{settings.name}: {unusable(settings.type, exc)}",
                 "ask the hub admin to check this archive's entry (esap config check)",
             ) from exc
 

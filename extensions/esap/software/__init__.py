@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import Field, HttpUrl
 
-from esap.config.options import AdapterOptions
+from esap.config.options import AdapterOptions, unusable
 from esap.software.base import (
     CatalogueEntry,
     CatalogueError,
@@ -72,10 +72,7 @@ def catalogue(
     try:
         adapter = klass(described, base)
     except Exception as exc:  # the adapter's own failure, named as such
-        raise CatalogueError(
-            f"{described.name}: the {described.type} adapter could not start: "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
+        raise CatalogueError(f"{described.name}: {unusable(described.type, exc)}") from exc
     if not isinstance(adapter, SoftwareCatalogue):
         raise CatalogueError(
             f"{described.name}: the {described.type} adapter is not a SoftwareCatalogue"

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from esap.config.options import AdapterOptions, FreeOptions, options_model
+from esap.config.options import AdapterOptions, FreeOptions, options_for
 from esap.core.text import plain_text
 
 
@@ -229,9 +229,7 @@ class SoftwareCatalogue:
         )
         self.name = self.entry.name
         #: The entry's options, validated by the adapter's ``Options`` model.
-        self.options: AdapterOptions = options_model(type(self)).model_validate(
-            dict(self.entry.options)
-        )
+        self.options: AdapterOptions = options_for(type(self), self.entry.options)
         self.base = base or Path.cwd()
 
     def search(self, query: SoftwareQuery) -> list[SoftwareRecord]:
