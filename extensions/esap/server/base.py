@@ -45,6 +45,13 @@ class ApiError(Exception):
         self.fix = fix
 
 
+def _documented(error: BaseException | None) -> BaseException | None:
+    """``error`` as the answer it gives: a core rule's ``FieldError`` is a 400 naming the field."""
+    if isinstance(error, FieldError):
+        return ApiError(400, "bad_field", f"{error.field}: {error.message}", error.fix)
+    return error
+
+
 class EsapHandler(APIHandler):
     """Base handler: every verb is ``@tornado.web.authenticated`` in subclasses.
 
@@ -59,8 +66,7 @@ class EsapHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         if status_code == 405:  # tornado's answer to a verb the handler does not serve
             self.set_header("Allow", ", ".join(self.allowed_methods()))
-        if isinstance(error, FieldError):  # a core rule refused the request's input
-            error = ApiError(400, "bad_field", f"{error.field}: {error.message}", error.fix)
+        error = _documented(error)
         if isinstance(error, ApiError):
             self.set_status(error.status)
             body = {"code": error.code, "message": error.message, "fix": error.fix}
@@ -96,9 +102,7 @@ class EsapHandler(APIHandler):
         "Uncaught exception" with a traceback, which buried the log of a
         server answering bad requests with 4xx under tracebacks.
         """
-        if isinstance(value, FieldError):
-            self.log.info("400 %s %s: bad_field: %s", self.request.method, self.request.path, value)
-            return
+        value = _documented(value)
         if isinstance(value, ApiError):
             # a documented answer (a 502 names a remote service's own failure): one line
             log = self.log.info if value.status < 500 else self.log.warning
