@@ -114,6 +114,7 @@ def file_name(item: DataItem) -> str:
 def plan(items: Sequence[AnyItem], folder: str | Path | None = None) -> Plan:
     """Choose a distinct file name per data item; items without a URL are skipped."""
     result = Plan(resolve_folder(folder))
+    root = home()  # resolved once, not once per item
     used: set[str] = set()
     for item in items:
         if not isinstance(item, DataItem):
@@ -123,7 +124,7 @@ def plan(items: Sequence[AnyItem], folder: str | Path | None = None) -> Plan:
             result.skipped.append((item, "the record has no access URL"))
             continue
         try:
-            fetchable(item.access_url, field=f"items[{item.id}].access_url", home=home())
+            fetchable(item.access_url, field=f"items[{item.id}].access_url", home=root)
         except UrlPolicyError as exc:
             raise BasketError(str(exc)) from None
         name = file_name(item)

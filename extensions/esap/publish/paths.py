@@ -51,17 +51,13 @@ class PackageFile:
         )
 
 
-def _inside(path: Path, root: Path) -> bool:
-    return is_inside(path, root)
-
-
 def _check_inside(real: Path, home: Path, shown: str) -> None:
-    if not _inside(real, home):
+    if not is_inside(real, home):
         raise PathError(
             f"{shown}: resolves to {real}, outside your home folder; "
             "only files inside your home can be published (copy them there first)"
         )
-    if _inside(real, state_dir(home)):
+    if is_inside(real, state_dir(home)):
         raise PathError(
             f"{shown}: is inside ~/{STATE_DIR_NAME}, where ESAP keeps your state and tokens; "
             "it is never published (choose files outside it)"
@@ -148,7 +144,7 @@ def _add(
     try:
         name = logical.relative_to(base).as_posix()
     except ValueError:
-        name = logical.relative_to(home).as_posix() if _inside(logical, home) else real.name
+        name = logical.relative_to(home).as_posix() if is_inside(logical, home) else real.name
     stat = real.stat()
     found[name] = PackageFile(name=name, path=real, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
 
