@@ -197,6 +197,13 @@ def option_schema(model: type[AdapterOptions]) -> dict[str, Any]:
         return {"type": "object", "description": "Adapter-specific settings (not declared)."}
     schema = model.model_json_schema(mode="validation")
     schema.setdefault("additionalProperties", False)
+    # secret fields say so (hub-only ones carry their mark from hub_only())
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        for name in secret_fields(model):
+            found = properties.get(model.model_fields[name].alias or name)
+            if isinstance(found, dict):
+                found[SECRET] = True
     return schema
 
 

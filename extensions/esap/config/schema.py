@@ -23,12 +23,9 @@ from typing import Any
 from esap import plugins
 from esap.config.models import EsapConfig
 from esap.config.options import (
-    SECRET,
-    AdapterOptions,
     FreeOptions,
     option_schema,
     options_model,
-    secret_fields,
 )
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -80,7 +77,7 @@ def _branches(
     for type_name in types:
         try:
             model = options_model(plugins.load(group, type_name))
-            schema = type_schema(model)
+            schema = option_schema(model)
         except Exception:  # noqa: S112 - not installed or broken here: left out of the schema
             continue
         if model is FreeOptions:
@@ -98,22 +95,6 @@ def _branches(
             }
         )
     return found
-
-
-def type_schema(model: type[AdapterOptions]) -> dict[str, Any]:
-    """The schema of one options model, its secret fields marked with ``x-esap-secret``.
-
-    Hub-only fields carry their own mark (``x-esap-hub-only``) from
-    :func:`esap.config.options.hub_only`.
-    """
-    schema = option_schema(model)
-    properties = schema.get("properties")
-    if isinstance(properties, dict):
-        for field in secret_fields(model):
-            found = properties.get(model.model_fields[field].alias or field)
-            if isinstance(found, dict):
-                found[SECRET] = True
-    return schema
 
 
 def _def_name(type_name: str) -> str:
@@ -171,4 +152,4 @@ def _rewrite(node: Any, renamed: dict[str, str]) -> Any:
     return node
 
 
-__all__ = ["json_schema", "type_schema"]
+__all__ = ["json_schema"]
