@@ -30,10 +30,13 @@ test: install-test system-packages
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
+# The labextension's linters (stylelint, prettier, eslint with typescript-eslint);
+# `make test` runs them too, in tests/test_labextension_lint.py.
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check extensions tests benchmarks examples
 	$(BIN)/mypy
+	cd $(LAB) && $(WITH_VENV) jlpm lint:check
 
 install: $(MARK)/runtime $(MARK)/proxy
 install-test: $(MARK)/test $(MARK)/example $(MARK)/proxy $(MARK)/oidc $(MARK)/rucio

@@ -155,14 +155,10 @@ export class HubConfigModel {
           this._setState({ status: 'ready', config: parseHubConfig(raw) });
         },
         (reason: unknown) => {
-          const error =
-            reason instanceof EsapAPIError
-              ? reason
-              : new EsapAPIError({
-                  code: 'unexpected_error',
-                  message: String(reason),
-                  fix: 'Reload the page; if it keeps failing, ask your hub admin.'
-                });
+          const error = EsapAPIError.from(
+            reason,
+            'Reload the page; if it keeps failing, ask your hub admin.'
+          );
           this._setState({ status: 'error', error });
         }
       )

@@ -3,16 +3,10 @@ import {
   TranslationBundle,
   nullTranslator
 } from '@jupyterlab/translation';
-import {
-  Button,
-  CommandToolbarButton,
-  ReactWidget,
-  SidePanel,
-  refreshIcon
-} from '@jupyterlab/ui-components';
+import { Button, ReactWidget } from '@jupyterlab/ui-components';
 import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
-import { Panel, Widget } from '@lumino/widgets';
+import { Panel } from '@lumino/widgets';
 import React from 'react';
 
 import {
@@ -24,6 +18,7 @@ import {
 } from './hubconfig';
 import { esapIcon } from './icons';
 import { EsapAPIError } from './request';
+import { EsapSidePanel } from './sidepanel';
 
 /**
  * One section of the sidebar: a kind of offering and how to talk about it.
@@ -236,33 +231,22 @@ class HubOfferingsView extends ReactWidget {
  * archives the hub offers. The configuration is loaded the first time the
  * sidebar is shown, so it costs nothing while the lab starts.
  */
-export class EsapSidebar extends SidePanel {
+export class EsapSidebar extends EsapSidePanel {
   constructor(options: EsapSidebar.IOptions) {
     const { model, commands, refreshCommand } = options;
     const translator = options.translator ?? nullTranslator;
-    super({ content: new Panel(), translator });
     const trans = translator.load('esap-hub');
+    super({
+      id: 'esap-sidebar',
+      className: 'esap-Sidebar',
+      heading: trans.__('ESAP'),
+      icon: esapIcon,
+      content: new Panel(),
+      translator
+    });
     this._model = model;
     this._esapTrans = trans;
-    this.id = 'esap-sidebar';
-    this.addClass('esap-Sidebar');
-    this.title.icon = esapIcon;
-    this.title.caption = trans.__('ESAP');
-
-    this._heading = new Widget({ node: document.createElement('h2') });
-    this._heading.addClass('esap-Sidebar-title');
-    this.header.addWidget(this._heading);
-
-    this.toolbar.addItem(
-      'refresh',
-      new CommandToolbarButton({
-        commands,
-        id: refreshCommand,
-        icon: refreshIcon,
-        label: ''
-      })
-    );
-
+    this.addRefreshButton({ commands, command: refreshCommand });
     this.content.addWidget(new HubOfferingsView(model, trans));
 
     model.stateChanged.connect(this._onStateChanged, this);
@@ -290,15 +274,16 @@ export class EsapSidebar extends SidePanel {
           ? state.previous
           : null;
     const title = config?.title ?? this._esapTrans.__('ESAP');
-    this._heading.node.textContent = title;
-    this._heading.node.title = config?.version
-      ? this._esapTrans.__('%1, version %2', title, config.version)
-      : title;
+    this.heading.setText(
+      title,
+      config?.version
+        ? this._esapTrans.__('%1, version %2', title, config.version)
+        : title
+    );
   }
 
   private _model: HubConfigModel;
   private _esapTrans: TranslationBundle;
-  private _heading: Widget;
 }
 
 export namespace EsapSidebar {

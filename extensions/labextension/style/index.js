@@ -1,4 +1,5 @@
 import './base.css';
+import './sidebar.css';
 import './data.css';
 import './skyview.css';
 import './bulk.css';

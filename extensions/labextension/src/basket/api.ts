@@ -1,5 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
+import { IJob, JobsAPI } from '../jobs';
 import { requestAPI } from '../request';
 
 /** The kinds of basket items, in the order the basket lists them. */
@@ -42,15 +43,14 @@ export interface IDownloadFile {
   error: string | null;
 }
 
-export interface IDownload {
-  id: string;
-  state: 'running' | 'done' | 'error' | 'interrupted';
-  folder: string;
-  done_bytes: number;
-  total_bytes: number | null;
-  files: IDownloadFile[];
-  error: string | null;
-}
+/**
+ * A download: a job of kind `download` (see `jobs.ts`); its progress counts
+ * bytes, its result says where each file is.
+ */
+export type IDownload = IJob<
+  { ids: string[]; folder: string },
+  { folder: string; files: IDownloadFile[] }
+>;
 
 export interface IPageQuery {
   offset: number;
@@ -114,11 +114,7 @@ export class BasketAPI {
   }
 
   startDownload(ids: string[] | null): Promise<IDownload> {
-    return this._post('basket/downloads', { ids, folder: null });
-  }
-
-  download(id: string): Promise<IDownload> {
-    return requestAPI(`basket/downloads/${id}`, {}, this._settings);
+    return new JobsAPI(this._settings).start('download', { ids, folder: null });
   }
 
   private _post<T>(path: string, body: unknown): Promise<T> {

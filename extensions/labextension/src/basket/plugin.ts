@@ -57,12 +57,12 @@ export const basketPlugin: JupyterFrontEndPlugin<void> = {
     const panel = new BasketPanel({
       api,
       trans,
+      icon: basketIcon,
       insertCode: code => insertCode(app, notebooks, code),
       // the command lives with SAMP (samp/plugin.ts)
       sendToDesktop: async ids =>
         String(await app.commands.execute('esap:samp-send-basket', { ids }))
     });
-    panel.title.icon = basketIcon;
     app.shell.add(panel, 'left', { rank: 220 });
     if (restorer) {
       restorer.add(panel, panel.id);
@@ -123,7 +123,7 @@ export const basketPlugin: JupyterFrontEndPlugin<void> = {
         if (!(view instanceof ServiceResultView)) {
           return { ids: [] };
         }
-        const rows = await selectedRows(view);
+        const rows = await view.selectedValues();
         return app.commands.execute(BasketCommandIDs.add, {
           service: view.node.dataset.esapService ?? '',
           columns: view.model.columns as unknown as ReadonlyPartialJSONObject[],
@@ -149,21 +149,3 @@ export const basketPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
-
-/**
- * The values of the rows selected in a result view, waiting for the pages
- * that are not in the browser yet (the grid fetches them on demand).
- */
-async function selectedRows(view: ServiceResultView): Promise<unknown[][]> {
-  const wanted = view.grid.selectedRows();
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const rows = wanted.map(row => view.model.row(row));
-    if (rows.every(row => row !== null)) {
-      return rows as unknown[][];
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-  throw new Error(
-    'the selected rows did not arrive from the server; try again'
-  );
-}

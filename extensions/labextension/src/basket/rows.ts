@@ -14,9 +14,17 @@ const OBSCORE: Record<string, string> = {
   checksum: 'checksum'
 };
 
-/** What the basket accepts in the fields it checks (see esap.basket.models). */
+/**
+ * What the basket accepts in the fields it checks (see esap.basket.models and
+ * esap.core.urls.is_data_url): an access URL is `scheme://...` of a scheme
+ * that fetches (an archive's ftp:// link is kept; whether it is downloaded is
+ * the hub's fetch rule), never one a browser runs.
+ */
 const ACCEPTED: Record<string, RegExp> = {
-  access_url: /^(https?|file):\/\/\S+$/i,
+  access_url:
+    // control characters are refused on purpose, as esap.core.urls does
+    // eslint-disable-next-line no-control-regex
+    /^(?!(?:javascript|vbscript|data|blob|about):)[a-z][a-z0-9+.-]*:\/\/[^\s\x00-\x1f\x7f]+$/i,
   checksum: /^(md5|sha1|sha256|sha512):[0-9a-f]+$/i
 };
 

@@ -1,35 +1,46 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { requestAPI } from '../request';
+import { IJob, JobsAPI, JobState } from '../jobs';
 
 /**
- * The state of a headless notebook run.
+ * What a `run` job made: paths relative to the server root (null when
+ * outside it), and the failing cell when one failed.
  */
-export type RunState =
-  'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-
-/**
- * Why a run failed: for a failing cell, its execution count and error.
- */
-export interface IRunError {
-  ename: string;
-  evalue: string;
-  cell?: number | null;
-  cell_index?: number;
+export interface IRunResult {
+  output_dir: string | null;
+  executed_notebook: string | null;
+  log: string | null;
+  started: string | null;
+  finished: string | null;
+  cell: { ename: string; evalue: string; cell: number | null } | null;
 }
 
 /**
- * A headless notebook run as `GET jobs` describes it; paths are relative to
- * the server root (null when outside it).
+ * A headless notebook run: a job of kind `run` (see `jobs.ts`).
+ */
+export type IRunJob = IJob<
+  { notebook: string | null; parameters: Record<string, unknown> },
+  IRunResult
+>;
+
+/**
+ * Why a run failed: for a failing cell, its execution count.
+ */
+export interface IRunError {
+  message: string;
+  cell: number | null;
+}
+
+/**
+ * A headless notebook run as the panel shows it.
  */
 export interface INotebookRun {
   id: string;
-  state: RunState;
+  state: JobState;
   notebook: string | null;
   parameters: Record<string, unknown>;
-  created: number;
-  started: number | null;
-  finished: number | null;
+  /** ISO 8601. */
+  created: string;
   error: IRunError | null;
   output_dir: string | null;
   executed_notebook: string | null;
@@ -37,47 +48,43 @@ export interface INotebookRun {
 }
 
 /**
- * Whether a run may still change state.
+ * A run job as the panel shows it.
  */
-export function isActive(run: INotebookRun): boolean {
-  return run.state === 'queued' || run.state === 'running';
+export function asRun(job: IRunJob): INotebookRun {
+  const result = job.result;
+  return {
+    id: job.id,
+    state: job.state,
+    ...job.params,
+    created: job.created,
+    error: job.error
+      ? { message: job.error.message, cell: result?.cell?.cell ?? null }
+      : null,
+    output_dir: result?.output_dir ?? null,
+    executed_notebook: result?.executed_notebook ?? null,
+    log: result?.log ?? null
+  };
 }
 
 /**
- * The headless runs part of the ESAP REST API.
+ * The headless runs part of the ESAP REST API (jobs of kind `run`).
  */
 export class RunsAPI {
   constructor(settings: ServerConnection.ISettings) {
-    this._settings = settings;
+    this.jobs = new JobsAPI(settings);
   }
 
-  async list(): Promise<INotebookRun[]> {
-    const body = await requestAPI<{ jobs: INotebookRun[] }>(
-      'jobs',
-      {},
-      this._settings
-    );
-    return body.jobs;
-  }
+  readonly jobs: JobsAPI;
 
   async start(
     notebook: string,
     parameters: Record<string, unknown> = {}
   ): Promise<INotebookRun> {
-    return requestAPI<INotebookRun>(
-      'jobs',
-      { method: 'POST', body: JSON.stringify({ notebook, parameters }) },
-      this._settings
-    );
+    return asRun(await this.jobs.start('run', { notebook, parameters }));
   }
 
-  async remove(id: string): Promise<void> {
-    await requestAPI<void>(
-      `jobs/${encodeURIComponent(id)}`,
-      { method: 'DELETE' },
-      this._settings
-    );
+  /** Cancel a run; forget one that ended (its files stay). */
+  remove(id: string): Promise<void> {
+    return this.jobs.remove('run', id);
   }
-
-  private _settings: ServerConnection.ISettings;
 }

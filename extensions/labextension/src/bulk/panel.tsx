@@ -3,14 +3,16 @@ import {
   Button,
   ReactWidget,
   UseSignal,
-  refreshIcon,
-  ToolbarButtonComponent
+  runIcon
 } from '@jupyterlab/ui-components';
 import { ISignal, Signal } from '@lumino/signaling';
+import { Panel } from '@lumino/widgets';
 import React from 'react';
 
 import { EsapAPIError } from '../request';
-import { INotebookRun, isActive, RunsAPI } from './api';
+import { EsapSidePanel } from '../sidepanel';
+import { isActive, JobList } from '../jobs';
+import { asRun, INotebookRun, IRunJob, IRunResult, RunsAPI } from './api';
 
 /**
  * Milliseconds between refreshes while a run is active.
@@ -23,69 +25,41 @@ const INTERVAL = 3000;
 export class RunsModel {
   constructor(api: RunsAPI) {
     this.api = api;
+    this._list = new JobList('run', { api: api.jobs, first: INTERVAL });
+    this._list.changed.connect(() => this._changed.emit());
   }
 
   readonly api: RunsAPI;
 
   get runs(): readonly INotebookRun[] {
-    return this._runs;
+    return (this._list.jobs ?? []).map(asRun);
   }
 
   get error(): EsapAPIError | null {
-    return this._error;
+    return this._list.error;
   }
 
   get changed(): ISignal<this, void> {
     return this._changed;
   }
 
-  async refresh(): Promise<void> {
-    try {
-      this._runs = await this.api.list();
-      this._error = null;
-    } catch (reason) {
-      this._error =
-        reason instanceof EsapAPIError
-          ? reason
-          : new EsapAPIError({
-              code: 'unexpected',
-              message: String(reason),
-              fix: 'Reload the page.'
-            });
-    }
-    this._changed.emit();
-    // follow active runs every few seconds; stop once none is left
-    const active = this._runs.some(isActive);
-    if (active && this._timer === null) {
-      this._timer = window.setInterval(() => void this.refresh(), INTERVAL);
-    } else if (!active && this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
-    }
-  }
-
   /**
    * Refresh now (and keep following the runs while one is active).
    */
-  async wake(): Promise<void> {
-    await this.refresh();
+  wake(): Promise<void> {
+    return this._list.refresh();
   }
 
   dispose(): void {
-    if (this._timer !== null) {
-      window.clearInterval(this._timer);
-      this._timer = null;
-    }
+    this._list.dispose();
   }
 
-  private _runs: INotebookRun[] = [];
-  private _error: EsapAPIError | null = null;
+  private _list: JobList<IRunJob['params'], IRunResult>;
   private _changed = new Signal<this, void>(this);
-  private _timer: number | null = null;
 }
 
-function when(stamp: number | null): string {
-  return stamp ? new Date(stamp * 1000).toLocaleString() : '';
+function when(stamp: string | null): string {
+  return stamp ? new Date(stamp).toLocaleString() : '';
 }
 
 function RunItem(props: {
@@ -115,7 +89,7 @@ function RunItem(props: {
       {run.error && (
         <div className="esap-Run-error">
           {run.error.cell ? trans.__('Cell [%1]: ', run.error.cell) : ''}
-          {`${run.error.ename}: ${run.error.evalue}`}
+          {run.error.message}
         </div>
       )}
       <div className="esap-Run-actions">
@@ -160,70 +134,80 @@ function RunItem(props: {
 }
 
 /**
- * The Jobs view: headless notebook runs (`esap run`, or started from the
- * lab), with their state, and the executed notebook and log to open.
+ * The runs, their state and outputs; re-rendered when the model changes.
  */
-export class RunsPanel extends ReactWidget {
-  constructor(options: RunsPanel.IOptions) {
-    super();
-    this.model = options.model;
-    this._trans = options.trans;
-    this._open = options.open;
-    this.addClass('esap-RunsPanel');
-  }
-
-  readonly model: RunsModel;
-
-  protected render(): JSX.Element {
-    const trans = this._trans;
-    const remove = async (run: INotebookRun) => {
-      await this.model.api.remove(run.id).catch(() => undefined);
-      await this.model.wake();
-    };
-    return (
-      <UseSignal signal={this.model.changed}>
-        {() => (
-          <div className="esap-RunsPanel-body">
-            <div className="esap-RunsPanel-header">
-              <h2>{trans.__('Notebook runs')}</h2>
-              <ToolbarButtonComponent
-                icon={refreshIcon}
-                tooltip={trans.__('Refresh the runs')}
-                onClick={() => void this.model.wake()}
-              />
+function RunsList(props: {
+  model: RunsModel;
+  trans: TranslationBundle;
+  open: (path: string) => void;
+}): JSX.Element {
+  const { model, trans, open } = props;
+  const remove = async (run: INotebookRun) => {
+    await model.api.remove(run.id).catch(() => undefined);
+    await model.wake();
+  };
+  return (
+    <UseSignal signal={model.changed}>
+      {() => (
+        <div className="esap-RunsPanel-body">
+          {model.error && (
+            <div className="esap-RunsPanel-error" role="alert">
+              {model.error.message} {model.error.fix}
             </div>
-            {this.model.error && (
-              <div className="esap-RunsPanel-error" role="alert">
-                {this.model.error.message} {this.model.error.fix}
-              </div>
-            )}
-            {this.model.runs.length === 0 && !this.model.error ? (
-              <p className="esap-RunsPanel-empty">
-                {trans.__(
-                  'No runs yet. Run a notebook headless with "Run notebook headless" in the command palette, or `esap run notebook.ipynb -p name=value` in a terminal.'
-                )}
-              </p>
-            ) : (
-              <ul className="esap-RunsPanel-list">
-                {this.model.runs.map(run => (
-                  <RunItem
-                    key={run.id}
-                    run={run}
-                    trans={trans}
-                    open={this._open}
-                    remove={remove}
-                  />
-                ))}
-              </ul>
-            )}
-          </div>
-        )}
-      </UseSignal>
+          )}
+          {model.runs.length === 0 && !model.error ? (
+            <p className="esap-RunsPanel-empty">
+              {trans.__(
+                'No runs yet. Run a notebook headless with "Run notebook headless" in the command palette, or `esap run notebook.ipynb -p name=value` in a terminal.'
+              )}
+            </p>
+          ) : (
+            <ul className="esap-RunsPanel-list">
+              {model.runs.map(run => (
+                <RunItem
+                  key={run.id}
+                  run={run}
+                  trans={trans}
+                  open={open}
+                  remove={remove}
+                />
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+    </UseSignal>
+  );
+}
+
+/**
+ * The Jobs view (id `esap-runs`): headless notebook runs (`esap run`, or
+ * started from the lab), with their state, and the executed notebook and
+ * log to open.
+ */
+export class RunsPanel extends EsapSidePanel {
+  constructor(options: RunsPanel.IOptions) {
+    const { model, trans } = options;
+    super({
+      id: 'esap-runs',
+      className: 'esap-RunsPanel',
+      heading: trans.__('Notebook runs'),
+      icon: runIcon,
+      content: new Panel()
+    });
+    this.model = model;
+    this.addRefreshButton({
+      onClick: () => void model.wake(),
+      tooltip: trans.__('Refresh the runs')
+    });
+    this.content.addWidget(
+      ReactWidget.create(
+        <RunsList model={model} trans={trans} open={options.open} />
+      )
     );
   }
 
-  private _trans: TranslationBundle;
-  private _open: (path: string) => void;
+  readonly model: RunsModel;
 }
 
 export namespace RunsPanel {

@@ -44,9 +44,6 @@ export const bulkPlugin: JupyterFrontEndPlugin<void> = {
       trans,
       open: path => void app.commands.execute('docmanager:open', { path })
     });
-    panel.id = 'esap-runs';
-    panel.title.icon = runIcon;
-    panel.title.caption = trans.__('Notebook runs');
     app.shell.add(panel, 'left', { rank: 320 });
     void model.wake();
 

@@ -1,13 +1,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import {
-  API_NAMESPACE,
-  EsapAPIError,
-  isErrorBody,
-  requestAPI
-} from '../request';
-import { NdjsonDecoder } from './ndjson';
+import { IJob as IJobOf, JobsAPI, JobState } from '../jobs';
+import { requestAPI, streamAPI } from '../request';
 
 /**
  * What a data service can do beyond the federated search.
@@ -154,7 +149,8 @@ export type JobPhase =
   'PENDING' | 'QUEUED' | 'EXECUTING' | 'COMPLETED' | 'ERROR' | 'ABORTED';
 
 /**
- * An asynchronous TAP job, kept server-side across sessions.
+ * An asynchronous TAP job, kept server-side across sessions (a job of kind
+ * `query`, seen through `asQueryJob`).
  */
 export interface IJob {
   id: string;
@@ -166,6 +162,45 @@ export interface IJob {
   job_url: string;
   result_id: string | null;
   error: string | null;
+}
+
+/** What a `query` job was asked. */
+export interface IQueryParams {
+  service: string;
+  query: string;
+  maxrec: number | null;
+}
+
+/** What a `query` job knows of its remote (UWS) job. */
+export interface IQueryResult {
+  phase: JobPhase;
+  job_url: string;
+  result_id: string | null;
+  /** Why the last look at the service failed (it is tried again). */
+  problem?: string | null;
+}
+
+/**
+ * A job of kind `query` as the Data panel shows it: its UWS phase (an ended
+ * job's from its state) and what went wrong, if anything.
+ */
+export function asQueryJob(job: IJobOf<IQueryParams, IQueryResult>): IJob {
+  const ended: Partial<Record<JobState, JobPhase>> = {
+    done: 'COMPLETED',
+    error: 'ERROR',
+    cancelled: 'ABORTED'
+  };
+  return {
+    id: job.id,
+    service: job.params.service,
+    query: job.params.query,
+    phase: ended[job.state] ?? job.result?.phase ?? 'QUEUED',
+    created: job.created,
+    updated: job.updated,
+    job_url: job.result?.job_url ?? '',
+    result_id: job.result?.result_id ?? null,
+    error: job.error?.message ?? job.result?.problem ?? null
+  };
 }
 
 /**
@@ -206,6 +241,7 @@ export function isActivePhase(phase: JobPhase): boolean {
 export class DataAPI {
   constructor(serverSettings?: ServerConnection.ISettings) {
     this.serverSettings = serverSettings ?? ServerConnection.makeSettings();
+    this.queries = new JobsAPI(this.serverSettings);
   }
 
   readonly serverSettings: ServerConnection.ISettings;
@@ -264,25 +300,32 @@ export class DataAPI {
     });
   }
 
-  submitJob(service: string, query: string, maxrec?: number): Promise<IJob> {
-    return this._send<IJob>('data/jobs', 'POST', {
-      service,
-      query,
-      ...(maxrec ? { maxrec } : {})
-    });
+  /** The user's asynchronous queries: jobs of kind `query` (see `jobs.ts`). */
+  readonly queries: JobsAPI;
+
+  async submitJob(
+    service: string,
+    query: string,
+    maxrec?: number
+  ): Promise<IJob> {
+    return asQueryJob(
+      await this.queries.start<IQueryParams, IQueryResult>('query', {
+        service,
+        query,
+        ...(maxrec ? { maxrec } : {})
+      })
+    );
   }
 
-  async jobs(): Promise<IJob[]> {
-    const body = await this._get<{ jobs: IJob[] }>('data/jobs');
-    return body.jobs;
+  async job(id: string): Promise<IJob> {
+    return asQueryJob(
+      await this.queries.get<IQueryParams, IQueryResult>('query', id)
+    );
   }
 
-  job(id: string): Promise<IJob> {
-    return this._get<IJob>(`data/jobs/${encodeURIComponent(id)}`);
-  }
-
-  async deleteJob(id: string): Promise<void> {
-    await this._send<void>(`data/jobs/${encodeURIComponent(id)}`, 'DELETE');
+  /** Abort a job that runs; delete one that ended (and its remote job). */
+  deleteJob(id: string): Promise<void> {
+    return this.queries.remove('query', id);
   }
 
   async history(limit = 50): Promise<IHistoryEntry[]> {
@@ -317,80 +360,22 @@ export class DataAPI {
    *   a 400 naming `target` when the name cannot be resolved) or the stream
    *   breaks.
    */
-  async search(
+  search(
     request: ISearchRequest,
     onEvent: (event: SearchEvent) => void,
     signal?: AbortSignal
   ): Promise<void> {
-    const url = URLExt.join(
-      this.serverSettings.baseUrl,
-      API_NAMESPACE,
-      'data/search'
+    return streamAPI(
+      'data/search',
+      {
+        method: 'POST',
+        body: JSON.stringify(request),
+        headers: { 'Content-Type': 'application/json' },
+        signal
+      },
+      value => onEvent(value as SearchEvent),
+      this.serverSettings
     );
-    let response: Response;
-    try {
-      response = await ServerConnection.makeRequest(
-        url,
-        {
-          method: 'POST',
-          body: JSON.stringify(request),
-          headers: { 'Content-Type': 'application/json' },
-          signal
-        },
-        this.serverSettings
-      );
-    } catch (reason) {
-      if (signal?.aborted) {
-        return;
-      }
-      throw new EsapAPIError({
-        code: 'network_error',
-        message: `Could not reach the Jupyter server: ${String(reason)}`,
-        fix: 'Check that your server is still running, then search again.'
-      });
-    }
-    if (!response.ok) {
-      throw await errorOf(response);
-    }
-    const reader = response.body?.getReader();
-    if (!reader) {
-      throw new EsapAPIError({
-        code: 'invalid_response',
-        message: 'The search answer has no body to stream.',
-        fix: 'Use a browser with streaming fetch (any current one), then search again.'
-      });
-    }
-    const decoder = new NdjsonDecoder();
-    const text = new TextDecoder();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) {
-          break;
-        }
-        for (const item of decoder.push(text.decode(value, { stream: true }))) {
-          onEvent(item as SearchEvent);
-        }
-      }
-      for (const item of decoder.push(text.decode())) {
-        onEvent(item as SearchEvent);
-      }
-      for (const item of decoder.end()) {
-        onEvent(item as SearchEvent);
-      }
-    } catch (reason) {
-      if (signal?.aborted) {
-        return;
-      }
-      if (reason instanceof EsapAPIError) {
-        throw reason;
-      }
-      throw new EsapAPIError({
-        code: 'stream_broken',
-        message: `The search stream broke off: ${String(reason)}`,
-        fix: 'Search again; results already shown stay available.'
-      });
-    }
   }
 
   private _get<T>(endPoint: string): Promise<T> {
@@ -414,46 +399,4 @@ export class DataAPI {
       this.serverSettings
     );
   }
-}
-
-/**
- * The `EsapAPIError` of a refused streaming request.
- */
-async function errorOf(response: Response): Promise<EsapAPIError> {
-  const body = await response.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  if (isErrorBody(parsed)) {
-    return new EsapAPIError({
-      code: parsed.error.code,
-      message: parsed.error.message,
-      fix: parsed.error.fix ?? '',
-      status: response.status
-    });
-  }
-  return new EsapAPIError({
-    code: `http_${response.status}`,
-    message: `The search answered ${response.status} ${response.statusText}.`,
-    fix:
-      response.status === 404
-        ? 'This server has no data search: ask your hub admin to update ESAP Hub.'
-        : 'Try again; if it keeps failing, ask your hub admin to check the server log.',
-    status: response.status
-  });
-}
-
-/**
- * Which field a 400 `bad_field` error names (`"radius: -1: must be…"` →
- * `radius`), so the form can show the message under that field.
- */
-export function fieldOf(error: EsapAPIError): string | null {
-  if (error.status !== 400) {
-    return null;
-  }
-  const match = /^([A-Za-z_][\w.]*)\s*:/.exec(error.message);
-  return match ? match[1] : null;
 }

@@ -56,18 +56,9 @@ async function selectedDids(view: ServiceResultView): Promise<string[]> {
   if (column < 0) {
     return [];
   }
-  const wanted = view.grid.selectedRows();
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const rows = wanted.map(row => view.model.row(row));
-    if (rows.every(row => row !== null)) {
-      const dids = rows.map(row => String((row as unknown[])[column] ?? ''));
-      return [...new Set(dids.filter(did => did !== ''))];
-    }
-    await new Promise(resolve => setTimeout(resolve, 200));
-  }
-  throw new Error(
-    'the selected rows did not arrive from the server; try again'
-  );
+  const rows = await view.selectedValues();
+  const dids = rows.map(row => String(row[column] ?? ''));
+  return [...new Set(dids.filter(did => did !== ''))];
 }
 
 /**

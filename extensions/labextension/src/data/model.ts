@@ -1,15 +1,17 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { JobList } from '../jobs';
 import { EsapAPIError } from '../request';
 import {
+  asQueryJob,
   DataAPI,
   IHistoryEntry,
   IJob,
+  IQueryParams,
+  IQueryResult,
   IRegistryEntry,
   ISearchRequest,
-  IService,
-  fieldOf,
-  isActivePhase
+  IService
 } from './api';
 import { SearchRun } from './search';
 
@@ -62,14 +64,30 @@ export const EMPTY_FORM: IFormValues = {
 /** Field errors, keyed by request field (`target`, `radius`, `band`, …). */
 export type FieldErrors = Record<string, string>;
 
-function toError(reason: unknown, fix: string): EsapAPIError {
-  return reason instanceof EsapAPIError
-    ? reason
-    : new EsapAPIError({
-        code: 'unexpected_error',
-        message: String(reason),
-        fix
-      });
+/** The request fields the form shows an error under. */
+const FORM_FIELDS = new Set([
+  'target',
+  'ra',
+  'dec',
+  'radius',
+  'band',
+  'time',
+  'collection',
+  'text',
+  'maxrec',
+  'services'
+]);
+
+/**
+ * The text shown under a field the server refused: `field: message — fix`,
+ * as the form words its own checks (servers that put the field in the
+ * message already are not repeated).
+ */
+function fieldMessage(field: string, error: EsapAPIError): string {
+  const message = error.message.startsWith(`${field}:`)
+    ? error.message
+    : `${field}: ${error.message}`;
+  return message + (error.fix ? ` — ${error.fix}` : '');
 }
 
 function parseNumber(
@@ -231,6 +249,13 @@ export function formFromRequest(request: Partial<ISearchRequest>): IFormValues {
 export class DataPanelModel {
   constructor(api: DataAPI) {
     this.api = api;
+    this._queries = new JobList('query', {
+      api: api.queries,
+      first: 1000,
+      longest: 30000,
+      factor: 1.5
+    });
+    this._queries.changed.connect(() => this._emit());
   }
 
   readonly api: DataAPI;
@@ -274,7 +299,7 @@ export class DataPanelModel {
       this.services = services;
       this.servicesError = null;
     } catch (reason) {
-      this.servicesError = toError(
+      this.servicesError = EsapAPIError.from(
         reason,
         'Reload the services; if it keeps failing, ask your hub admin.'
       );
@@ -382,12 +407,9 @@ export class DataPanelModel {
     this._emit();
     await run.run(this.api, abort.signal);
     if (run.error) {
-      const field = fieldOf(run.error);
-      if (field) {
-        this.fieldErrors = {
-          [field]:
-            run.error.message + (run.error.fix ? ` — ${run.error.fix}` : '')
-        };
+      const field = run.error.field;
+      if (field && FORM_FIELDS.has(field)) {
+        this.fieldErrors = { [field]: fieldMessage(field, run.error) };
       } else {
         this.formError = run.error;
       }
@@ -414,29 +436,25 @@ export class DataPanelModel {
       this.history = await this.api.history(50);
       this.historyError = null;
     } catch (reason) {
-      this.historyError = toError(reason, 'Reload the history.');
+      this.historyError = EsapAPIError.from(reason, 'Reload the history.');
     }
     this._emit();
   }
 
   // ------------------------------------------------------------ jobs
 
-  jobs: IJob[] | null = null;
-  jobsError: EsapAPIError | null = null;
+  /** The asynchronous queries, newest first (`null` before the first read). */
+  get jobs(): IJob[] | null {
+    return this._queries.jobs?.map(asQueryJob) ?? null;
+  }
 
-  async loadJobs(): Promise<void> {
-    try {
-      this.jobs = await this.api.jobs();
-      this.jobsError = null;
-    } catch (reason) {
-      this.jobsError = toError(reason, 'Reload the job list.');
-    }
-    this._emit();
-    if (this.jobs?.some(job => isActivePhase(job.phase))) {
-      this._schedulePoll();
-    } else {
-      this._pollDelay = POLL_FIRST;
-    }
+  get jobsError(): EsapAPIError | null {
+    return this._queries.error;
+  }
+
+  /** Read the jobs, and again while one runs (see `_queries`). */
+  loadJobs(): Promise<void> {
+    return this._queries.refresh();
   }
 
   async submitJob(
@@ -445,7 +463,6 @@ export class DataPanelModel {
     maxrec?: number
   ): Promise<IJob> {
     const job = await this.api.submitJob(service, query, maxrec);
-    this._pollDelay = POLL_FIRST;
     await this.loadJobs();
     return job;
   }
@@ -456,22 +473,10 @@ export class DataPanelModel {
   }
 
   /**
-   * Poll the job list while a job runs: after 1 s, then backing off by
-   * half again each time up to 30 s; a new job restarts at 1 s. (Lumino's
-   * `Poll` backs off only after failures, not while a job keeps running,
-   * so this is a plain timer.)
+   * The job list, read again while a job runs: after 1 s, then backing off
+   * by half again each time up to 30 s; a new job restarts at 1 s.
    */
-  private _schedulePoll(): void {
-    if (this._pollTimer !== null || this._disposed) {
-      return;
-    }
-    const delay = this._pollDelay;
-    this._pollDelay = Math.min(POLL_MAX, Math.round(this._pollDelay * 1.5));
-    this._pollTimer = window.setTimeout(() => {
-      this._pollTimer = null;
-      void this.loadJobs();
-    }, delay);
-  }
+  private _queries: JobList<IQueryParams, IQueryResult>;
 
   // ------------------------------------------------------------ registry
 
@@ -490,7 +495,7 @@ export class DataPanelModel {
       this.registryHits = await this.api.registry(query);
       this.registryError = null;
     } catch (reason) {
-      this.registryError = toError(
+      this.registryError = EsapAPIError.from(
         reason,
         'Change the keywords or try again later.'
       );
@@ -519,11 +524,8 @@ export class DataPanelModel {
   }
 
   dispose(): void {
-    this._disposed = true;
     this._abort?.abort();
-    if (this._pollTimer !== null) {
-      window.clearTimeout(this._pollTimer);
-    }
+    this._queries.dispose();
     Signal.clearData(this);
   }
 
@@ -531,15 +533,9 @@ export class DataPanelModel {
     this._changed.emit();
   }
 
-  private _disposed = false;
-  private _pollTimer: number | null = null;
-  private _pollDelay = POLL_FIRST;
   private _changed = new Signal<this, void>(this);
   private _searchStarted = new Signal<this, SearchRun>(this);
 }
-
-const POLL_FIRST = 1000;
-const POLL_MAX = 30000;
 
 /**
  * A service name for a registry hit: its title in lower-case words joined

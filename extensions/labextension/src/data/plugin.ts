@@ -17,8 +17,8 @@ import {
 } from '@jupyterlab/ui-components';
 import { ReadonlyJSONObject } from '@lumino/coreutils';
 
+import { ThemedGrid } from '../grid/grid';
 import { DataAPI, IRowsEvent, ISearchRequest } from './api';
-import { ResultGrid } from './grid';
 import { DataPanelModel } from './model';
 import { insertCode, searchCode } from './notebook';
 import { DataPanel } from './panel';
@@ -135,7 +135,7 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
     model.searchStarted.connect((_, run) => openRun(run));
     // the new theme's CSS is in place once the signal fires
     themes?.themeChanged.connect(() =>
-      requestAnimationFrame(() => ResultGrid.refreshThemes())
+      requestAnimationFrame(() => ThemedGrid.refreshThemes())
     );
 
     app.commands.addCommand(DataCommandIDs.refresh, {

@@ -148,7 +148,7 @@ function ResultBar(props: {
     }
     const timer = window.setTimeout(() => void model.setQuery({ filter }), 350);
     return () => window.clearTimeout(timer);
-  }, [filter]);
+  }, [filter, model]);
   const count = model.query.filter
     ? trans.__(
         '%1 of %2 rows match',
@@ -240,6 +240,25 @@ export class ServiceResultView extends BoxPanel {
   readonly model: PagedResultModel;
   readonly grid: ResultGrid;
   readonly sky: SkyView;
+
+  /**
+   * The values of the selected rows, fetching the pages that are not in
+   * the browser yet.
+   *
+   * @throws {Error} When a page of them does not arrive.
+   */
+  async selectedValues(): Promise<Cell[][]> {
+    const wanted = this.grid.selectedRows();
+    const rows = await this.model.rows(wanted);
+    if (rows.length < wanted.length) {
+      const reason = this.model.error?.message ?? 'no answer';
+      throw new Error(
+        `the selected rows did not arrive from the server (${reason}); try again`
+      );
+    }
+    return rows;
+  }
+
   private _barHost: ResultBarView;
   private _record: RecordView;
 }

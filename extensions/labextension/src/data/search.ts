@@ -111,13 +111,10 @@ export class SearchRun {
       }
     } catch (reason) {
       this.fail(
-        reason instanceof EsapAPIError
-          ? reason
-          : new EsapAPIError({
-              code: 'unexpected_error',
-              message: String(reason),
-              fix: 'Search again; if it keeps failing, ask your hub admin.'
-            })
+        EsapAPIError.from(
+          reason,
+          'Search again; if it keeps failing, ask your hub admin.'
+        )
       );
     }
   }

@@ -1,21 +1,11 @@
-import { URLExt } from '@jupyterlab/coreutils';
-import { ServerConnection } from '@jupyterlab/services';
-
-import {
-  API_NAMESPACE,
-  EsapAPIError,
-  isErrorBody,
-  requestAPI
-} from '../request';
+import { JobFollower, JobsAPI } from '../jobs';
+import { EsapAPIError, IFieldProblem, requestAPI } from '../request';
 
 /**
  * A problem with one field of a publication request, as the server names it
  * (`title`, `creators[0].orcid`, `files`, `token`, ...).
  */
-export interface IFieldProblem {
-  field: string;
-  message: string;
-}
+export type { IFieldProblem };
 
 export interface ICreator {
   name: string;
@@ -102,56 +92,32 @@ export type Checked<T> =
   | { ok: false; problems: IFieldProblem[]; message: string };
 
 /**
- * POST a publication request; a 422 answer becomes its field problems.
+ * POST a publication request; an answer that refuses fields (422, or an
+ * error naming its fields) becomes those fields' problems.
  */
 async function checkedPost<T>(
   endPoint: string,
   body: unknown
 ): Promise<Checked<T>> {
-  const settings = ServerConnection.makeSettings();
-  const url = URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint);
-  let response: Response;
   try {
-    response = await ServerConnection.makeRequest(
-      url,
-      { method: 'POST', body: JSON.stringify(body) },
-      settings
-    );
+    const value = await requestAPI<T>(endPoint, {
+      method: 'POST',
+      body: JSON.stringify(body)
+    });
+    return { ok: true, value };
   } catch (reason) {
-    throw new EsapAPIError({
-      code: 'network_error',
-      message: `Could not reach the Jupyter server: ${String(reason)}`,
-      fix: 'Check that your server is still running, then retry.'
-    });
+    if (
+      reason instanceof EsapAPIError &&
+      (reason.status === 422 || reason.problems.length > 0)
+    ) {
+      return {
+        ok: false,
+        problems: [...reason.problems],
+        message: reason.message
+      };
+    }
+    throw reason;
   }
-  const text = await response.text();
-  let parsed: unknown = undefined;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (response.ok) {
-    return { ok: true, value: parsed as T };
-  }
-  if (response.status === 422 && isErrorBody(parsed)) {
-    const problems = (parsed as { problems?: IFieldProblem[] }).problems ?? [];
-    return { ok: false, problems, message: parsed.error.message };
-  }
-  if (isErrorBody(parsed)) {
-    throw new EsapAPIError({
-      code: parsed.error.code,
-      message: parsed.error.message,
-      fix: parsed.error.fix ?? '',
-      status: response.status
-    });
-  }
-  throw new EsapAPIError({
-    code: `http_${response.status}`,
-    message: `The ESAP API answered ${response.status} ${response.statusText}.`,
-    fix: 'Try again; if it keeps failing, ask your hub admin to check the server log.',
-    status: response.status
-  });
 }
 
 /**
@@ -185,11 +151,39 @@ export namespace PublishAPI {
     );
   }
 
-  export function retry(id: string): Promise<IPublication> {
-    return requestAPI<IPublication>(
-      `publish/publications/${encodeURIComponent(id)}/retry`,
-      { method: 'POST' }
+  /** Run an unfinished publication again (the same draft, never a second record). */
+  export async function retry(id: string): Promise<IPublication> {
+    await new JobsAPI().start('publish', { publication: id });
+    return get(id);
+  }
+
+  /**
+   * Follow a publication's run (a job of kind `publish`, under the
+   * publication's id) until it ends, calling `onChange` with the publication
+   * each time the run moves; resolves with the publication as it ended.
+   */
+  export async function follow(
+    started: IPublication,
+    onChange: (publication: IPublication) => void,
+    interval = 400
+  ): Promise<IPublication> {
+    if (!started.running) {
+      return started;
+    }
+    const run = await new JobsAPI().get('publish', started.id);
+    const follower = new JobFollower(run, { interval });
+    let ended = false; // a late answer must not undo the final one
+    const show = (publication: IPublication) => ended || onChange(publication);
+    follower.changed.connect(
+      () => void get(started.id).then(show, () => undefined)
     );
+    try {
+      await follower.done;
+    } finally {
+      ended = true;
+      follower.dispose();
+    }
+    return get(started.id);
   }
 
   export async function list(): Promise<IPublication[]> {
@@ -258,4 +252,14 @@ export function formatBytes(bytes: number): string {
     unit += 1;
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/**
+ * An error as one line for the dialog: its message, then its fix.
+ */
+export function describe(reason: unknown): string {
+  if (reason instanceof EsapAPIError) {
+    return reason.fix ? `${reason.message} — ${reason.fix}` : reason.message;
+  }
+  return String(reason);
 }

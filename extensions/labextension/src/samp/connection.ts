@@ -149,7 +149,7 @@ export class SampConnection {
   private async _pullLoop(client: SampWebClient): Promise<void> {
     while (this._client === client) {
       const started = Date.now();
-      let callbacks: ISampCallback[] = [];
+      let callbacks: ISampCallback[];
       try {
         callbacks = await client.pull(10);
       } catch {
@@ -175,7 +175,7 @@ export class SampConnection {
   ): Promise<void> {
     const method = callback['samp.methodName'];
     const params = callback['samp.params'];
-    let sender = '';
+    let sender: string;
     let msgId: string | null = null;
     let message: SampValue | undefined;
     if (method === 'receiveNotification') {
@@ -239,7 +239,12 @@ export class SampConnection {
         client.translator ? client.translator + encodeURIComponent(url) : url
       );
     } catch (reason) {
-      throw new Error(`could not fetch the table at ${url}: ${String(reason)}`);
+      throw new Error(
+        `could not fetch the table at ${url}: ${String(reason)}`,
+        {
+          cause: reason
+        }
+      );
     }
     if (!table.ok) {
       throw new Error(

@@ -1,5 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
+import { IJob, JobsAPI, JobState } from '../jobs';
 import { requestAPI } from '../request';
 
 /**
@@ -52,21 +53,61 @@ export interface ILaunchStep {
 }
 
 /**
- * One "Open in my lab" launch and where it is.
+ * What a `launch` job made so far: its steps, and the kernel and notebook when done.
+ */
+export interface ILaunchResult {
+  steps: ILaunchStep[];
+  current: string | null;
+  failed: string | null;
+  folder: string | null;
+  kernel: string | null;
+  notebook: string | null;
+}
+
+/**
+ * "Open in my lab": a job of kind `launch` (see `jobs.ts`).
+ */
+export type ILaunchJob = IJob<
+  { repository: string; ref: string | null; name: string },
+  ILaunchResult
+>;
+
+/**
+ * One "Open in my lab" launch and where it is, as the panel shows it.
  */
 export interface ILaunch {
   id: string;
   repository: string;
   ref: string | null;
   name: string;
-  state: 'running' | 'done' | 'error' | 'interrupted';
+  state: JobState;
   steps: ILaunchStep[];
   current: string | null;
   failed: string | null;
+  /** Share of the steps finished (0..1). */
   progress: number;
   kernel: string | null;
   notebook: string | null;
   error: string | null;
+}
+
+/**
+ * A launch job as the panel shows it.
+ */
+export function asLaunch(job: ILaunchJob): ILaunch {
+  const { result, progress } = job;
+  return {
+    id: job.id,
+    ...job.params,
+    state: job.state,
+    steps: result?.steps ?? [],
+    current: result?.current ?? null,
+    failed: result?.failed ?? null,
+    progress: progress.total ? progress.done / progress.total : 0,
+    kernel: result?.kernel ?? null,
+    notebook: result?.notebook ?? null,
+    error: job.error ? `${job.error.message} — ${job.error.fix}` : null
+  };
 }
 
 /**
@@ -105,32 +146,16 @@ export class SoftwareAPI {
    * checking it out could fail where the default branch works. The REST API
    * itself takes a branch, a tag or a commit as `ref`.
    */
-  launch(repository: string, name: string): Promise<ILaunch> {
-    return requestAPI<ILaunch>(
-      'software/launch',
-      {
-        method: 'POST',
-        body: JSON.stringify({ repository, ref: null, name })
-      },
-      this.settings
-    );
+  launch(repository: string, name: string): Promise<ILaunchJob> {
+    return new JobsAPI(this.settings).start('launch', {
+      repository,
+      ref: null,
+      name
+    });
   }
 
-  launchState(id: string): Promise<ILaunch> {
-    return requestAPI<ILaunch>(
-      `software/launches/${encodeURIComponent(id)}`,
-      {},
-      this.settings
-    );
-  }
-
-  async launches(): Promise<ILaunch[]> {
-    const answer = await requestAPI<{ launches: ILaunch[] }>(
-      'software/launches',
-      {},
-      this.settings
-    );
-    return answer.launches;
+  launches(): Promise<ILaunchJob[]> {
+    return new JobsAPI(this.settings).list('launch');
   }
 
   private readonly settings?: ServerConnection.ISettings;

@@ -1,10 +1,21 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, ReactWidget } from '@jupyterlab/ui-components';
+import {
+  Button,
+  InputGroup,
+  ReactWidget,
+  extensionIcon
+} from '@jupyterlab/ui-components';
+import { Panel } from '@lumino/widgets';
 import React, { useEffect, useRef, useState } from 'react';
 
+import { isActive, JobFollower } from '../jobs';
 import { EsapAPIError } from '../request';
+import { EsapSidePanel } from '../sidepanel';
 import {
+  asLaunch,
   ILaunch,
+  ILaunchJob,
+  ILaunchResult,
   ISearchForm,
   ISearchResult,
   ISoftware,
@@ -31,20 +42,24 @@ function message(reason: unknown): string {
 }
 
 function Field(props: {
+  name: string;
   label: string;
   value: string;
   onChange: (value: string) => void;
 }): JSX.Element {
+  const id = `esap-software-${props.name}`;
   return (
-    <label className="esap-Software-field">
-      <span>{props.label}</span>
-      <input
-        className="jp-mod-styled"
+    <div className="esap-Field">
+      <label className="esap-Field-label" htmlFor={id}>
+        {props.label}
+      </label>
+      <InputGroup
+        id={id}
         aria-label={props.label}
         value={props.value}
-        onChange={event => props.onChange(event.target.value)}
+        onChange={event => props.onChange(event.currentTarget.value)}
       />
-    </label>
+    </div>
   );
 }
 
@@ -174,36 +189,40 @@ function SoftwareView(props: {
   const [launch, setLaunch] = useState<ILaunch | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const timer = useRef<number | null>(null);
+  const follower = useRef<JobFollower<
+    ILaunchJob['params'],
+    ILaunchResult
+  > | null>(null);
 
-  const follow = (job: ILaunch): void => {
-    setLaunch(job);
-    if (job.state !== 'running') {
-      if (job.state === 'done' && job.notebook) {
-        void actions.openNotebook(job.notebook, job.kernel);
-      }
-      return;
-    }
-    timer.current = window.setTimeout(() => {
-      api.launchState(job.id).then(follow, reason => setError(message(reason)));
-    }, POLL);
+  const follow = (job: ILaunchJob): void => {
+    follower.current?.dispose();
+    setLaunch(asLaunch(job));
+    const tracked = new JobFollower(job, { interval: POLL });
+    follower.current = tracked;
+    tracked.changed.connect((_, current) => setLaunch(asLaunch(current)));
+    tracked.done.then(
+      ended => {
+        if (ended.state === 'done' && ended.result?.notebook) {
+          void actions.openNotebook(ended.result.notebook, ended.result.kernel);
+        }
+      },
+      reason => setError(message(reason))
+    );
   };
 
   useEffect(() => {
     // a launch still running when the lab was reloaded is followed again
     api.launches().then(
       jobs => {
-        if (jobs.length > 0 && jobs[0].state === 'running') {
+        if (jobs.length > 0 && isActive(jobs[0])) {
           follow(jobs[0]);
         }
       },
       () => undefined
     );
-    return () => {
-      if (timer.current !== null) {
-        window.clearTimeout(timer.current);
-      }
-    };
+    return () => follower.current?.dispose();
+    // once, when the panel opens: later launches are followed as they start
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   const search = async (event: React.FormEvent): Promise<void> => {
@@ -246,25 +265,41 @@ function SoftwareView(props: {
   return (
     <div className="esap-Software">
       <form className="esap-Software-form" onSubmit={search}>
-        <Field label={trans.__('Keyword')} value={form.q} onChange={set('q')} />
         <Field
-          label={trans.__('Language')}
-          value={form.language}
-          onChange={set('language')}
+          name="q"
+          label={trans.__('Keyword')}
+          value={form.q}
+          onChange={set('q')}
         />
+        <div className="esap-Row">
+          <Field
+            name="language"
+            label={trans.__('Language')}
+            value={form.language}
+            onChange={set('language')}
+          />
+          <Field
+            name="license"
+            label={trans.__('Licence')}
+            value={form.license}
+            onChange={set('license')}
+          />
+        </div>
         <Field
-          label={trans.__('Licence')}
-          value={form.license}
-          onChange={set('license')}
-        />
-        <Field
+          name="runtime"
           label={trans.__('Runtime')}
           value={form.runtime}
           onChange={set('runtime')}
         />
-        <Button type="submit" disabled={busy}>
-          {busy ? trans.__('Searching…') : trans.__('Search')}
-        </Button>
+        <div className="esap-Actions">
+          <Button
+            type="submit"
+            className="jp-mod-styled jp-mod-accept"
+            disabled={busy}
+          >
+            {busy ? trans.__('Searching…') : trans.__('Search')}
+          </Button>
+        </div>
       </form>
       {error && (
         <div className="esap-Software-error" role="alert">
@@ -279,7 +314,7 @@ function SoftwareView(props: {
           onBack={() => setRecord(null)}
           onBasket={() => void actions.addToBasket(record.basket_item)}
           onLaunch={() => void start(record)}
-          launching={launch?.state === 'running'}
+          launching={launch !== null && isActive(launch)}
         />
       ) : (
         result && (
@@ -333,28 +368,30 @@ function SoftwareView(props: {
 }
 
 /**
- * The Software panel: search the hub's catalogues, read a record's details,
- * add it to the basket, open it in the lab or launch it on BinderHub.
- * Everything from a catalogue is rendered as text.
+ * The Software panel (id `esap-software`): search the hub's catalogues,
+ * read a record's details, add it to the basket, open it in the lab or
+ * launch it on BinderHub. Everything from a catalogue is rendered as text.
  */
-export class SoftwarePanel extends ReactWidget {
+export class SoftwarePanel extends EsapSidePanel {
   constructor(options: SoftwarePanel.IOptions) {
-    super();
-    this.options = options;
-    this.addClass('esap-SoftwarePanel');
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <SoftwareView
-        api={this.options.api}
-        actions={this.options.actions}
-        trans={this.options.trans}
-      />
+    const { trans } = options;
+    super({
+      id: 'esap-software',
+      className: 'esap-SoftwarePanel',
+      heading: trans.__('Software'),
+      icon: extensionIcon,
+      content: new Panel()
+    });
+    this.content.addWidget(
+      ReactWidget.create(
+        <SoftwareView
+          api={options.api}
+          actions={options.actions}
+          trans={trans}
+        />
+      )
     );
   }
-
-  private readonly options: SoftwarePanel.IOptions;
 }
 
 export namespace SoftwarePanel {

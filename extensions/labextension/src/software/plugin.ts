@@ -5,7 +5,6 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { extensionIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { SoftwareAPI } from './api';
@@ -54,9 +53,6 @@ export const softwarePlugin: JupyterFrontEndPlugin<void> = {
         }
       }
     });
-    panel.id = 'esap-software';
-    panel.title.icon = extensionIcon;
-    panel.title.caption = trans.__('Software');
     app.shell.add(panel, 'left', { rank: 310 });
 
     app.commands.addCommand(SoftwareCommandIDs.show, {

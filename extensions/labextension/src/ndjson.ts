@@ -1,5 +1,3 @@
-import { EsapAPIError } from '../request';
-
 /**
  * Splits a streamed NDJSON body into JSON values, one per complete line.
  *
@@ -10,6 +8,8 @@ import { EsapAPIError } from '../request';
 export class NdjsonDecoder {
   /**
    * Feed decoded text; returns the values of the lines it completed.
+   *
+   * @throws {NdjsonLineError} For a line that is not JSON.
    */
   push(chunk: string): unknown[] {
     this._buffer += chunk;
@@ -30,14 +30,20 @@ export class NdjsonDecoder {
   private _buffer = '';
 }
 
+/**
+ * A line of the stream that is not JSON (its start is in the message).
+ */
+export class NdjsonLineError extends Error {
+  constructor(line: string) {
+    super(`a line that is not JSON: ${line.slice(0, 120)}`);
+    this.name = 'NdjsonLineError';
+  }
+}
+
 function parseLine(line: string): unknown {
   try {
     return JSON.parse(line);
   } catch {
-    throw new EsapAPIError({
-      code: 'invalid_response',
-      message: `The search stream sent a line that is not JSON: ${line.slice(0, 120)}`,
-      fix: 'Ask your hub admin to check that the esap server extension matches this lab extension.'
-    });
+    throw new NdjsonLineError(line);
   }
 }
