@@ -80,6 +80,7 @@ def test_a_body_that_cannot_be_read_is_a_400_never_a_500(
             assert error["fix"], (method, path, error)
             if not has_params:
                 assert response.status_code == 400, (method, path, response.text)
+                assert error["field"] == "body", (method, path, error)
                 assert message in error["message"], (method, path, error)
     refused = [key for key, status in answers.items() if status == 400]
     assert len(refused) >= 15, answers
@@ -92,7 +93,9 @@ def test_a_body_of_the_wrong_json_type_names_it(hub: RunningHub, alice: str) -> 
     with hub.user_api("alice", alice) as api:
         response = api.post("basket", json=[1, 2])
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == "body: a JSON array, not an object"
+    error = response.json()["error"]
+    assert error["field"] == "body"
+    assert error["message"] == "a JSON array, not an object"
 
 
 @pytest.mark.parametrize(
@@ -111,4 +114,6 @@ def test_a_number_out_of_range_is_a_400_naming_it(
     with hub.user_api("alice", alice) as api:
         response = api.get(path)
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["message"].startswith(f"{name}: ")
+    error = response.json()["error"]
+    assert error["field"] == name, error
+    assert not error["message"].startswith(f"{name}: "), error  # the field is not repeated

@@ -69,19 +69,19 @@ EXAMPLES = 10
 SLOW = {
     ("POST", "/data/search"): 3,
     ("POST", "/data/adql"): 3,
-    ("POST", "/data/jobs"): 3,
-    ("POST", "/jobs"): 3,
+    ("POST", "/jobs/query"): 3,
+    ("POST", "/jobs/run"): 3,
     ("POST", "/publish/publications"): 3,
-    ("POST", "/publish/publications/{publication}/retry"): 3,
+    ("POST", "/jobs/publish"): 3,
 }
 
 #: Operations sent invalid requests only: a valid one starts work that reaches
 #: hosts outside the test (both are run for real in their own tests).
 INVALID_ONLY = {
     # a launch clones the generated repository, and git reads "host:path" as an ssh host
-    ("POST", "/software/launch"),
+    ("POST", "/jobs/launch"),
     # a download fetches the basket's data items, which fuzzing gave random access URLs
-    ("POST", "/basket/downloads"),
+    ("POST", "/jobs/download"),
 }
 
 #: Valid requests the server rightly refuses, by operation: (status, what its
@@ -98,19 +98,22 @@ REFUSALS: dict[str, list[tuple[int, str, str]]] = {
         (400, "unknown service", LISTED),
         (400, "min is larger than max", "OpenAPI cannot order two items of an array"),
         (400, "not a date", "a schema can only approximate the ISO 8601 dates astropy reads"),
-        (400, '"message": "target: ', "a target must be a name the hub's resolver knows"),
+        (400, '"field": "target"', "a target must be a name the hub's resolver knows"),
         (400, "missing while", "ra and dec go together: a rule across fields (if/then)"),
     ],
     "POST /data/adql": [(400, "unknown service", LISTED)],
-    "POST /data/jobs": [(400, "unknown service", LISTED)],
+    "POST /jobs/query": [(400, "unknown service", LISTED)],
     "GET /software/search": [(400, "no catalogue", LISTED)],
     "GET /data/registry": [
-        (400, "keywords: missing", "OpenAPI cannot require one of several query parameters")
+        (400, '"field": "keywords"', "OpenAPI cannot require one of several query parameters")
     ],
     "POST /samp/received": [(400, "not a VOTable", VOTABLE)],
     "POST /basket": [(400, "an item's id is already", TAKEN)],
     "POST /basket/import": [(400, "not a readable VOTable", VOTABLE), (400, "an item's id", TAKEN)],
-    "POST /jobs": [(400, '"message": "notebook: ', IN_HOME)],
+    "POST /jobs/run": [(400, '"field": "notebook"', IN_HOME)],
+    "POST /jobs/publish": [
+        (404, "no publish job", "a publication id must be one the journal holds")
+    ],
     "POST /publish/preview": [(422, "invalid_publication", CONTENT), (400, '"files', IN_HOME)],
     "POST /publish/publications": [
         (422, "invalid_publication", CONTENT),
@@ -348,8 +351,10 @@ def test_items_sharing_an_id_are_a_400_and_add_nothing(data_hub: Any) -> None:
         )
         after = client.get("basket").json()["total"]
     assert added.status_code == 400, added.text
-    assert added.json()["error"]["message"].startswith("items: an item's id is already")
+    assert added.json()["error"]["field"] == "items"
+    assert added.json()["error"]["message"].startswith("an item's id is already")
     assert imported.status_code == 400, imported.text
+    assert imported.json()["error"]["field"] == "body"
     assert imported.json()["error"]["message"].startswith("twins.json: an item's id")
     assert after == before
 
@@ -366,7 +371,9 @@ def test_a_size_past_what_the_basket_stores_is_a_400(data_hub: Any) -> None:
         imported = client.post("basket/import?name=huge.json", json=items)
         after = client.get("basket").json()["total"]
     assert added.status_code == 400, added.text
-    assert added.json()["error"]["message"].startswith("items[1]: size: larger than")
+    assert added.json()["error"]["field"] == "items[1].size"
+    assert added.json()["error"]["message"].startswith("larger than")
     assert imported.status_code == 400, imported.text
-    assert imported.json()["error"]["message"].startswith("huge.json: size: larger than")
+    assert imported.json()["error"]["field"] == "body"
+    assert imported.json()["error"]["message"].startswith("huge.json: an item's size is larger")
     assert after == before

@@ -12,8 +12,12 @@ import pytest
 from standins.server import running
 from tornado import web
 
+from esap.basket import jobs as download_jobs
 from esap.basket.download import DownloadError, fetch
 from esap.basket.models import DataItem
+from esap.basket.store import Basket
+from esap.core.jobs import JobStore
+from esap.core.runner import Runner
 from harness.hub import RunningHub
 
 pytestmark = pytest.mark.hub
@@ -103,12 +107,14 @@ def test_items_are_added_listed_edited_and_removed(hub: RunningHub, alice: str) 
 
         bad = api.post("basket", json={"items": [{"kind": "data", "service": "s", "size": -1}]})
         assert bad.status_code == 400
-        assert bad.json()["error"]["message"].startswith("items[0]: size")
-        late = [*items[:2], {"kind": "data", "service": "s", "access_url": "ftp://x"}]
+        assert bad.json()["error"]["field"] == "items[0].size"
+        late = [*items[:2], {"kind": "data", "service": "s", "access_url": "javascript:x"}]
         bad = api.post("basket", json={"items": late})
-        assert bad.json()["error"]["message"].startswith("items[2]: access_url: must be an http")
+        assert bad.json()["error"]["field"] == "items[2].access_url"
+        assert "URL" in bad.json()["error"]["message"]
         bad = api.post("basket", json={"items": [items[0], "text"]})
-        assert bad.json()["error"]["message"] == "items[1]: not a JSON object"
+        assert bad.json()["error"]["field"] == "items[1]"
+        assert bad.json()["error"]["message"] == "not a JSON object"
         assert api.get("basket").json()["total"] == 200  # nothing of a bad batch was added
         assert api.get("basket", params={"limit": 0}).status_code == 400
 
@@ -139,6 +145,8 @@ def test_export_and_import_through_rest(hub: RunningHub, alice: str) -> None:
         error = rejected.json()["error"]
         assert error["code"] == "import_rejected"
         assert "shared.json" in error["message"]
+        assert "at the line named" in error["fix"]
+        assert error["fix"] not in error["message"]
         assert "line 2 (item 1): service" in error["message"]
 
 
@@ -193,18 +201,22 @@ def test_download_job_reports_progress_and_checks_the_file(
             "access_url": files.removesuffix("/files") + "/truncated/cut.fits",
         }
         ids = api.post("basket", json={"items": [good, estimated, cut]}).json()["ids"]
-        outside = api.post("basket/downloads", json={"ids": ids, "folder": "/etc"})
+        outside = api.post("jobs/download", json={"ids": ids, "folder": "/etc"})
         assert outside.status_code == 400
         assert "outside your home" in outside.json()["error"]["message"]
-        job = api.post("basket/downloads", json={"ids": ids, "folder": "data/m31"})
+        job = api.post("jobs/download", json={"ids": ids, "folder": "data/m31"})
         assert job.status_code == 202, job.text
         deadline = time.monotonic() + 60
         state = job.json()
-        while state["state"] == "running" and time.monotonic() < deadline:
+        assert state["params"] == {"ids": ids, "folder": "data/m31"}
+        while state["state"] in ("pending", "running") and time.monotonic() < deadline:
             time.sleep(0.2)
-            state = api.get(f"basket/downloads/{state['id']}").json()
+            state = api.get(f"jobs/download/{state['id']}").json()
     assert state["state"] == "error"
-    first, second, third = state["files"]
+    assert state["error"]["message"].startswith("1 of 3 files failed: ")
+    assert state["progress"]["done"] >= 2 * len(PAYLOAD)
+    assert state["result"]["folder"] == "data/m31"
+    first, second, third = state["result"]["files"]
     assert (first["state"], first["done"]) == ("done", len(PAYLOAD))
     assert (second["state"], second["done"]) == ("done", len(PAYLOAD))
     assert third["state"] == "error"
@@ -234,6 +246,33 @@ def test_an_interrupted_download_resumes_with_a_range_request(tmp_path: Path, fi
         fetch(item, other)
     assert not other.exists()
     assert not other.with_name("bad.fits.part").exists()
+
+
+def test_a_download_cut_off_by_a_restart_resumes_from_its_part(
+    tmp_path: Path, files: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    basket = Basket(tmp_path / "basket.db")
+    (item_id,) = basket.add_many([DataItem(service="s", access_url=f"{files}/cube.fits")])
+    store = JobStore(tmp_path / "jobs.db")
+    # as a stopped server left it: running, its process gone, a part of the file fetched
+    cut = store.create(download_jobs.KIND, {"ids": [item_id], "folder": "got"})
+    store.update(download_jobs.KIND, cut.id, state="running")
+    (tmp_path / "got").mkdir()
+    (tmp_path / "got" / "cube.fits.part").write_bytes(PAYLOAD[:1000])
+    RangeCounting.seen.clear()
+    runner = Runner(store, [download_jobs.kind(lambda: basket)])
+    assert [job.id for job in runner.recover()] == [cut.id]
+    for _ in range(300):
+        job = runner.get(download_jobs.KIND, cut.id)
+        if not job.active:
+            break
+        time.sleep(0.1)
+    assert job.state == "done", job.error
+    assert (tmp_path / "got" / "cube.fits").read_bytes() == PAYLOAD
+    assert RangeCounting.seen == ["bytes=1000-"]
+    assert job.result["files"][0]["state"] == "done"
+    assert job.done == len(PAYLOAD)
 
 
 def test_a_resumed_transfer_cut_short_is_refused_by_its_declared_size(

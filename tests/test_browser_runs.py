@@ -26,18 +26,22 @@ def test_runs_are_listed_with_state_error_and_outputs(page: Page, dask_hub: Dask
     token = hub.token_for(USER)
     with hub.user_api(USER, token) as api:
         for name in ("good", "bad"):
-            started = api.post("jobs", json={"notebook": f"{name}.ipynb", "parameters": {"x": 2}})
-            assert started.status_code == 201, started.text
+            started = api.post(
+                "jobs/run", json={"notebook": f"{name}.ipynb", "parameters": {"x": 2}}
+            )
+            assert started.status_code == 202, started.text
         deadline = time.monotonic() + 120
-        while any(job["state"] in ("queued", "running") for job in api.get("jobs").json()["jobs"]):
+        while any(
+            job["state"] in ("pending", "running") for job in api.get("jobs/run").json()["jobs"]
+        ):
             assert time.monotonic() < deadline, "the runs did not finish"
             time.sleep(0.5)
 
     log_in(page, hub, USER)
     panel = page.locator(".esap-RunsPanel")
     open_side_panel(page, "esap-runs", panel)
-    good = panel.locator('.esap-Run[data-esap-state="succeeded"]')
-    bad = panel.locator('.esap-Run[data-esap-state="failed"]')
+    good = panel.locator('.esap-Run[data-esap-state="done"]')
+    bad = panel.locator('.esap-Run[data-esap-state="error"]')
     expect(good).to_contain_text("good.ipynb")
     expect(good).to_contain_text("x=2")
     expect(bad).to_contain_text("RuntimeError: boom <b>here</b>")

@@ -18,8 +18,9 @@ def test_search_details_and_open_in_my_lab(page: Page, software_hub: SoftwareHub
     log_in(page, hub, USER)
     panel = page.locator(".esap-SoftwarePanel")
     open_side_panel(page, "esap-software", panel)
-    # the panel scrolls itself: its details and build log outgrow the sidebar
-    assert panel.evaluate("node => getComputedStyle(node).overflowY") == "auto"
+    # the panel's content scrolls under its header: details and build log outgrow the sidebar
+    content = panel.locator(":scope > .jp-SidePanel-content")
+    assert content.evaluate("node => getComputedStyle(node).overflowY") == "auto"
     panel.get_by_label("Keyword").fill("demo")
     panel.get_by_label("Language").fill("python")
     panel.get_by_role("button", name="Search").click()
@@ -34,7 +35,7 @@ def test_search_details_and_open_in_my_lab(page: Page, software_hub: SoftwareHub
     expect(details).to_contain_text("MIT")
     expect(details).to_contain_text("Python 3, Linux")
     expect(details).to_contain_text("https://doi.org/10.0000/esap-demo")
-    # a file:// repository is nothing a remote BinderHub can build: no link
+    # a repository on loopback is nothing a remote BinderHub can build: no link
     expect(details.get_by_role("link", name="Launch on BinderHub")).to_have_count(0)
 
     details.get_by_role("button", name="Add to basket").click()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -50,8 +51,8 @@ def wait_finished(dask_hub: DaskHub, token: str, job_id: str, timeout: float = 1
     deadline = time.monotonic() + timeout
     with dask_hub.hub.user_api(USER, token) as api:
         while time.monotonic() < deadline:
-            job = api.get(f"jobs/{job_id}").json()
-            if job["state"] in ("succeeded", "failed", "cancelled"):
+            job = api.get(f"jobs/run/{job_id}").json()
+            if job["state"] in ("done", "error", "cancelled"):
                 return job
             time.sleep(0.5)
     raise TimeoutError(f"job {job_id} still {job['state']} after {timeout}s")
@@ -78,23 +79,23 @@ def test_a_run_with_parameters_outlives_its_server(
     )
     with dask_hub.hub.user_api(USER, token) as api:
         started = api.post(
-            "jobs",
+            "jobs/run",
             json={
                 "notebook": "analysis/reduce.ipynb",
                 "parameters": {"threshold": 21, "label": "abc", "pause": 3},
             },
         )
-    assert started.status_code == 201, started.text
+    assert started.status_code == 202, started.text
     job = started.json()
-    assert job["state"] in ("queued", "running")
-    assert job["notebook"] == "analysis/reduce.ipynb"
+    assert job["state"] in ("pending", "running")
+    assert job["params"]["notebook"] == "analysis/reduce.ipynb"
     # the lab goes away while the run goes on; the record is there when it comes back
     dask_hub.hub.stop_server(USER)
     dask_hub.hub.start_server(USER)
     done = wait_finished(dask_hub, token, job["id"])
-    assert done["state"] == "succeeded", done
-    assert done["executed_notebook"] == f"analysis/reduce-runs/{job['id']}/reduce.ipynb"
-    executed = home / done["executed_notebook"]
+    assert done["state"] == "done", done
+    assert done["result"]["executed_notebook"] == f"analysis/reduce-runs/{job['id']}/reduce.ipynb"
+    executed = home / done["result"]["executed_notebook"]
     assert "result 42 abc" in outputs(executed)
     injected = [
         cell.source
@@ -105,9 +106,9 @@ def test_a_run_with_parameters_outlives_its_server(
     assert "threshold = 21" in injected[0]
     assert (home / "analysis" / "result.txt").read_text() == "42"
     assert json.loads((executed.parent / "parameters.json").read_text())["label"] == "abc"
-    assert "result 42 abc" in (home / done["log"]).read_text()
+    assert "result 42 abc" in (home / done["result"]["log"]).read_text()
     with dask_hub.hub.user_api(USER, token) as api:
-        listed = api.get("jobs").json()["jobs"]
+        listed = api.get("jobs/run").json()["jobs"]
     assert job["id"] in [entry["id"] for entry in listed]
 
 
@@ -123,13 +124,16 @@ def test_a_failing_cell_fails_the_job_with_its_error(
         parameters="n = 0",
     )
     with dask_hub.hub.user_api(USER, token) as api:
-        job = api.post("jobs", json={"notebook": "broken.ipynb", "parameters": {"n": 7}}).json()
+        job = api.post("jobs/run", json={"notebook": "broken.ipynb", "parameters": {"n": 7}}).json()
     done = wait_finished(dask_hub, token, job["id"])
-    assert done["state"] == "failed"
-    assert done["error"]["ename"] == "ValueError"
-    assert done["error"]["evalue"] == "bad input 7"
-    assert done["error"]["cell"] == 4  # parameters, injected parameters, print, raise
-    text = outputs(home / done["executed_notebook"])
+    assert done["state"] == "error"
+    assert done["error"]["code"] == "cell_failed"
+    assert done["error"]["message"] == "ValueError: bad input 7"
+    failed = done["result"]["cell"]
+    assert (failed["ename"], failed["evalue"]) == ("ValueError", "bad input 7")
+    assert failed["cell"] == 4  # parameters, injected parameters, print, raise
+    assert "cell [4]" in done["error"]["fix"]
+    text = outputs(home / done["result"]["executed_notebook"])
     assert "before" in text
     assert "never" not in text
 
@@ -138,27 +142,27 @@ def test_bad_requests_name_the_field(dask_hub: DaskHub, grace: tuple[str, Path])
     token, home = grace
     (home / "notes.txt").write_text("not a notebook")
     with dask_hub.hub.user_api(USER, token) as api:
-        outside = api.post("jobs", json={"notebook": "../../secrets/x.ipynb"})
-        missing = api.post("jobs", json={"notebook": "nowhere.ipynb"})
-        not_notebook = api.post("jobs", json={"notebook": "notes.txt"})
+        outside = api.post("jobs/run", json={"notebook": "../../secrets/x.ipynb"})
+        missing = api.post("jobs/run", json={"notebook": "nowhere.ipynb"})
+        not_notebook = api.post("jobs/run", json={"notebook": "notes.txt"})
         bad_name = api.post(
-            "jobs", json={"notebook": "broken.ipynb", "parameters": {"not a name": 1}}
+            "jobs/run", json={"notebook": "broken.ipynb", "parameters": {"not a name": 1}}
         )
-        unknown = api.get("jobs/20000101T000000-000000")
-        nul = api.post("jobs", json={"notebook": "a\u0000.ipynb"})
-        state = api.post("jobs", json={"notebook": ".esap/x.ipynb"})
+        unknown = api.get("jobs/run/20000101T000000-000000")
+        nul = api.post("jobs/run", json={"notebook": "a\u0000.ipynb"})
+        state = api.post("jobs/run", json={"notebook": ".esap/x.ipynb"})
     assert outside.status_code == 400
     assert "outside your home" in outside.json()["error"]["message"]
     for refused, words in ((nul, "control character"), (state, "inside .esap")):
         assert refused.status_code == 400, refused.text
-        assert refused.json()["error"]["message"].startswith("notebook: ")
+        assert refused.json()["error"]["field"] == "notebook"
         assert words in refused.json()["error"]["message"]
     assert missing.status_code == 400
     assert "nowhere.ipynb" in missing.json()["error"]["message"]
     assert not_notebook.status_code == 400
     assert ".ipynb" in not_notebook.json()["error"]["message"]
     assert bad_name.status_code == 400
-    assert bad_name.json()["error"]["message"].startswith("parameters")
+    assert bad_name.json()["error"]["field"] == "parameters"
     assert unknown.status_code == 404
 
 
@@ -178,7 +182,7 @@ def test_esap_run_on_the_command_line(tmp_path: Path) -> None:
         check=False,
     )
     assert run.returncode == 0, run.stderr
-    assert "succeeded" in run.stdout
+    assert re.search(r"^job \S+: done$", run.stdout, re.MULTILINE), run.stdout
     executed = next((tmp_path / "fit-runs").glob("*/fit.ipynb"))
     assert "fit int 6 True" in outputs(executed)
     listed = subprocess.run(
@@ -188,7 +192,7 @@ def test_esap_run_on_the_command_line(tmp_path: Path) -> None:
         env=env,
         check=True,
     )
-    assert [job["state"] for job in json.loads(listed.stdout)] == ["succeeded"]
+    assert [job["state"] for job in json.loads(listed.stdout)] == ["done"]
     bad = subprocess.run(
         [sys.executable, "-m", "esap", "run", str(notebook), "-p", "order"],
         capture_output=True,
@@ -210,17 +214,17 @@ def test_a_running_job_is_cancelled_with_its_kernel(
         "import time\ntime.sleep(600)",
     )
     with dask_hub.hub.user_api(USER, token) as api:
-        job = api.post("jobs", json={"notebook": "long.ipynb"}).json()
+        job = api.post("jobs/run", json={"notebook": "long.ipynb"}).json()
         deadline = time.monotonic() + 120
         while (
             not (home / "long.pid").exists()
-            or api.get(f"jobs/{job['id']}").json()["state"] != "running"
+            or api.get(f"jobs/run/{job['id']}").json()["state"] != "running"
         ):
             assert time.monotonic() < deadline, "the run never started"
             time.sleep(0.3)
         kernel_pid = int((home / "long.pid").read_text())
-        assert api.delete(f"jobs/{job['id']}").status_code == 204
-        assert api.get(f"jobs/{job['id']}").json()["state"] == "cancelled"
+        assert api.delete(f"jobs/run/{job['id']}").status_code == 204
+        assert api.get(f"jobs/run/{job['id']}").json()["state"] == "cancelled"
     # the notebook's kernel goes with the run
     deadline = time.monotonic() + 60
     while True:

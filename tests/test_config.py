@@ -375,6 +375,7 @@ def test_public_has_the_documented_shape() -> None:
         "dask",
         "resolver",
         "sky_view",
+        "fetch",
     }
     assert view["title"] == "Astro Hub"
     assert view["version"] == __version__

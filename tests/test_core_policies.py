@@ -9,10 +9,16 @@ or an over-long name. Each is refused with a 400 that names the field.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from esap.basket.download import DownloadError, fetch
+from esap.basket.models import DataItem
+from esap.config import ConfigError, load, public
 from esap.core.paths import MAX_NAME, UserPathError, user_path
 from esap.core.urls import UrlPolicyError, fetchable
 from harness.hub import RunningHub
@@ -115,14 +121,13 @@ def test_a_basket_item_pointing_outside_is_not_downloaded(
         item = {"kind": "data", "service": "attack", "access_url": url}
         added = api.post("basket", json={"items": [item]})
         if added.status_code == 400:  # refused when added: nothing to download
-            assert "access_url" in added.json()["error"]["message"]
+            assert added.json()["error"]["field"] == "items[0].access_url"
             return
         (item_id,) = added.json()["ids"]
         try:
-            refused = api.post("basket/downloads", json={"ids": [item_id]})
+            refused = api.post("jobs/download", json={"ids": [item_id]})
             assert refused.status_code == 400, refused.text
-            message = refused.json()["error"]["message"]
-            assert f"items[{item_id}].access_url" in message
+            assert refused.json()["error"]["field"] == f"items[{item_id}].access_url"
         finally:
             api.post("basket/remove", json={"ids": [item_id]})
 
@@ -144,10 +149,87 @@ def test_a_download_folder_is_checked_by_the_path_rule(
         item = {"kind": "data", "service": "s", "access_url": "https://127.0.0.1:9/x.fits"}
         (item_id,) = api.post("basket", json={"items": [item]}).json()["ids"]
         try:
-            refused = api.post("basket/downloads", json={"ids": [item_id], "folder": folder})
+            refused = api.post("jobs/download", json={"ids": [item_id], "folder": folder})
             assert refused.status_code == 400, refused.text
-            message = refused.json()["error"]["message"]
-            assert message.startswith("folder:"), message
-            assert words in message
+            error = refused.json()["error"]
+            assert error["field"] == "folder", error
+            assert words in error["message"]
         finally:
             api.post("basket/remove", json={"ids": [item_id]})
+
+
+# ------------------------------------------- schemes the admin adds (fetch.schemes)
+
+
+@pytest.fixture
+def ftp_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real FTP server (pyftpdlib) on loopback, anonymous and read-only: (base URL, folder)."""
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import ThreadedFTPServer
+
+    served = tmp_path / "ftp"
+    served.mkdir()
+    authorizer = DummyAuthorizer()
+    authorizer.add_anonymous(str(served))
+    handler = type("Handler", (FTPHandler,), {"authorizer": authorizer, "banner": "test"})
+    server = ThreadedFTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"handle_exit": False})
+    thread.start()
+    try:
+        yield f"ftp://127.0.0.1:{server.address[1]}", served
+    finally:
+        server.close_all()
+        thread.join(timeout=10)
+
+
+def test_an_allowed_scheme_is_fetched_through_fsspec_and_resumed(
+    ftp_server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, served = ftp_server
+    content = bytes(range(256)) * 400
+    (served / "cube.fits").write_bytes(content)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    item = DataItem(
+        service="ftp-archive",
+        access_url=f"{base}/cube.fits",
+        checksum="md5:" + hashlib.md5(content).hexdigest(),  # noqa: S324 - the archive's digest
+    )
+    with pytest.raises(DownloadError, match=r"fetch\.schemes"):
+        fetch(item, home / "refused.fits", schemes=())
+    assert not (home / "refused.fits").exists()
+
+    target = home / "cube.fits"
+    (home / "cube.fits.part").write_bytes(content[:1000])  # a download that stopped
+    seen: list[tuple[int, int | None]] = []
+    fetch(item, target, schemes=("ftp",), progress=lambda done, total: seen.append((done, total)))
+    assert target.read_bytes() == content
+    assert seen[0][0] > 1000
+    assert seen[-1] == (len(content), len(content))
+
+    gone = DataItem(service="ftp-archive", access_url=f"{base}/missing.fits")
+    with pytest.raises(DownloadError, match=r"missing\.fits"):
+        fetch(gone, home / "missing.fits", schemes=("ftp",))
+
+
+def test_fetch_schemes_in_the_config_are_checked_and_made_public(tmp_path: Path) -> None:
+    path = tmp_path / "esap.yaml"
+    path.write_text("fetch:\n  schemes: [ftp]\n")
+    assert public(load(path))["fetch"] == {"schemes": ["ftp"]}
+    path.write_text("fetch:\n  schemes: [https, file, fpt]\n")
+    with pytest.raises(ConfigError) as caught:
+        load(path)
+    text = str(caught.value)
+    assert "fetch.schemes[0]: 'https': http and https are always fetched" in text
+    assert "fetch.schemes[1]: 'file': file: URLs are fetched only inside" in text
+    assert "fetch.schemes[2]: 'fpt': no fsspec file system is known" in text
+    assert "did you mean 'ftp'?" in text
+
+
+def test_an_item_may_hold_an_archive_link_but_never_a_script(home: Path) -> None:
+    assert DataItem(service="s", access_url="ftp://archive.example.org/x.fits").access_url
+    for bad in ("javascript://%0aalert(1)", "data://text/html,x", "https://a b", "no-scheme"):
+        with pytest.raises(ValueError, match="access_url"):
+            DataItem(service="s", access_url=bad)

@@ -12,6 +12,8 @@ import pytest
 import pyvo
 from test_dachs import M31, M51, inside, overlapping
 
+from esap.core.jobs import JobStore
+from esap.core.runner import Runner
 from esap.data import jobs
 from esap.data.base import Query
 from esap.data.catalog import Catalog
@@ -217,22 +219,34 @@ def test_tables_come_from_tap_schema(catalog, dachs, sources):
 
 
 def test_async_job_survives_a_new_store_and_fetches_its_rows(catalog, dachs, images, tmp_path):
-    store = catalog.store
     results = ResultStore(tmp_path / "results.sqlite")
+    store = JobStore(tmp_path / "jobs.db")
     query = f"SELECT obs_id FROM ivoa.obscore WHERE obs_collection = '{dachs.collection}'"  # noqa: S608
-    job = jobs.submit(catalog, store, "tap", query)
-    reopened = UserStore(store.path)  # what a respawned server sees
-    assert [j.id for j in reopened.jobs()] == [job.id]
+    job = jobs.record(store, catalog, "tap", query)  # as a notebook submits it
+    reopened = JobStore(store.path)  # what a respawned server sees
+    assert [j.id for j in reopened.list(jobs.KIND)] == [job.id]
     for _ in range(600):
         job = jobs.refresh(catalog, reopened, results, job.id)
-        if job.phase in jobs.FINAL:
+        if jobs.phase(job) in jobs.FINAL:
             break
         time.sleep(0.1)
-    assert job.phase == "COMPLETED", job.error
-    page = results.page(job.result_id, 0, 10000)
+    assert jobs.phase(job) == "COMPLETED", job.error
+    page = results.page(job.result["result_id"], 0, 10000)
     assert sorted(rows_of(page, "obs_id")) == sorted(r["obs_id"] for r in images)
-    jobs.delete(catalog, reopened, job.id)
-    assert reopened.jobs() == []
+
+    # as the user's server runs it: the runner follows the remote job to its rows
+    runner = Runner(reopened, [jobs.kind(lambda: catalog, lambda: results)])
+    followed = jobs.start(runner, catalog, "tap", query)
+    for _ in range(600):
+        followed = runner.get(jobs.KIND, followed.id)
+        if not followed.active:
+            break
+        time.sleep(0.1)
+    assert (followed.state, jobs.phase(followed)) == ("done", "COMPLETED"), followed.error
+    assert results.exists(followed.result["result_id"])
+    for done in (job, followed):
+        runner.forget(jobs.KIND, done.id)  # the remote job is deleted with it
+    assert reopened.list(jobs.KIND) == []
 
 
 @pytest.mark.parametrize(
@@ -259,8 +273,11 @@ def test_bad_input_names_the_field(catalog, request_, field):
     with pytest.raises(BadField) as caught:
         prepare(catalog, request_)
     assert caught.value.field == field
-    assert caught.value.message.startswith(f"{field}: ")
+    assert not caught.value.message.startswith(f"{field}: ")  # the field is its own attribute
     assert caught.value.fix
+    assert caught.value.fix not in caught.value.message  # said once
+    # what a notebook or the shell shows: field, message and fix, each once
+    assert str(caught.value) == f"{field}: {caught.value.message} — {caught.value.fix}"
 
 
 def test_dates_parse_as_iso_or_mjd():

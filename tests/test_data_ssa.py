@@ -22,7 +22,8 @@ import yaml
 from test_dachs import M31, inside
 
 import esap.data
-from esap.data.catalog import Catalog, offered_config
+from esap.core.public_config import public_config
+from esap.data.catalog import Catalog
 from esap.data.searches import prepare
 from esap.data.store import UserStore
 from harness.dachs import DachsService, csv_rows
@@ -148,7 +149,7 @@ def test_maxrec_truncates_and_says_so(config, spectra):
 
 
 def test_access_url_role_is_recognised_and_serves_the_spectrum(config, dachs, spectra, tmp_path):
-    catalog = Catalog(offered_config(config), UserStore(tmp_path / "data.sqlite"))
+    catalog = Catalog(public_config(config), UserStore(tmp_path / "data.sqlite"))
     adapter = catalog.adapter("spectra")
     result = esap.data.search(
         services=["spectra"], config=config, ra=M1[0], dec=M1[1], radius=RADIUS

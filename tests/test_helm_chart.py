@@ -15,6 +15,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -275,3 +277,112 @@ def test_secrets_reach_the_hub_from_the_admins_secret(values: dict[str, Any]) ->
         "name": "registry.example.org/esap/singleuser",
         "tag": "1.2.3",
     }
+
+
+# -- the probe: its service in the hub pod, its alert rules -----------------------------------
+
+EXAMPLES = CHART / "examples"
+
+
+@pytest.fixture(scope="module")
+def example_values() -> dict[str, Any]:
+    """The chart's example: `esap helm values examples/esap.yaml`, then examples/values.yaml."""
+    result = subprocess.run(
+        [sys.executable, "-m", "esap", "helm", "values", str(EXAMPLES / "esap.yaml")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    site = yaml.safe_load((EXAMPLES / "values.yaml").read_text())
+    return dict(merged(yaml.safe_load(result.stdout), site))
+
+
+def rendered(values: dict[str, Any]) -> list[dict[str, Any]]:
+    chart = helm.Chart.load(CHART)
+    out = chart.render(values, name="esap", namespace="science", is_install=True)
+    return [
+        yaml.safe_load(text)
+        for path, text in out.items()
+        if path.endswith(".yaml") and text.strip()
+    ]
+
+
+def test_the_example_turns_the_probe_on_and_opens_its_port(
+    example_values: dict[str, Any],
+) -> None:
+    helm.Chart.load(CHART).validate_schema(example_values)
+    assert example_values["esap"]["config"]["probe"]["enabled"] is True
+    hub = example_values["jupyterhub"]["hub"]
+    assert hub["service"]["extraPorts"] == [
+        {"name": "esap-metrics", "port": 8090, "targetPort": 8090},
+        {"name": "esap-probe", "port": 8091, "targetPort": 8091},
+    ]
+    assert hub["networkPolicy"]["ingress"][0]["ports"] == [
+        {"port": 8090, "protocol": "TCP"},
+        {"port": 8091, "protocol": "TCP"},
+    ]
+
+
+def test_the_alert_rules_are_rendered_only_when_enabled(example_values: dict[str, Any]) -> None:
+    from esap.probe.metrics import FAMILIES
+
+    off = merged(example_values, {"esap": {"alerts": {"enabled": False}}})
+    assert [m["kind"] for m in rendered(off)] == ["ConfigMap", "Secret"]
+    rules = [m for m in rendered(example_values) if m["kind"] == "PrometheusRule"]
+    assert len(rules) == 1
+    rule = rules[0]
+    assert rule["apiVersion"] == "monitoring.coreos.com/v1"
+    assert rule["metadata"]["name"] == "esap-esap-probe"
+    assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    alerts = {r["alert"]: r for group in rule["spec"]["groups"] for r in group["rules"]}
+    assert set(alerts) == {"EsapProbeCheckFailing", "EsapProbeSpawnSlow", "EsapProbeNotRunning"}
+    failing = alerts["EsapProbeCheckFailing"]
+    assert failing["expr"] == "esap_probe_check_failures_consecutive >= 3"
+    # Prometheus' own templates reach Prometheus untouched by Helm
+    assert "{{ $labels.check }} of {{ $labels.service }}" in failing["annotations"]["summary"]
+    slow = alerts["EsapProbeSpawnSlow"]
+    assert slow["expr"] == 'esap_probe_check_duration_seconds{check="spawn"} > 180'
+    assert slow["for"] == "10m"
+    assert "1800" in alerts["EsapProbeNotRunning"]["expr"]
+    for alert in alerts.values():
+        assert alert["labels"] == {"severity": "warning"}
+        assert set(re.findall(r"esap_probe_\w+", alert["expr"])) <= set(FAMILIES)
+
+
+def test_the_chart_schema_refuses_a_wrong_alert_threshold(example_values: dict[str, Any]) -> None:
+    broken = merged(example_values, {"esap": {"alerts": {"probe": {"failuresInARow": 0}}}})
+    with pytest.raises(helm.HelmValuesError, match="failuresInARow"):
+        helm.Chart.load(CHART).validate_schema(broken)
+
+
+def test_the_hub_runs_the_probe_in_its_pod(
+    example_values: dict[str, Any],
+    chart_defaults: dict[str, Any],
+    oidc_provider: OidcProvider,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The example's hub config, run as z2jh runs it: the esap-probe service and its role."""
+    from esap.probe.service import PLAN_ENV, service_scopes
+
+    configmap = next(m for m in rendered(example_values) if m["kind"] == "ConfigMap")
+    shipped = yaml.safe_load(configmap["data"]["esap.yaml"])
+    shipped["hub"]["data_dir"] = str(tmp_path / "srv")
+    shipped["auth"]["oidc"]["issuer"] = oidc_provider.issuer
+    (tmp_path / "esap.yaml").write_text(yaml.safe_dump(shipped))
+    monkeypatch.setenv("ESAP_CONFIG", str(tmp_path / "esap.yaml"))
+    for name in ("OIDC_CLIENT_SECRET", "ESAP_METRICS_TOKEN", GATEWAY_TOKEN_ENV):
+        monkeypatch.setenv(name, "not-a-real-" + name.lower())
+    monkeypatch.setenv("AUTH_STATE_KEY", "ab" * 32)
+    c = Config()
+    exec(chart_defaults["jupyterhub"]["hub"]["extraConfig"]["esap"], {"c": c})  # noqa: S102
+    services = {service["name"]: service for service in c.JupyterHub.services}
+    probe = services["esap-probe"]
+    assert probe["url"] == "http://hub:8091"
+    plan = json.loads(probe["environment"][PLAN_ENV])
+    assert plan["hub_url"] == "http://proxy-public"
+    assert plan["gateway_url"] == "http://proxy-public/services/dask-gateway"
+    assert plan["homes"] is None  # KubeSpawner removes the bot's volume with its account
+    assert plan["archive_path"] == "/srv/jupyterhub/esap/archives/local"
+    assert plan["timeouts"]["spawn"] == 300
+    roles = {role["name"]: role for role in c.JupyterHub.load_roles}
+    assert roles["esap-probe"]["scopes"] == service_scopes("esap-probe-bot")

@@ -89,3 +89,20 @@ def test_lint_reports_values_the_chart_schema_refuses(
     broken["esap"]["config"]["profiles"] = [{"name": "standard", "memory": "lots"}]
     found = findings(lint(chart_without_dependencies, broken))
     assert any("/esap/config/profiles/0/memory" in message for message in found), found
+
+
+def test_the_chart_lints_clean_with_its_example_and_the_probe_alerts(
+    chart_without_dependencies: Path,
+) -> None:
+    """examples/esap.yaml through `esap helm values`, then examples/values.yaml (the alerts)."""
+    examples = CHART / "examples"
+    result = subprocess.run(
+        [sys.executable, "-m", "esap", "helm", "values", str(examples / "esap.yaml")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    values = yaml.safe_load(result.stdout)
+    values["esap"].update(yaml.safe_load((examples / "values.yaml").read_text())["esap"])
+    assert values["esap"]["alerts"]["enabled"] is True
+    report = lint(chart_without_dependencies, values)
+    assert findings(report) == []

@@ -3,7 +3,8 @@
 The Data panel turns selected result rows into basket items with
 ``itemsFromRows`` (``extensions/labextension/src/basket/rows.ts``). One row
 whose ``access_url`` is ``javascript:`` or whose checksum is malformed used
-to make the basket refuse the whole selection. Here the built module itself
+to make the basket refuse the whole selection. An archive's ``ftp://`` link
+is kept: whether it is fetched is the hub's rule (``fetch.schemes``). Here the built module itself
 runs under Node on such rows, and its items go to a real user server's
 basket, which must take them all.
 """
@@ -31,6 +32,7 @@ ROWS = [
     ["good", "https://archive.example.org/good.fits", "md5:9e107d9d372bb6826bd81d3542a419d6"],
     ["script", "javascript:alert(1)", None],
     ["ftp", "ftp://archive.example.org/x.fits", "crc:zz"],
+    ["slashed", "javascript://%0aalert(1)", None],
 ]
 
 
@@ -57,10 +59,12 @@ def items_from_rows(tmp_path: Path) -> list[dict[str, Any]]:
 
 
 def test_a_row_with_an_odd_link_keeps_it_only_in_its_fields(tmp_path: Path) -> None:
-    good, script, ftp = items_from_rows(tmp_path)
+    good, script, ftp, slashed = items_from_rows(tmp_path)
     assert good["access_url"] == ROWS[0][1]
     assert good["checksum"] == ROWS[0][2]
-    for item, row in ((script, ROWS[1]), (ftp, ROWS[2])):
+    assert ftp["access_url"] == ROWS[2][1]
+    assert "checksum" not in ftp, ftp
+    for item, row in ((script, ROWS[1]), (slashed, ROWS[3])):
         assert "access_url" not in item, item
         assert "checksum" not in item, item
         assert item["fields"]["access_url"] == row[1]
@@ -79,6 +83,6 @@ def test_the_whole_selection_goes_into_the_basket(
         try:
             assert len(ids) == len(ROWS)
             stored = [api.get(f"basket/items/{item_id}").json() for item_id in ids]
-            assert [item["access_url"] for item in stored] == [ROWS[0][1], None, None]
+            assert [item["access_url"] for item in stored] == [ROWS[0][1], None, ROWS[2][1], None]
         finally:
             api.post("basket/remove", json={"ids": ids})

@@ -55,6 +55,7 @@ def test_validate_names_each_field_and_why(api: httpx.Client) -> None:
     fields = {p["field"]: p["message"] for p in body["problems"]}
     assert set(fields) == {"title", "creators[0].orcid", "license"}
     assert "check digit" in fields["creators[0].orcid"]
+    assert all(p["fix"] for p in body["problems"]), body
     ok = api.post("publish/validate", json={"metadata": METADATA}).json()
     assert ok == {"valid": True, "problems": []}
 
@@ -65,10 +66,12 @@ def test_paths_outside_the_home_are_refused_before_upload(api: httpx.Client, pat
         "publish/publications", json={"files": [path], "metadata": METADATA, "archive": "local"}
     )
     assert answer.status_code == 422
-    body = answer.json()
-    assert body["error"]["code"] == "invalid_publication"
-    assert body["problems"][0]["field"] == "files"
-    assert path in body["problems"][0]["message"]
+    error = answer.json()["error"]
+    assert error["code"] == "invalid_publication"
+    assert error["problems"][0]["field"] == "files"
+    assert path in error["problems"][0]["message"]
+    # the first problem is the error's own field, message and fix
+    assert {key: error[key] for key in ("field", "message", "fix")} == error["problems"][0]
 
 
 def test_preview_lists_the_package_and_its_crate(api: httpx.Client) -> None:
@@ -106,6 +109,14 @@ def test_publish_to_the_local_archive_as_a_job(api: httpx.Client, publish_hub: P
     )
     assert again.status_code == 200
     assert again.json()["id"] == started["id"]
+    # its run is a job of kind publish; running it again is refused: it is published
+    run = api.get(f"jobs/publish/{started['id']}").json()
+    assert (run["state"], run["params"]) == ("done", {"publication": started["id"]})
+    retried = api.post("jobs/publish", json={"publication": started["id"]})
+    assert retried.status_code == 409, retried.text
+    assert "published already" in retried.json()["error"]["message"]
+    unknown = api.post("jobs/publish", json={"publication": "0" * 32})
+    assert unknown.status_code == 404
 
 
 def test_zenodo_token_is_write_only_and_publishing_streams_progress(
@@ -118,7 +129,8 @@ def test_zenodo_token_is_write_only_and_publishing_streams_progress(
     assert {"archive": "zenodo-test", "needs_token": True, "has_token": False} in tokens
     refused = api.post("publish/publications", json=request)
     assert refused.status_code == 422
-    assert refused.json()["problems"][0]["field"] == "token"
+    assert refused.json()["error"]["field"] == "token"
+    assert refused.json()["error"]["problems"][0]["field"] == "token"
 
     secret = "pia-" + publish_hub.zenodo.token[:8]
     publish_hub.zenodo.state.tokens[secret] = "pia"
@@ -134,14 +146,16 @@ def test_zenodo_token_is_write_only_and_publishing_streams_progress(
     started = api.post("publish/publications", json=request)
     assert started.status_code == 202, started.text
     events = []
-    with api.stream("GET", f"publish/publications/{started.json()['id']}/events") as stream:
+    with api.stream("GET", f"jobs/publish/{started.json()['id']}/events") as stream:
         for line in stream.iter_lines():
             if line:
                 events.append(json.loads(line))
     assert events[-1]["type"] == "done"
+    assert {event["type"] for event in events[:-1]} <= {"progress"}
     final = events[-1]
-    assert final["published"] is True, final
-    assert final["record"]["doi"].startswith("10.5072/zenodo.")
+    assert (final["kind"], final["id"], final["state"]) == ("publish", started.json()["id"], "done")
+    assert final["result"]["published"] is True, final
+    assert final["result"]["record"]["doi"].startswith("10.5072/zenodo.")
     everything = json.dumps(events) + api.get("publish/publications").text
     assert secret not in everything
     hub_log = publish_hub.hub.log_path.read_text(errors="replace")
@@ -174,6 +188,6 @@ def test_attacks_on_publishing_are_refused_by_field(
     for route in routes:
         answer = api.post(route, json=request)
         assert answer.status_code == 422, (route, answer.text)
-        problems = answer.json()["problems"]
+        problems = answer.json()["error"]["problems"]
         assert problems[0]["field"] == field, (route, problems)
         assert words in problems[0]["message"], (route, problems)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import stat
+import threading
 from pathlib import Path
 
 import bagit
@@ -79,11 +80,15 @@ def test_metadata_reports_every_field_and_why() -> None:
             }
         )
     problems = {p.field: p.message for p in caught.value.problems}
+    fixes = {p.field: p.fix for p in caught.value.problems}
     assert set(problems) == {"title", "creators[0].orcid", "license"}
     assert "required" in problems["title"]
     assert "check digit" in problems["creators[0].orcid"]
+    assert "ORCID page" in fixes["creators[0].orcid"]
     assert "not an SPDX licence id" in problems["license"]
-    assert "CC-BY-4.0" in problems["license"]
+    assert "did you mean 'CC-BY-4.0'" in fixes["license"]  # the fix, apart from what is wrong
+    assert caught.value.status == 422
+    assert caught.value.field == "title"  # the first problem's
 
 
 def test_metadata_needs_a_creator_and_a_well_formed_orcid() -> None:
@@ -260,6 +265,45 @@ def test_a_stopped_local_publication_resumes_the_same_draft(
     assert [p.name for p in (tmp_path / "archive").iterdir() if not p.name.startswith(".")] == [
         stopped.id
     ]
+
+
+def test_a_publication_run_cut_off_by_a_restart_is_resumed_once(
+    publisher: Publisher, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from esap.core.jobs import JobStore
+    from esap.core.runner import Runner
+    from esap.publish import jobs
+    from esap.publish.local import LocalArchive
+
+    real_publish = LocalArchive.publish
+
+    def cut(self: LocalArchive, draft: object) -> object:
+        raise OSError(5, "the server stopped")
+
+    monkeypatch.setattr(LocalArchive, "publish", cut)
+    entry = publisher.prepare(["analysis.ipynb"], METADATA)
+    store = JobStore(tmp_path / "jobs.db")
+    runner = Runner(store, [jobs.kind(lambda: publisher)])
+    stopped = jobs.start(runner, entry.id)
+    for _ in range(200):
+        if not runner.get(jobs.KIND, stopped.id).active:
+            break
+        threading.Event().wait(0.05)
+    # as a server stopped in the middle leaves it: the run still "running", its process gone
+    store.update(jobs.KIND, stopped.id, state="running", owner="gone", error=None)
+    monkeypatch.setattr(LocalArchive, "publish", real_publish)
+    resumed = Runner(JobStore(tmp_path / "jobs.db"), [jobs.kind(lambda: publisher)])
+    assert [job.id for job in resumed.recover()] == [entry.id]
+    for _ in range(200):
+        run = resumed.get(jobs.KIND, entry.id)
+        if not run.active:
+            break
+        threading.Event().wait(0.05)
+    assert run.state == "done", run.error
+    assert run.result["published"] is True
+    assert publisher.journal.get(entry.id).attempts == 2
+    records = [p.name for p in (tmp_path / "archive").iterdir() if not p.name.startswith(".")]
+    assert records == [entry.id]  # the same draft, never a second record
 
 
 def test_tokens_are_kept_owner_only(publisher: Publisher) -> None:

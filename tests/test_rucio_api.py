@@ -47,20 +47,29 @@ def test_files_and_bring_without_a_token_say_how_to_get_one(lake_api) -> None:  
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "body", "status", "named"),
+    ("method", "path", "body", "status", "field", "said"),
     [
-        ("GET", "data/services/lake/files", None, 400, "did"),
-        ("GET", "data/services/nosuch/files?did=a:b", None, 404, "nosuch"),
-        ("GET", "data/services/local-tap/files?did=a:b", None, 400, "not a data lake"),
-        ("POST", "data/services/lake/bring", {"did": "a:b", "how": "teleport"}, 400, "how"),
-        ("POST", "data/services/lake/bring", {"did": "a:b", "where": "x"}, 400, "where"),
-        ("POST", "data/services/lake/bring", [], 400, "body"),
+        ("GET", "data/services/lake/files", None, 400, "did", "missing"),
+        ("GET", "data/services/nosuch/files?did=a:b", None, 404, None, "nosuch"),
+        ("GET", "data/services/local-tap/files?did=a:b", None, 400, None, "not a data lake"),
+        (
+            "POST",
+            "data/services/lake/bring",
+            {"did": "a:b", "how": "teleport"},
+            400,
+            "how",
+            "'teleport'",
+        ),
+        ("POST", "data/services/lake/bring", {"did": "a:b", "where": "x"}, 400, "where", "unknown"),
+        ("POST", "data/services/lake/bring", [], 400, "body", "JSON object"),
     ],
 )
-def test_bad_requests_name_the_field(lake_api, method, path, body, status, named) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_name_the_field(lake_api, method, path, body, status, field, said) -> None:  # type: ignore[no-untyped-def]
     answer = lake_api.request(method, path, json=body)
     assert answer.status_code == status, answer.text
-    assert named in answer.json()["error"]["message"]
+    error = answer.json()["error"]
+    assert error.get("field") == field, error
+    assert said in error["message"], error
 
 
 def test_a_search_without_a_token_says_so_in_the_lake_status_line(lake_api) -> None:  # type: ignore[no-untyped-def]
@@ -71,5 +80,5 @@ def test_a_search_without_a_token_says_so_in_the_lake_status_line(lake_api) -> N
     errors = [e for e in events if e["event"] == "error"]
     assert [e["service"] for e in errors] == ["lake"]
     assert "ESAP_ACCESS_TOKEN" in errors[0]["message"]
-    assert "log out and in again" in errors[0]["message"]
+    assert "log in again" in errors[0]["message"]  # the event's message carries the fix
     assert events[-1]["event"] == "done"

@@ -87,7 +87,7 @@ def test_a_link_expires(hub: RunningHub, alice: str) -> None:
         for bad in (0, -1, 3601, "soon", True):
             answer = api.post("samp/links", json={"basket_ids": ids, "ttl": bad})
             assert answer.status_code == 400
-            assert answer.json()["error"]["message"].startswith("ttl:")
+            assert answer.json()["error"]["field"] == "ttl"
     deadline = time.monotonic() + 30
     while (status := _bare(hub, link["path"]).status_code) == 200:
         assert time.monotonic() < deadline, "the link did not expire"
@@ -109,7 +109,9 @@ def test_bad_link_requests_name_the_field(hub: RunningHub, alice: str) -> None:
             answer = api.post("samp/links", json=body)
             assert answer.status_code in (400, 404), (field, answer.text)
             error = answer.json()["error"]
-            assert field in error["message"] or field in error["fix"], (field, error)
+            assert error["field"] == field, (field, error)
+            assert error["message"], (field, error)
+            assert error["fix"], (field, error)
 
 
 @pytest.mark.hub
@@ -140,6 +142,7 @@ def test_a_received_table_is_kept_and_added_to_the_basket(hub: RunningHub, alice
             refused = api.post("samp/received", content=bad)
             assert refused.status_code == 400
             assert refused.json()["error"]["code"] == "bad_table"
+            assert refused.json()["error"]["field"] == "body"
 
 
 def test_link_store_forgets_links_when_they_expire() -> None:

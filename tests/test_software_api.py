@@ -15,8 +15,8 @@ from harness.software_hub import BINDERHUB, SoftwareHub
 def wait_for(api: httpx.Client, job_id: str, rounds: int = 1200) -> dict[str, Any]:
     """Poll a launch until it has ended (a count of polls, not a wall-clock limit)."""
     for _ in range(rounds):
-        job: dict[str, Any] = api.get(f"software/launches/{job_id}").raise_for_status().json()
-        if job["state"] != "running":
+        job: dict[str, Any] = api.get(f"jobs/launch/{job_id}").raise_for_status().json()
+        if job["state"] not in ("pending", "running"):
             return job
         time.sleep(0.25)
     raise AssertionError(f"launch {job_id} still running: {job}")
@@ -50,6 +50,7 @@ def test_catalogues_search_and_details(software_hub: SoftwareHub) -> None:
 
         unknown = api.get("software/search", params={"catalogues": "curated,nope"})
         assert unknown.status_code == 400
+        assert unknown.json()["error"]["field"] == "catalogues"
         assert "'nope'" in unknown.json()["error"]["message"]
 
         details = api.get("software/records/curated/esap-demo").raise_for_status().json()
@@ -63,46 +64,53 @@ def test_catalogues_search_and_details(software_hub: SoftwareHub) -> None:
         missing = api.get(f"software/records/curated/{quote('no/such', safe='')}")
         assert missing.status_code == 404
         assert "no software 'no/such'" in missing.json()["error"]["message"]
-        assert api.get("software/records/nowhere/x").status_code == 404
+        assert missing.json()["error"]["code"] == "not_found"
+        nowhere = api.get("software/records/nowhere/x")
+        assert nowhere.status_code == 404
+        assert "no software catalogue 'nowhere'" in nowhere.json()["error"]["message"]
 
 
 def test_open_in_my_lab_builds_a_kernel_and_survives_a_restart(
     software_hub: SoftwareHub,
 ) -> None:
     with software_hub.client() as api:
-        bad = api.post("software/launch", json={"ref": "main"})
+        bad = api.post("jobs/launch", json={"ref": "main"})
         assert bad.status_code == 400
-        assert "repository" in bad.json()["error"]["message"]
+        assert bad.json()["error"]["field"] == "repository"
 
         started = api.post(
-            "software/launch", json={"repository": software_hub.repository, "ref": "main"}
+            "jobs/launch", json={"repository": software_hub.repository, "ref": "main"}
         )
         assert started.status_code == 202, started.text
         job = wait_for(api, started.json()["id"])
         assert job["state"] == "done", json.dumps(job, indent=1)
-        assert [s["state"] for s in job["steps"]] == ["done"] * 5
-        assert job["progress"] == 1
-        assert job["kernel"] == "esap-esap-demo"
-        assert job["notebook"] == "software/esap-demo/demo.ipynb"
-        assert (software_hub.home / job["notebook"]).is_file()
+        assert [s["state"] for s in job["result"]["steps"]] == ["done"] * 5
+        assert job["progress"]["done"] == job["progress"]["total"] == 5
+        assert job["result"]["kernel"] == "esap-esap-demo"
+        assert job["result"]["notebook"] == "software/esap-demo/demo.ipynb"
+        assert (software_hub.home / job["result"]["notebook"]).is_file()
 
         kernels = api.get(
             f"{software_hub.hub.url}/user/{software_hub.user}/api/kernelspecs"
         ).raise_for_status()
         assert "esap-esap-demo" in kernels.json()["kernelspecs"]
 
-        broken = api.post("software/launch", json={"repository": "file:///nowhere/at/all"})
+        outside = api.post("jobs/launch", json={"repository": "file:///nowhere/at/all"})
+        assert outside.status_code == 400, outside.text
+        assert "repository outside your home" in outside.json()["error"]["message"]
+        missing = software_hub.repository.rsplit("/", 1)[0] + "/nowhere-at-all"
+        broken = api.post("jobs/launch", json={"repository": missing})
         failed = wait_for(api, broken.raise_for_status().json()["id"])
         assert failed["state"] == "error"
-        assert failed["failed"] == "pull"
-        assert "not a git repository" in failed["error"]
-        assert not (software_hub.home / "software" / "all").exists()
+        assert failed["result"]["failed"] == "pull"
+        assert "not a git repository" in failed["error"]["message"]
+        assert not (software_hub.home / "software" / "nowhere-at-all").exists()
 
     software_hub.hub.stop_server(software_hub.user)
     software_hub.hub.start_server(software_hub.user)
     with software_hub.client() as api:
-        again = api.get(f"software/launches/{job['id']}").raise_for_status().json()
+        again = api.get(f"jobs/launch/{job['id']}").raise_for_status().json()
         assert again["state"] == "done"
-        assert again["kernel"] == "esap-esap-demo"
-        listed = api.get("software/launches").raise_for_status().json()["launches"]
+        assert again["result"]["kernel"] == "esap-esap-demo"
+        listed = api.get("jobs/launch").raise_for_status().json()["jobs"]
         assert [j["id"] for j in listed][:2] == [failed["id"], job["id"]]

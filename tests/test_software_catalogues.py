@@ -139,6 +139,9 @@ def test_binder_links_follow_binderhub_providers() -> None:
     )
     with pytest.raises(BinderError, match="codeRepository"):
         launch_url(hub, record(None))
+    for private in ("http://127.0.0.1:8080/demo", "https://10.1.2.3/x/y.git", "git://localhost/r"):
+        with pytest.raises(BinderError, match="cannot reach"):
+            launch_url(hub, record(private))
 
 
 def test_binderhub_is_configured_per_catalogue(tmp_path: Path) -> None:

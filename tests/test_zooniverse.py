@@ -111,13 +111,13 @@ def test_an_export_goes_into_the_basket_and_is_downloaded(api, data_hub, zoonive
     (item_id,) = api.post("basket", json={"items": [item]}).json()["ids"]
     stored = api.get(f"basket/items/{item_id}").json()
     assert (stored["access_url"], stored["format"]) == (url, "text/csv")
-    job = api.post("basket/downloads", json={"ids": [item_id], "folder": "zoo-exports"})
+    job = api.post("jobs/download", json={"ids": [item_id], "folder": "zoo-exports"})
     assert job.status_code == 202, job.text
     state = job.json()
     deadline = time.monotonic() + 60
-    while state["state"] == "running" and time.monotonic() < deadline:
+    while state["state"] in ("pending", "running") and time.monotonic() < deadline:
         time.sleep(0.2)
-        state = api.get(f"basket/downloads/{state['id']}").json()
+        state = api.get(f"jobs/download/{state['id']}").json()
     assert state["state"] == "done", state
     saved = data_hub.hub.data_dir / "homes" / data_hub.user / "zoo-exports"
     assert (saved / url.rsplit("/", 1)[1]).read_bytes() == EXPORT_CSV

@@ -13,6 +13,10 @@ would otherwise start with all of them in memory. The other sub-commands
 are listed in ``esap --help`` from :data:`COMMANDS`, which names each one's
 module and its one-line help (a test checks that it matches what the module
 registers).
+
+An :class:`~esap.core.errors.EsapError` a sub-command lets through is
+printed here, in one way for every sub-command: the line a notebook shows
+for the same error (``field: message — fix``).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Collection, Sequence
 from importlib import import_module
 
 from esap import __version__
+from esap.core.errors import EsapError
 
 #: Sub-command -> (its module, the one-line help its ``add_parser`` registers), in help order.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -40,12 +45,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "run a notebook headless with parameters (papermill), or list the runs",
     ),
     "workshop": (
-        "esap.workshop.command",
+        "esap.hub.workshop_command",
         "run a workshop: temporary accounts, course material in every home",
     ),
     "helm": ("esap.helm.command", "write values for the helm/esap-hub chart"),
     "search": ("esap.data.command", "search data services at once (TAP, SIAv2, SCS, SSA)"),
     "publish": ("esap.publish.command", "publish files to an archive record with a DOI"),
+    "probe": (
+        "esap.probe.command",
+        "run the hub's probe once: spawn, search, basket, publish, Dask; a report",
+    ),
 }
 
 
@@ -78,6 +87,17 @@ def build_parser(registered: Collection[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
+def failed(command: str, error: EsapError) -> int:
+    """Print ``error`` as the one line every face shows (``field: message — fix``); its exit code.
+
+    The line is the exception's own text, so a shell shows what a notebook
+    shows; a request the command refused (a 4xx on the REST API) exits 2,
+    any other failure 1.
+    """
+    print(f"esap {command}: {error}", file=sys.stderr)
+    return 2 if error.status < 500 else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``esap`` command and return its exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
@@ -88,7 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help(sys.stderr)
         return 2
-    return int(func(args))
+    try:
+        return int(func(args))
+    except EsapError as exc:  # any capability's error: one line, the same as a notebook's
+        return failed(str(args.command), exc)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

@@ -1,12 +1,13 @@
 """One hub for the software tests: a curated codemeta catalogue, a broken one, a demo repository.
 
 The curated catalogue is a folder of codemeta.json files: the shipped
-gammapy record and ``esap-demo``, whose ``codeRepository`` is a local git
-repository (``file://``) with a notebook and requirements that install
-offline from a wheel built here, so "Open in my lab" runs end to end
-without the internet. The curated catalogue names a BinderHub (the link
-form is all that can be checked here). ``down`` is a codemeta URL nothing
-answers, so every search reports one catalogue error.
+gammapy record and ``esap-demo``, whose ``codeRepository`` is a git
+repository served over smart HTTP on loopback (``git http-backend``) with a
+notebook and requirements that install offline from a wheel built here, so
+"Open in my lab" runs end to end without the internet. The curated
+catalogue names a BinderHub (the link form is all that can be checked
+here). ``down`` is a codemeta URL nothing answers, so every search reports
+one catalogue error.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.git_http import serve_repositories
 from harness.hub import RunningHub, hub_config, start_hub
 
 DATA = Path(__file__).parent.parent / "data"
@@ -67,8 +69,14 @@ def git(folder: Path, *args: str) -> None:
     )
 
 
-def make_repo(folder: Path, requirement: str = "esap-demo-pkg==1.0") -> str:
-    """A git repository with a notebook, a wheel and requirements that need no index."""
+def make_repo(
+    folder: Path, requirement: str = "esap-demo-pkg==1.0", base: str | None = None
+) -> str:
+    """A git repository with a notebook, a wheel and requirements that need no index.
+
+    Its URL: ``<base>/<folder name>`` when ``base`` serves ``folder``'s parent
+    over HTTP (``harness.git_http``), else a ``file://`` URL.
+    """
     folder.mkdir(parents=True)
     build_wheel(folder / "wheels")
     (folder / "requirements.txt").write_text(f"--no-index\n--find-links wheels\n{requirement}\n")
@@ -85,7 +93,7 @@ def make_repo(folder: Path, requirement: str = "esap-demo-pkg==1.0") -> str:
     git(folder, "init", "-q", "-b", "main")
     git(folder, "add", ".")
     git(folder, "commit", "-q", "-m", "demo")
-    return f"file://{folder}"
+    return f"{base}/{folder.name}" if base else f"file://{folder}"
 
 
 def curated_folder(folder: Path, repository: str, broken_repository: str) -> Path:
@@ -132,8 +140,16 @@ class SoftwareHub:
 def software_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SoftwareHub]:
     """A hub whose Software panel searches the curated folder (and one broken catalogue)."""
     directory = tmp_path_factory.mktemp("software-hub")
-    repository = make_repo(directory / "repos" / "esap-demo")
-    broken = make_repo(directory / "repos" / "esap-broken", requirement="esap-missing-pkg==9.9")
+    repos = directory / "repos"
+    repos.mkdir()
+    with serve_repositories(repos) as base:
+        yield from _software_hub(directory, base)
+
+
+def _software_hub(directory: Path, base: str) -> Iterator[SoftwareHub]:
+    repos = directory / "repos"
+    repository = make_repo(repos / "esap-demo", base=base)
+    broken = make_repo(repos / "esap-broken", requirement="esap-missing-pkg==9.9", base=base)
     catalogues = [
         {
             "name": "curated",

@@ -14,7 +14,9 @@ sizes the progress bar until the server says how big the file is.
 
 httpx streams the bodies; fsspec's HTTP file system was considered, but it
 neither resumes a partial local file nor checks digests, which is the part
-this module adds.
+this module adds. The schemes an admin adds in ``esap.yaml``
+(``fetch.schemes``: ftp, s3...) are read through fsspec's file system for
+the scheme, resumed by seeking past the part already fetched.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ Progress = Callable[[int, int | None], None]
 
 class DownloadError(BasketError):
     """One item could not be downloaded; the message names it and why."""
+
+    status = 502
+    code = "download_failed"
 
 
 @dataclass
@@ -92,7 +97,7 @@ def resolve_folder(folder: str | Path | None) -> Path:
         )
     except UserPathError as exc:
         raise BasketError(
-            f"{exc.field}: {exc.message} — {exc.fix}, e.g. {DEFAULT_FOLDER}"
+            exc.message, f"{exc.fix}, e.g. {DEFAULT_FOLDER}", field=exc.field
         ) from None
 
 
@@ -111,10 +116,27 @@ def file_name(item: DataItem) -> str:
     return name
 
 
+def allowed_schemes() -> tuple[str, ...]:
+    """The URL schemes this hub's admin allowed beyond http(s) (``fetch.schemes``).
+
+    None where no configuration can be read: the rule is then http(s) and
+    the home's files, the safe default.
+    """
+    from esap.core.errors import EsapError
+    from esap.core.public_config import public_config
+
+    try:
+        schemes = public_config().get("fetch", {}).get("schemes", [])
+    except EsapError:  # no config, or one the panels already report: nothing beyond the default
+        return ()
+    return tuple(str(scheme) for scheme in schemes if isinstance(scheme, str))
+
+
 def plan(items: Sequence[AnyItem], folder: str | Path | None = None) -> Plan:
     """Choose a distinct file name per data item; items without a URL are skipped."""
     result = Plan(resolve_folder(folder))
     root = home()  # resolved once, not once per item
+    schemes = allowed_schemes()
     used: set[str] = set()
     for item in items:
         if not isinstance(item, DataItem):
@@ -124,9 +146,11 @@ def plan(items: Sequence[AnyItem], folder: str | Path | None = None) -> Plan:
             result.skipped.append((item, "the record has no access URL"))
             continue
         try:
-            fetchable(item.access_url, field=f"items[{item.id}].access_url", home=root)
+            fetchable(
+                item.access_url, field=f"items[{item.id}].access_url", home=root, schemes=schemes
+            )
         except UrlPolicyError as exc:
-            raise BasketError(str(exc)) from None
+            raise BasketError(exc.message, exc.fix, field=exc.field) from None
         name = file_name(item)
         if name in used:
             name = f"{item.id[:8]}-{name}"
@@ -167,8 +191,13 @@ def fetch(
     *,
     client: httpx.Client | None = None,
     progress: Progress | None = None,
+    schemes: Sequence[str] | None = None,
 ) -> Path:
-    """Download one item to ``target`` (resuming ``target.part``), checked; returns ``target``."""
+    """Download one item to ``target`` (resuming ``target.part``), checked; returns ``target``.
+
+    ``schemes`` are the URL schemes allowed beyond http(s); by default the
+    admin's ``fetch.schemes``.
+    """
     assert item.access_url is not None
     target.parent.mkdir(parents=True, exist_ok=True)
     part = target.with_name(target.name + ".part")
@@ -179,12 +208,16 @@ def fetch(
             progress(size, size)
         return target
     try:
-        url = fetchable(item.access_url, field="access_url", home=home())
+        allowed = allowed_schemes() if schemes is None else schemes
+        url = fetchable(item.access_url, field="access_url", home=home(), schemes=allowed)
     except UrlPolicyError as exc:
         raise DownloadError(f"{item.label()}: {exc}") from None
     declared: int | None = None
-    if url.startswith("file:"):
+    scheme = urlsplit(url).scheme.lower()
+    if scheme == "file":
         shutil.copyfile(unquote(urlsplit(url).path), part)
+    elif scheme not in ("http", "https"):
+        declared = _stream_fsspec(item, url, part, progress)
     else:
         owned = client is None
         session = client or httpx.Client(
@@ -273,6 +306,42 @@ def _stream(
             os.fsync(handle.fileno())
         if progress:
             progress(done, total)
+    return declared
+
+
+def _stream_fsspec(item: DataItem, url: str, part: Path, progress: Progress | None) -> int | None:
+    """Fetch an admin-allowed scheme's URL into ``part`` through fsspec, resuming it."""
+    import fsspec
+
+    try:
+        fs, path = fsspec.core.url_to_fs(url)
+    except ImportError as exc:  # the scheme's file system needs a package not installed
+        raise DownloadError(
+            f"{item.label()}: {url}: {exc} — ask the hub admin to install it in the user image"
+        ) from None
+    have = part.stat().st_size if part.exists() else 0
+    try:
+        declared: int | None = fs.size(path)
+        if declared is not None and have > declared:
+            have = 0  # the part is not of this file: start over
+        done = have
+        with fs.open(path, "rb") as source, part.open("ab" if have else "wb") as handle:
+            if have:
+                source.seek(have)
+            while block := source.read(CHUNK):
+                handle.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, declared)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except (OSError, EOFError, ValueError) as exc:  # fsspec's errors for a refused/lost transfer
+        raise DownloadError(
+            f"{item.label()}: {url}: {exc or type(exc).__name__} — retry; the part already "
+            "fetched is kept and the download resumes from it"
+        ) from None
+    if progress:
+        progress(done, declared)
     return declared
 
 

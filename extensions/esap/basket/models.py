@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import GenericAlias
@@ -37,6 +35,10 @@ from typing import Annotated, Any, Literal, NotRequired, Required
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
 from typing_extensions import TypedDict
+
+from esap.core.clock import now
+from esap.core.ids import new_id
+from esap.core.urls import is_data_url
 
 KINDS = ("data", "service", "software")
 
@@ -46,54 +48,17 @@ Scalar = str | int | float | bool | None
 CHECKSUM_ALGORITHMS = ("md5", "sha1", "sha256", "sha512")
 
 
-def _place_bytes(count: int, shift: int) -> bytes:
-    """Byte ``(i >> shift) & 0xFF`` of every place ``i`` in a batch of ``count``, at once."""
-    if shift == 0:
-        return (bytes(range(256)) * (count // 256 + 1))[:count]
-    run = 1 << shift
-    return b"".join(bytes((value & 0xFF,)) * run for value in range(-(-count // run)))[:count]
-
-
-def new_ids(count: int) -> list[str]:
-    """Fresh item ids: 32 hex digits each, stable across export/import.
-
-    12 digits of the time in milliseconds, 6 of the place in this batch, 14
-    random (56 bits: unguessable, and two processes in the same millisecond
-    do not collide): ids grow as items are added, so the store's id index
-    takes a batch of 100k at its end instead of at random places in it.
-
-    The batch is laid out as one buffer of 16 bytes an id, each byte column
-    filled in one slice assignment, hex-encoded once and cut: formatting
-    each id in Python cost twice as much (a tenth of adding 100k items).
-    """
-    buffer = bytearray(os.urandom(16 * count))
-    millis = (time.time_ns() // 1_000_000).to_bytes(8, "big")[2:]
-    for column, byte in enumerate(millis):
-        buffer[column::16] = bytes((byte,)) * count
-    for column, shift in ((6, 16), (7, 8), (8, 0)):
-        buffer[column::16] = _place_bytes(count, shift)
-    text = buffer.hex()
-    return [text[start : start + 32] for start in range(0, 32 * count, 32)]
-
-
-def new_id() -> str:
-    """A fresh item id (see ``new_ids``)."""
-    return new_ids(1)[0]
-
-
-def now() -> datetime:
-    """The current time in UTC, to the second (what the panel and exports show)."""
-    return datetime.now(UTC).replace(microsecond=0)
-
-
 def _utc(value: datetime) -> datetime:
     """Times without a zone are taken as UTC, so exports compare equal everywhere."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _http(value: str | None) -> str | None:
-    if value is not None and not value.startswith(("http://", "https://", "file://")):
-        raise ValueError("must be an http(s) URL, e.g. https://archive.example.org/file.fits")
+    if value is not None and not is_data_url(value):
+        raise ValueError(
+            "must be a URL such as https://archive.example.org/file.fits "
+            "(scheme://..., not javascript: or data:)"
+        )
     return value
 
 
@@ -277,8 +242,5 @@ __all__ = [
     "item_dict",
     "item_key",
     "item_label",
-    "new_id",
-    "new_ids",
-    "now",
     "parse_item",
 ]

@@ -13,7 +13,7 @@ from typing import IO, Any
 from esap.basket.download import fetch, file_name
 from esap.basket.models import AnyItem, DataItem, ServiceItem
 from esap.basket.store import BasketError
-from esap.data.state import state_dir
+from esap.core.state import state_dir
 
 DATALINK_MARK = "content=datalink"
 

@@ -44,11 +44,13 @@ from esap.basket.models import (
     SoftwareItem,
     item_key,
     item_label,
-    new_ids,
-    now,
     parse_item,
 )
-from esap.data.state import connect, state_dir, transaction
+from esap.core.clock import stamp
+from esap.core.db import connect, transaction
+from esap.core.errors import EsapError, NotFound
+from esap.core.ids import new_ids
+from esap.core.state import state_dir
 
 SCHEMA_VERSION = 2
 
@@ -121,17 +123,21 @@ _ITEM_COLUMNS = "id, kind, title, notes, grp, added, service, access_url, format
 MAX_PAGE = 5000
 
 
-class BasketError(ValueError):
+class BasketError(EsapError, ValueError):
     """A request on the basket that cannot be met; the message says what to do."""
 
+    code = "bad_request"
 
-class ItemNotFound(BasketError, LookupError):
+
+class ItemNotFound(BasketError, NotFound):
     """No item with that id (removed, or from another basket)."""
 
+    status = 404
+    code = "not_found"
+    fix = "reload the basket (esap.basket.items() in a notebook); the item may be gone"
+
     def __init__(self, item_id: str) -> None:
-        super().__init__(
-            f"no item {item_id!r} in the basket; list the ids with esap.basket.items()"
-        )
+        super().__init__(f"no item {item_id!r} in the basket")
         self.item_id = item_id
 
 
@@ -195,7 +201,7 @@ def _rows(items: Sequence[dict[str, Any]]) -> list[tuple[bool, list[tuple[Any, .
     Ids and the added time are filled where not given.
     """
     fresh = new_ids(len(items))
-    stamp = now().isoformat()
+    written = stamp()
     runs: list[tuple[bool, list[tuple[Any, ...]]]] = []
     run: list[tuple[Any, ...]] = []
     shape = None
@@ -214,7 +220,7 @@ def _rows(items: Sequence[dict[str, Any]]) -> list[tuple[bool, list[tuple[Any, .
                 "give strings, numbers, lists and dicts"
             ) from None
         added = get("added")
-        when = stamp if added is None else added.isoformat()
+        when = written if added is None else added.isoformat()
         url = get("access_url" if kind == "data" else "url")
         title, notes, group = get("title", ""), get("notes", ""), get("group", "")
         full = bool(title or notes or group)
@@ -645,11 +651,6 @@ class Basket:
             raise BasketError(f"kind {kind!r}: unknown; use one of {', '.join(KINDS)}")
 
 
-def stamp() -> str:
-    """The current time as the store writes it."""
-    return now().isoformat()
-
-
 __all__ = [
     "MAX_PAGE",
     "SCHEMA_VERSION",
@@ -659,5 +660,4 @@ __all__ = [
     "ItemNotFound",
     "Page",
     "default_path",
-    "stamp",
 ]

@@ -23,8 +23,10 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from esap.basket.models import KINDS, AnyItem, new_id, parse_item
+from esap.basket.models import KINDS, AnyItem, parse_item
 from esap.basket.store import Basket, BasketError
+from esap.core.errors import FieldProblem
+from esap.core.ids import new_id
 
 FORMAT_NAME = "esap-basket"
 FORMAT_VERSION = 1
@@ -36,18 +38,21 @@ _MAX_PROBLEMS = 5
 
 
 class ImportRejected(BasketError):
-    """A basket file that cannot be imported; nothing of it was added."""
+    """A basket file that cannot be imported; nothing of it was added.
 
-    def __init__(self, source: str, problems: Sequence[str]) -> None:
-        shown = list(problems[:_MAX_PROBLEMS])
-        if len(problems) > _MAX_PROBLEMS:
-            shown.append(f"... and {len(problems) - _MAX_PROBLEMS} more")
-        super().__init__(
-            f"{source}: not imported (nothing was added): "
-            + "; ".join(shown)
-            + " — fix the file (or export it again from ESAP) and import it again"
-        )
-        self.problems = list(problems)
+    ``reasons`` are the file's problems, each naming its line (the first few
+    are in the message).
+    """
+
+    code = "import_rejected"
+    fix = "fix the file at the line named (or export it again from ESAP) and import it again"
+
+    def __init__(self, source: str, reasons: Sequence[str]) -> None:
+        shown = list(reasons[:_MAX_PROBLEMS])
+        if len(reasons) > _MAX_PROBLEMS:
+            shown.append(f"... and {len(reasons) - _MAX_PROBLEMS} more")
+        super().__init__(f"{source}: not imported (nothing was added): " + "; ".join(shown))
+        self.reasons = list(reasons)
 
 
 def export_json(items: Sequence[AnyItem]) -> str:
@@ -99,9 +104,24 @@ def export(basket: Basket, fmt: Format = "json", ids: Sequence[str] | None = Non
     raise BasketError(f"format {fmt!r}: unknown; use json or votable")
 
 
-def describe(exc: ValidationError) -> str:
-    """A pydantic error as ``field.path: what is wrong`` (the kind tag left out of the path)."""
-    parts = []
+class BadItem(BasketError):
+    """An item the basket's model refuses: each field at fault (``items[2].access_url``) and why."""
+
+    code = "bad_field"
+
+    def __init__(self, problems: Sequence[FieldProblem], fix: str = "") -> None:
+        first = problems[0]
+        several = problems if len(problems) > 1 else ()
+        super().__init__(first.message, fix, field=first.field, problems=several)
+
+
+def field_problems(exc: ValidationError, prefix: str = "") -> list[FieldProblem]:
+    """A pydantic error as its fields (key paths under ``prefix``) and what is wrong with each.
+
+    The kind tag is left out of the path; a missing or unknown kind is the
+    field ``kind``.
+    """
+    found = []
     for error in exc.errors():
         loc = list(error["loc"])
         if loc and loc[0] in KINDS:
@@ -117,8 +137,17 @@ def describe(exc: ValidationError) -> str:
             )
         elif message.startswith("Value error, "):
             message = message[len("Value error, ") :]
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts)
+        path = ".".join(part for part in (prefix, where) if part)
+        found.append(FieldProblem(path, message))
+    return found
+
+
+def describe(exc: ValidationError) -> str:
+    """A pydantic error as ``field.path: what is wrong`` (the kind tag left out of the path)."""
+    return "; ".join(
+        f"{problem.field}: {problem.message}" if problem.field else problem.message
+        for problem in field_problems(exc)
+    )
 
 
 def _skip(text: str, pos: int) -> int:
@@ -292,12 +321,14 @@ def format_from_name(name: str) -> Format:
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "BadItem",
     "Format",
     "ImportRejected",
     "describe",
     "export",
     "export_json",
     "export_votable",
+    "field_problems",
     "format_from_name",
     "import_file",
     "import_items",

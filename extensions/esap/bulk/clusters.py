@@ -27,8 +27,9 @@ def gateway_address() -> str:
     if not address:
         raise NoGateway(
             "no Dask Gateway is configured for this server (dask config gateway.address, "
-            f"${ADDRESS_ENV}, is not set); ask the hub admin to set dask.enabled: true in "
-            f"esap.yaml and restart your server, or set {ADDRESS_ENV}"
+            f"${ADDRESS_ENV}, is not set)",
+            "ask the hub admin to set dask.enabled: true in esap.yaml and restart your "
+            f"server, or set {ADDRESS_ENV}",
         )
     return str(address)
 
@@ -36,8 +37,9 @@ def gateway_address() -> str:
 def _unreachable(address: str, exc: BaseException) -> GatewayUnreachable:
     return GatewayUnreachable(
         f"the Dask Gateway is unreachable at {address} (from dask config gateway.address, "
-        f"${ADDRESS_ENV}): {exc}; if the hub was just restarted wait a moment and retry, "
-        "otherwise ask the hub admin whether the dask-gateway service is running"
+        f"${ADDRESS_ENV}): {exc}",
+        "if the hub was just restarted wait a moment and retry, otherwise ask the hub admin "
+        "whether the dask-gateway service is running",
     )
 
 

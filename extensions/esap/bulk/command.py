@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 
-from esap.bulk.jobs import FAILED, Job, JobError, JobStore, parse_parameter, submit
+from esap.bulk.jobs import KIND, JobError, kind, parse_parameter, store, submit
+from esap.core.jobs import ERROR, Job
+from esap.core.runner import Runner
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,37 +43,35 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.set_defaults(func=run)
 
 
-def _when(stamp: float | None) -> str:
-    return datetime.fromtimestamp(stamp).strftime("%Y-%m-%d %H:%M:%S") if stamp else "-"
-
-
 def describe(job: Job) -> str:
     """What a person wants to know about a job, in a few lines."""
+    result = job.result or {}
     lines = [
         f"job {job.id}: {job.state}",
-        f"  notebook   {job.notebook}",
-        f"  parameters {json.dumps(job.parameters)}",
-        f"  executed   {job.executed_notebook}",
-        f"  log        {job.log}",
+        f"  notebook   {job.params['notebook']}",
+        f"  parameters {json.dumps(job.params['parameters'])}",
+        f"  executed   {result.get('executed_notebook')}",
+        f"  log        {result.get('log')}",
     ]
     if job.error:
-        cell = f" in cell [{job.error['cell']}]" if job.error.get("cell") else ""
-        lines.append(f"  error{cell}: {job.error['ename']}: {job.error['evalue']}")
+        cell = (result.get("cell") or {}).get("cell")
+        where = f" in cell [{cell}]" if cell else ""
+        lines.append(f"  error{where}: {job.error['message']}")
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     """List the runs, or run a notebook."""
     if args.list:
-        store = JobStore()
+        jobs = store()
         try:
-            jobs = store.list()
+            listed = Runner(jobs, [kind()]).list(KIND)  # a run whose process ended is marked so
         finally:
-            store.close()
+            jobs.close()
         if args.json:
-            print(json.dumps([job.as_dict() for job in jobs], indent=2))
-        for job in [] if args.json else jobs:
-            print(f"{job.id}  {job.state:<9}  {_when(job.created)}  {job.notebook}")
+            print(json.dumps([job.as_dict() for job in listed], indent=2))
+        for job in [] if args.json else listed:
+            print(f"{job.id}  {job.state:<9}  {job.created}  {job.params['notebook']}")
         return 0
     if args.notebook is None:
         print("esap run: give a notebook to run, or --list", file=sys.stderr)
@@ -84,4 +83,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"esap run: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(job.as_dict(), indent=2) if args.json else describe(job))
-    return 1 if job.state == FAILED else 0
+    return 1 if job.state == ERROR else 0

@@ -1,14 +1,16 @@
-"""Headless notebook runs: a notebook executed as a batch job with parameters (papermill).
+"""Headless notebook runs: a notebook run as a batch job with parameters (papermill), kind ``run``.
 
-What ESAP's UWS batch jobs did, on the Jupyter stack: ``submit`` records the
-job in ``~/.esap/jobs.sqlite`` (SQLite, WAL) before anything runs, then
-starts ``python -m esap.bulk.runner <id>`` in a session of its own, so the
-run goes on when the lab is closed or the user's server is stopped, and the
-record says what became of it. Every run writes next to its notebook, in
+What ESAP's UWS batch jobs did, on the Jupyter stack: ``submit`` records a
+job of kind ``run`` in the one job store (``esap.core.jobs``) before anything
+runs, then starts ``python -m esap.bulk.runner <id>`` in a session of its
+own and hands it the job's owner lock, so the run goes on when the lab is
+closed or the user's server is stopped, and a run whose process ended before
+its notebook did is found and marked failed (it is not resumed: its
+kernel's state went with it). Every run writes next to its notebook, in
 ``<notebook stem>-runs/<job id>/``: the executed notebook (papermill writes it
 after each cell, so a failed run shows where it stopped), ``parameters.json``
-and ``run.log`` (cell outputs as they come). A failed cell marks the job
-``failed`` with the cell's number and error.
+and ``run.log`` (cell outputs as they come). A failed cell ends the job with
+the cell's number and error.
 """
 
 from __future__ import annotations
@@ -19,13 +21,10 @@ import os
 import secrets
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,75 +32,19 @@ from typing import Any
 import yaml
 
 from esap.bulk.errors import BulkError
-from esap.data.state import connect, state_dir, transaction
+from esap.core.clock import stamp
+from esap.core.db import connect, transaction
+from esap.core.jobs import Job, JobFailed, JobStore
+from esap.core.runner import JobContext, Kind, run_here
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
-    "queued",
-    "running",
-    "succeeded",
-    "failed",
-    "cancelled",
-)
-FINISHED = (SUCCEEDED, FAILED, CANCELLED)
-STATES = (QUEUED, RUNNING, *FINISHED)
+KIND = "run"
 LOG = logging.getLogger("esap.bulk.jobs")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    notebook TEXT NOT NULL,
-    parameters TEXT NOT NULL,
-    state TEXT NOT NULL,
-    output_dir TEXT NOT NULL,
-    created REAL NOT NULL,
-    started REAL,
-    finished REAL,
-    host TEXT,
-    pid INTEGER,
-    error TEXT
-)
-"""
 
 
 class JobError(BulkError):
     """A job cannot be submitted or found: the message says what to change."""
 
-
-@dataclass(frozen=True)
-class Job:
-    """One headless run, as recorded."""
-
-    id: str
-    notebook: str
-    parameters: dict[str, Any]
-    state: str
-    output_dir: str
-    created: float
-    started: float | None
-    finished: float | None
-    host: str | None
-    pid: int | None
-    error: dict[str, Any] | None
-
-    @property
-    def executed_notebook(self) -> Path:
-        return Path(self.output_dir) / Path(self.notebook).name
-
-    @property
-    def log(self) -> Path:
-        return Path(self.output_dir) / "run.log"
-
-    @property
-    def parameters_file(self) -> Path:
-        return Path(self.output_dir) / "parameters.json"
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready, with the files' paths."""
-        return {
-            **asdict(self),
-            "executed_notebook": str(self.executed_notebook),
-            "log": str(self.log),
-        }
+    code = "bad_job"
 
 
 def parse_parameter(text: str) -> tuple[str, Any]:
@@ -121,114 +64,70 @@ def parse_parameter(text: str) -> tuple[str, Any]:
     return name, value
 
 
-def _row(row: sqlite3.Row) -> Job:
+def store(state: Path | None = None) -> JobStore:
+    """The job store (in the state folder ``state``, else the user's), older runs moved in."""
+    jobs = JobStore(state / "jobs.db" if state is not None else None)
+    adopt_legacy(jobs, jobs.path.with_name("jobs.sqlite"))
+    return jobs
+
+
+def _legacy(row: tuple[Any, ...]) -> Job:
+    """A run as an older ESAP recorded it (``jobs.sqlite``), as a job."""
+    job_id, notebook, parameters, state, output, created, started, finished, host, pid, error = row
+
+    def when(stamp: float | None) -> str | None:
+        return None if stamp is None else datetime.fromtimestamp(stamp, UTC).isoformat()
+
+    failed = json.loads(error) if error else None
+    cell = failed if failed and failed.get("cell") else None
+    states = {"queued": "pending", "succeeded": "done", "failed": "error"}
     return Job(
-        id=row["id"],
-        notebook=row["notebook"],
-        parameters=json.loads(row["parameters"]),
-        state=row["state"],
-        output_dir=row["output_dir"],
-        created=row["created"],
-        started=row["started"],
-        finished=row["finished"],
-        host=row["host"],
-        pid=row["pid"],
-        error=json.loads(row["error"]) if row["error"] else None,
+        kind=KIND,
+        id=job_id,
+        state=states.get(state, state),
+        params={"notebook": notebook, "parameters": json.loads(parameters)},
+        result={
+            "output_dir": output,
+            "executed_notebook": str(Path(output) / Path(notebook).name),
+            "log": str(Path(output) / "run.log"),
+            "host": host,
+            "pid": pid,
+            "started": when(started),
+            "finished": when(finished),
+            "cell": cell,
+        },
+        error={
+            "code": "cell_failed" if cell else "run_failed",
+            "message": f"{failed.get('ename')}: {failed.get('evalue')}",
+            "fix": "see the executed notebook and the log, correct it and run again",
+        }
+        if failed
+        else None,
+        done=0,
+        total=None,
+        message="",
+        created=str(when(created)),
+        updated=str(when(finished or started or created)),
     )
 
 
-def _alive(pid: int) -> bool:
+def adopt_legacy(jobs: JobStore, path: Path) -> None:
+    """Move the runs an older ESAP kept in ``jobs.sqlite`` into the job store (once)."""
+    if not path.exists():
+        return
+    conn = connect(path)
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-class JobStore:
-    """The user's headless runs in ``~/.esap/jobs.sqlite``."""
-
-    def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or state_dir()) / "jobs.sqlite"
-        self.conn = connect(self.path)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute(SCHEMA)
-
-    def close(self) -> None:
-        self.conn.close()
-
-    def create(self, notebook: Path, parameters: Mapping[str, Any]) -> Job:
-        """Record a queued job and make its output folder next to the notebook."""
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        job_id = f"{stamp}-{secrets.token_hex(3)}"
-        output = notebook.parent / f"{notebook.stem}-runs" / job_id
-        output.mkdir(parents=True)
-        (output / "parameters.json").write_text(json.dumps(dict(parameters), indent=2) + "\n")
-        with transaction(self.conn) as db:
-            db.execute(
-                "INSERT INTO jobs (id, notebook, parameters, state, output_dir, created)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    job_id,
-                    str(notebook),
-                    json.dumps(dict(parameters)),
-                    QUEUED,
-                    str(output),
-                    time.time(),
-                ),
-            )
-        return self.get(job_id)
-
-    def get(self, job_id: str) -> Job:
-        row = self.conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            raise JobError(f"no job {job_id!r}; list the jobs with `esap run --list`")
-        return self._settle(_row(row))
-
-    def list(self) -> list[Job]:
-        rows = self.conn.execute("SELECT * FROM jobs ORDER BY created DESC").fetchall()
-        return [self._settle(_row(row)) for row in rows]
-
-    def update(self, job_id: str, **fields: Any) -> None:
-        if "error" in fields and fields["error"] is not None:
-            fields["error"] = json.dumps(fields["error"])
-        columns = ", ".join(f"{name} = ?" for name in fields)
-        with transaction(self.conn) as db:
-            db.execute(f"UPDATE jobs SET {columns} WHERE id = ?", (*fields.values(), job_id))  # noqa: S608 - names are ours
-
-    def delete(self, job_id: str) -> None:
-        with transaction(self.conn) as db:
-            db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-
-    def _settle(self, job: Job) -> Job:
-        """A job whose process is gone without finishing (server stopped, killed) failed."""
-        if job.state not in (QUEUED, RUNNING) or job.pid is None:
-            return job
-        if job.host != socket.gethostname() or _alive(job.pid):
-            return job
-        # the runner may have finished between our read and the check
-        row = self.conn.execute("SELECT * FROM jobs WHERE id = ?", (job.id,)).fetchone()
-        fresh = _row(row)
-        if fresh.state in FINISHED:
-            return fresh
-        error = {
-            "ename": "RunStopped",
-            "evalue": f"the run's process ({job.pid}) ended before the notebook finished "
-            "(the server stopped, or the process was killed); see the log and run it again",
-        }
-        self.update(job.id, state=FAILED, finished=time.time(), error=error)
-        return self.get(job.id)
-
-
-@contextmanager
-def _store(directory: Path | None) -> Iterator[JobStore]:
-    store = JobStore(directory)
-    try:
-        yield store
+        with transaction(conn) as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
+                return
+            rows = db.execute(
+                "SELECT id, notebook, parameters, state, output_dir, created, started, finished,"
+                " host, pid, error FROM jobs"
+            ).fetchall()
+            jobs.adopt(_legacy(tuple(row)) for row in rows)
+            db.execute("DROP TABLE jobs")
     finally:
-        store.close()
+        conn.close()
 
 
 def _notebook(path: Path) -> Path:
@@ -253,12 +152,35 @@ def submit(
     without ``--detach``); the run is the same either way.
     """
     path = _notebook(notebook)
-    with _store(state) as store:
-        job = store.create(path, parameters or {})
+    values = dict(parameters or {})
+    job_id = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
+    output = path.parent / f"{path.stem}-runs" / job_id
+    output.mkdir(parents=True)
+    (output / "parameters.json").write_text(json.dumps(values, indent=2) + "\n")
+    result = {
+        "output_dir": str(output),
+        "executed_notebook": str(output / path.name),
+        "log": str(output / "run.log"),
+        "host": socket.gethostname(),
+        "pid": None,
+        "started": None,
+        "finished": None,
+        "cell": None,
+    }
+    jobs = store(state)
+    owner = jobs.owner()  # held by the run's process from here on
+    try:
+        job = jobs.create(
+            KIND,
+            {"notebook": str(path), "parameters": values},
+            job_id=job_id,
+            owner=owner.token,
+            result=result,
+        )
         env = dict(os.environ)
         if state is not None:
             env["ESAP_STATE_DIR"] = str(state)
-        with job.log.open("ab") as log:
+        with (output / "run.log").open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "esap.bulk.runner", job.id],
                 stdin=subprocess.DEVNULL,
@@ -267,60 +189,92 @@ def submit(
                 cwd=path.parent,
                 env=env,
                 start_new_session=True,
+                pass_fds=(owner.fd,),
             )
-        store.update(job.id, pid=process.pid, host=socket.gethostname())
-        if wait:
-            process.wait()
-        return store.get(job.id)
+    finally:
+        owner.close()
+    jobs.update(KIND, job.id, only_if=("pending",), result={**result, "pid": process.pid})
+    if wait:
+        process.wait()
+    return jobs.get(KIND, job.id)
 
 
-def cancel(job_id: str, *, state: Path | None = None) -> Job:
-    """Stop a queued or running job (its whole session); a finished job is left as it is."""
-    with _store(state) as store:
-        job = store.get(job_id)
-        if job.state in FINISHED:
-            return job
-        if job.pid is not None and job.host == socket.gethostname():
-            with suppress(ProcessLookupError):
-                os.killpg(job.pid, signal.SIGTERM)
-        store.update(job_id, state=CANCELLED, finished=time.time())
-        return store.get(job_id)
+def work(job: JobContext) -> dict[str, Any]:
+    """Execute the notebook with papermill, in this process (``esap.bulk.runner``)."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    notebook, parameters = job.params["notebook"], job.params["parameters"]
+    result = {**job.result, "pid": os.getpid(), "started": stamp()}
+    job.report(message="running", result=result, now=True)
+    LOG.info("job %s: running %s with %s", job.id, notebook, parameters)
+    try:
+        papermill.execute_notebook(
+            notebook,
+            result["executed_notebook"],
+            parameters=parameters,
+            log_output=True,
+            progress_bar=False,
+            cwd=str(Path(notebook).parent),
+        )
+    except PapermillExecutionError as exc:
+        LOG.error("job %s failed in cell %s: %s: %s", job.id, exc.exec_count, exc.ename, exc.evalue)
+        cell = {
+            "ename": exc.ename,
+            "evalue": exc.evalue,
+            "cell": exc.exec_count,
+            "cell_index": exc.cell_index,
+        }
+        raise JobFailed(
+            "cell_failed",
+            f"{exc.ename}: {exc.evalue}",
+            f"see cell [{exc.exec_count}] of the executed notebook, correct it and run again",
+            result={**result, "finished": stamp(), "cell": cell},
+        ) from exc
+    except Exception as exc:
+        LOG.exception("job %s could not run", job.id)
+        raise JobFailed(
+            "run_failed",
+            f"{type(exc).__name__}: {exc}",
+            "see the run's log, correct it and run again",
+            result={**result, "finished": stamp()},
+        ) from exc
+    LOG.info("job %s succeeded: %s", job.id, result["executed_notebook"])
+    return {**result, "finished": stamp()}
+
+
+def cancel(job: Job) -> None:
+    """Stop the run's whole session (its kernel with it), on this machine."""
+    result = job.result or {}
+    if result.get("pid") and result.get("host") == socket.gethostname():
+        with suppress(ProcessLookupError):
+            os.killpg(int(result["pid"]), signal.SIGTERM)
+
+
+def interrupted(job: Job) -> JobFailed:
+    """A run whose process ended before its notebook did (the server stopped, or it was killed)."""
+    pid = (job.result or {}).get("pid")
+    return JobFailed(
+        "interrupted",
+        f"the run's process{f' ({pid})' if pid else ''} ended before the notebook finished "
+        "(the server stopped, or the process was killed)",
+        "see the log and run it again",
+        result={**(job.result or {}), "finished": stamp()},
+    )
+
+
+def kind() -> Kind:
+    """The ``run`` kind: started by :func:`submit`, run by :func:`run_job` in its own process."""
+    return Kind(KIND, work, interrupted=interrupted, cancel=cancel)
 
 
 def run_job(job_id: str, *, state: Path | None = None) -> Job:
     """Execute a recorded job here and now (what ``esap.bulk.runner`` calls)."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    jobs = store(state)
+    try:
+        return run_here(jobs, kind(), jobs.get(KIND, job_id))
+    finally:
+        jobs.close()
 
-    with _store(state) as store:
-        job = store.get(job_id)
-        store.update(job_id, state=RUNNING, started=time.time())
-        LOG.info("job %s: running %s with %s", job_id, job.notebook, job.parameters)
-        try:
-            papermill.execute_notebook(
-                job.notebook,
-                str(job.executed_notebook),
-                parameters=job.parameters,
-                log_output=True,
-                progress_bar=False,
-                cwd=str(Path(job.notebook).parent),
-            )
-        except PapermillExecutionError as exc:
-            error = {
-                "ename": exc.ename,
-                "evalue": exc.evalue,
-                "cell": exc.exec_count,
-                "cell_index": exc.cell_index,
-            }
-            LOG.error(
-                "job %s failed in cell %s: %s: %s", job_id, exc.exec_count, exc.ename, exc.evalue
-            )
-            store.update(job_id, state=FAILED, finished=time.time(), error=error)
-        except Exception as exc:
-            LOG.exception("job %s could not run", job_id)
-            error = {"ename": type(exc).__name__, "evalue": str(exc)}
-            store.update(job_id, state=FAILED, finished=time.time(), error=error)
-        else:
-            LOG.info("job %s succeeded: %s", job_id, job.executed_notebook)
-            store.update(job_id, state=SUCCEEDED, finished=time.time())
-        return store.get(job_id)
+
+__all__ = ["KIND", "JobError", "cancel", "kind", "parse_parameter", "run_job", "store", "submit"]

@@ -33,6 +33,8 @@ class BasketLike(Protocol):
 class ItemError(BulkError):
     """``func`` raised on one item: says which (its position and a short form of it)."""
 
+    code = "item_failed"
+
     def __init__(self, index: int, item: Any, error: BaseException) -> None:
         shown = repr(item)
         if len(shown) > 120:

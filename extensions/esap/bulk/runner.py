@@ -11,7 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from esap.bulk.jobs import FAILED, run_job
+from esap.bulk.jobs import run_job
+from esap.core.jobs import ERROR
 
 
 def main(argv: list[str]) -> int:
@@ -24,7 +25,7 @@ def main(argv: list[str]) -> int:
     )
     state = os.environ.get("ESAP_STATE_DIR")
     job = run_job(argv[0], state=Path(state) if state else None)
-    return 1 if job.state == FAILED else 0
+    return 1 if job.state == ERROR else 0
 
 
 if __name__ == "__main__":

@@ -525,6 +525,36 @@ def _unknown_type(loc: Loc, value: Any) -> Problem:
     )
 
 
+def _fetch_scheme(path: str, value: Any, detail: str) -> Problem:
+    """Why a scheme cannot be added to ``fetch.schemes``, and what to write instead."""
+    if detail == "always":
+        return Problem(
+            path,
+            render_value(value),
+            "http and https are always fetched",
+            "remove it from the list",
+        )
+    if detail == "file":
+        return Problem(
+            path,
+            render_value(value),
+            "file: URLs are fetched only inside the user's own home, and that cannot be widened "
+            "(it would let a basket item read any file the server can)",
+            "remove it from the list; users copy files into their home instead",
+        )
+    from fsspec.registry import known_implementations
+
+    close = difflib.get_close_matches(str(value).lower(), list(known_implementations), n=1)
+    return Problem(
+        path,
+        render_value(value),
+        "no fsspec file system is known for this scheme",
+        f"did you mean {close[0]!r}?"
+        if close
+        else "write a scheme fsspec knows, in lower case (ftp, sftp, s3, gcs, abfs, ...)",
+    )
+
+
 def _own_code(loc: Loc, value: Any, error: ErrorDetails) -> Problem | None:
     """Problems for the codes the models raise (``ValueError("<code>[:<detail>]")``)."""
     cause = (error.get("ctx") or {}).get("error")
@@ -557,6 +587,8 @@ def _own_code(loc: Loc, value: Any, error: ErrorDetails) -> Problem | None:
         )
     if code == models.DUPLICATE_NAME:
         return _duplicate(loc, value, detail)
+    if code == models.FETCH_SCHEME:
+        return _fetch_scheme(path, value, detail)
     if code == models.UNKNOWN_TYPE:
         return _unknown_type(loc, value)
     if code == models.PORT_CLASH:

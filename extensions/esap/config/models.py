@@ -48,6 +48,7 @@ DUPLICATE_NAME = "duplicate_name"
 UNKNOWN_TYPE = "unknown_type"
 PORT_CLASH = "port_clash"
 AUDIENCE_NAME = "audience_name"
+FETCH_SCHEME = "fetch_scheme"
 
 
 class SecretRef(str):
@@ -598,6 +599,118 @@ class SkyViewSection(_Model):
     )
 
 
+def _fetch_scheme(scheme: str) -> str:
+    """A scheme an admin may add to what ESAP fetches: one fsspec knows, never http(s) or file."""
+    if scheme in ("http", "https"):
+        raise ValueError(f"{FETCH_SCHEME}:always")
+    if scheme == "file":
+        raise ValueError(f"{FETCH_SCHEME}:file")
+    from fsspec.registry import known_implementations
+
+    if scheme not in known_implementations:
+        raise ValueError(f"{FETCH_SCHEME}:unknown")
+    return scheme
+
+
+class FetchSection(_Model):
+    """What ESAP fetches on a user's behalf (basket downloads): URL schemes beyond http(s).
+
+    A basket item's URL comes from an archive row, an import file or a desktop
+    tool, so what the user server will fetch is the admin's choice, not the
+    item's: http and https always, ``file:`` only inside the user's own home,
+    and the schemes listed here through fsspec's file systems.
+    """
+
+    schemes: list[Annotated[str, AfterValidator(_fetch_scheme)]] = Field(
+        default_factory=list,
+        description="URL schemes fetched besides http and https, through fsspec, e.g. [ftp]. "
+        "Each needs its fsspec file system where user servers run (ftp is built in; s3 needs "
+        "s3fs, gcs gcsfs). file: URLs are fetched only inside the user's own home, always.",
+    )
+
+
+#: The checks a probe round can run besides spawning the bot's lab (always done).
+ProbeCheck = Literal["data", "software", "basket", "publish", "dask"]
+PROBE_CHECKS: tuple[ProbeCheck, ...] = ("data", "software", "basket", "publish", "dask")
+
+
+class ProbeTimeouts(_Model):
+    """Seconds each check of a probe round may take before it counts as failed."""
+
+    spawn: float = Field(default=120, gt=0, description="Spawning the bot's lab until ready.")
+    data: float = Field(default=60, gt=0, description="One search of one data service.")
+    software: float = Field(default=30, gt=0, description="One search of one software catalogue.")
+    basket: float = Field(default=15, gt=0, description="The basket round trip.")
+    publish: float = Field(default=120, gt=0, description="One publication to the local archive.")
+    dask: float = Field(default=180, gt=0, description="Starting and stopping one Dask cluster.")
+    notebooks: float = Field(default=600, gt=0, description="Running one tutorial notebook.")
+    cleanup: float = Field(
+        default=60, gt=0, description="Stopping the bot's lab and removing its account."
+    )
+
+
+class ProbeSearch(_Model):
+    """Where the probe's searches look: a small cone every data service can answer."""
+
+    ra: float = Field(default=10.6847, ge=0, lt=360, description="Right ascension (ICRS deg).")
+    dec: float = Field(default=41.269, ge=-90, le=90, description="Declination (ICRS degrees).")
+    radius: float = Field(default=0.1, gt=0, le=10, description="Radius in degrees.")
+    maxrec: int = Field(default=10, ge=1, le=10000, description="Rows asked of each service.")
+
+
+class ProbeSection(_Model):
+    """Synthetic monitoring: a bot account uses the hub as a scientist does, on a schedule.
+
+    The bot spawns its lab, searches every enabled data service and software
+    catalogue, fills and empties its basket, publishes to the local archive
+    and starts a Dask cluster; each result goes to Prometheus, and its
+    account, server and files are removed after every round.
+    """
+
+    enabled: bool = Field(
+        default=False,
+        description="Run the esap-probe hub service: a probe round every `interval` seconds, "
+        "its results at /services/esap-probe/metrics.",
+    )
+    interval: int = Field(
+        default=300, ge=10, description="Seconds between the starts of two probe rounds."
+    )
+    user: Annotated[str, Field(pattern=NAME_PATTERN)] = Field(
+        default="esap-probe-bot",
+        description="The bot's hub account: created for each round, removed after it (any "
+        "name but esap-probe, the service's own, which the hub would not let it remove).",
+    )
+    checks: list[ProbeCheck] = Field(
+        default_factory=lambda: list(PROBE_CHECKS),
+        description="Checks run after the spawn: data (one search per enabled data service), "
+        "software (one per enabled catalogue), basket (add, read, remove), publish (to the "
+        "first local archive), dask (start and stop a cluster, when dask.enabled).",
+    )
+    notebooks: bool = Field(
+        default=False, description="Also run every shipped tutorial notebook headless."
+    )
+    timeouts: ProbeTimeouts = Field(
+        default_factory=ProbeTimeouts, description="Seconds each check may take."
+    )
+    search: ProbeSearch = Field(
+        default_factory=ProbeSearch, description="The cone the data searches ask for."
+    )
+    token: SecretRef | None = Field(
+        default=None,
+        description="The esap-probe service's hub API token, by reference (env:NAME or "
+        "file:/path), registered even while enabled is false, so that `esap probe --once` "
+        "can use it; without it the hub makes one for the service at each start.",
+    )
+
+    @field_validator("user")
+    @classmethod
+    def _not_the_service(cls, user: str) -> str:
+        """The hub would refuse the service removing a user of its own name."""
+        if user == "esap-probe":
+            raise ValueError("esap-probe is the probe service's own name; call the bot otherwise")
+        return user
+
+
 class EsapConfig(_Model):
     """The admin config of an ESAP Hub (``esap.yaml``), for the local hub and the Helm chart.
 
@@ -649,6 +762,14 @@ class EsapConfig(_Model):
     sky_view: SkyViewSection = Field(
         default_factory=SkyViewSection,
         description="Sky view of results: whether it shows, its background survey (HiPS).",
+    )
+    fetch: FetchSection = Field(
+        default_factory=FetchSection,
+        description="URL schemes ESAP fetches for users (basket downloads) beyond http(s).",
+    )
+    probe: ProbeSection = Field(
+        default_factory=ProbeSection,
+        description="Synthetic monitoring: a bot that spawns, searches, publishes on a schedule.",
     )
 
     @field_validator("data_services", "software_catalogues", "archives", "profiles", mode="wrap")

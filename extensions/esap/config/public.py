@@ -143,6 +143,7 @@ def public(config: EsapConfig, *, secrets: dict[str, SecretRef] | None = None) -
         "dask": {"enabled": config.dask.enabled},
         "resolver": config.resolver.model_dump(mode="json"),
         "sky_view": config.sky_view.model_dump(mode="json"),
+        "fetch": config.fetch.model_dump(mode="json"),
     }
 
 

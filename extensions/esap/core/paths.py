@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from esap.core.errors import FieldError
 
-#: The folder in the home where ESAP keeps the user's state.
+#: The folder in the home where ESAP keeps the user's state (``esap.core.state``).
 STATE_DIR_NAME = ".esap"
 #: Longest path and path component accepted (Linux's PATH_MAX and NAME_MAX, in bytes).
 MAX_PATH = 4096
@@ -29,6 +29,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 class UserPathError(FieldError):
     """A path a user gave that ESAP will not use: ``field``, what is wrong, how to fix it."""
+
+    code = "bad_path"
 
 
 def check_text(raw: object, field: str) -> str:
@@ -58,11 +60,6 @@ def check_text(raw: object, field: str) -> str:
 def is_inside(path: Path, root: Path) -> bool:
     """Whether ``path`` is ``root`` or below it (both already resolved)."""
     return path == root or root in path.parents
-
-
-def state_dir(home: Path) -> Path:
-    """Where ESAP keeps the user's state in ``home``."""
-    return home / STATE_DIR_NAME
 
 
 def user_path(
@@ -104,7 +101,7 @@ def user_path(
             f"{text!r} leads outside your home folder",
             "give a path inside your home folder (links out of it are not followed)",
         )
-    if is_inside(real, state_dir(root)):
+    if is_inside(real, root / STATE_DIR_NAME):
         raise UserPathError(
             field,
             f"{text!r} is inside {STATE_DIR_NAME}, where ESAP keeps your state and tokens",
@@ -120,6 +117,5 @@ __all__ = [
     "UserPathError",
     "check_text",
     "is_inside",
-    "state_dir",
     "user_path",
 ]

@@ -27,15 +27,16 @@ from esap.data.request import BadField
 if TYPE_CHECKING:
     from astropy.table import Table
 
+    from esap.core.jobs import Job
     from esap.data.catalog import Catalog
-    from esap.data.store import Job
 
 
 def _catalog(config: str | Path | None = None) -> Catalog:
-    from esap.data.catalog import Catalog, offered_config
+    from esap.core.public_config import public_config
+    from esap.data.catalog import Catalog
     from esap.data.store import UserStore
 
-    return Catalog(offered_config(config), UserStore())
+    return Catalog(public_config(config), UserStore())
 
 
 @dataclass
@@ -149,16 +150,16 @@ def services(config: str | Path | None = None) -> Table:
 
 @dataclass
 class JobHandle:
-    """An asynchronous TAP job submitted from a notebook."""
+    """An asynchronous TAP job submitted from a notebook (a ``query`` job of ``esap.core.jobs``)."""
 
     id: str
     _catalog: Catalog
 
     def _stores(self) -> tuple[Any, Any]:
+        from esap.core.jobs import JobStore
         from esap.data.results import ResultStore
 
-        assert self._catalog.store is not None
-        return self._catalog.store, ResultStore()
+        return JobStore(), ResultStore()
 
     @property
     def info(self) -> Job:
@@ -171,7 +172,9 @@ class JobHandle:
     @property
     def phase(self) -> str:
         """PENDING, QUEUED, EXECUTING, COMPLETED, ERROR or ABORTED."""
-        return self.info.phase
+        from esap.data.jobs import phase
+
+        return phase(self.info)
 
     def wait(self, timeout: float = 3600, poll: float = 1.0) -> JobHandle:
         """Block until the job ends (or ``timeout`` seconds pass)."""
@@ -188,28 +191,35 @@ class JobHandle:
         """The job's rows (fetched into the cache once the job completed)."""
         from astropy.table import Table
 
+        from esap.data.jobs import phase
+
         info = self.info
-        if info.phase != "COMPLETED" or not info.result_id:
-            raise RuntimeError(f"job {self.id} is {info.phase}: {info.error or 'not finished yet'}")
+        result_id = (info.result or {}).get("result_id")
+        if phase(info) != "COMPLETED" or not result_id:
+            why = info.error["message"] if info.error else "not finished yet"
+            raise RuntimeError(f"job {self.id} is {phase(info)}: {why}")
         _, results = self._stores()
-        described = results.describe(info.result_id)
+        described = results.describe(result_id)
         names = [c["name"] for c in described.columns]
-        rows = [row for chunk in results.iter_rows(info.result_id) for row in chunk]
+        rows = [row for chunk in results.iter_rows(result_id) for row in chunk]
         return Table(rows=rows or None, names=names)
 
     def __repr__(self) -> str:
-        return f"<esap job {self.id} on {self.info.service}: {self.phase}>"
+        return f"<esap job {self.id} on {self.info.params['service']}: {self.phase}>"
 
 
 def job(
     service: str, query: str, *, maxrec: int | None = None, config: str | Path | None = None
 ) -> JobHandle:
-    """Submit ``query`` (ADQL) as an asynchronous job on the TAP ``service``."""
+    """Submit ``query`` (ADQL) as an asynchronous job on the TAP ``service``.
+
+    The user's server follows it too (it shows in the Data panel's jobs).
+    """
+    from esap.core.jobs import JobStore
     from esap.data import jobs
 
     catalog = _catalog(config)
-    assert catalog.store is not None
-    submitted = jobs.submit(catalog, catalog.store, service, query, maxrec)
+    submitted = jobs.record(JobStore(), catalog, service, query, maxrec)
     return JobHandle(submitted.id, catalog)
 
 
@@ -229,15 +239,15 @@ def sky_view(
     are given. The survey is ``sky_view.hips`` from the hub's config unless
     ``survey`` names one. See :func:`esap.data.sky.sky_view`.
     """
+    from esap.core.public_config import NotConfigured, public_config
     from esap.data import sky
-    from esap.data.catalog import NotConfigured, offered_config
 
     table = result.combined if isinstance(result, SearchResult) else result
     if ra is None and isinstance(result, SearchResult) and result.resolved:
         ra, dec = float(result.resolved["ra"]), float(result.resolved["dec"])
     if survey is None:
         try:
-            survey = offered_config(config).get("sky_view", {}).get("hips")
+            survey = public_config(config).get("sky_view", {}).get("hips")
         except NotConfigured:
             survey = None
     return sky.sky_view(table, ra=ra, dec=dec, radius=radius, survey=survey)

@@ -30,6 +30,8 @@ import ipyaladin
 from ipyaladin import Aladin
 from ipyaladin.utils.call_store import CallStore
 
+from esap.core.errors import EsapError
+
 #: Where the lab extension's build puts Aladin Lite, under the lab's extensions URL.
 SERVED_PATH = "esap-hub/static/aladin-lite/aladin.js"
 #: The supported ipyaladin range, as pyproject.toml pins it.
@@ -74,8 +76,11 @@ const {name} = Object.create(__esapAladinLite, {{
 """
 
 
-class SkyWidgetError(RuntimeError):
+class SkyWidgetError(EsapError, RuntimeError):
     """ipyaladin's front end is not the one this module knows how to rewrite."""
+
+    status = 500
+    code = "sky_widget_mismatch"
 
 
 def offline_esm(source: str, version: str, where: str = "static/widget.js") -> str:

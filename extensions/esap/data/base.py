@@ -50,12 +50,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import requests
 
 from esap import __version__
 from esap.config.options import AdapterOptions, FreeOptions, options_for
+from esap.core.errors import EsapError, UpstreamError
+from esap.core.state import state_dir
+from esap.core.tokens import TokenStore
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -83,16 +87,16 @@ _ROLE_UCDS: dict[str, tuple[str, ...]] = {
 }
 
 
-class NotApplicable(Exception):
+class NotApplicable(EsapError):
     """The query cannot be asked of this service (e.g. a cone search without a position)."""
 
+    code = "not_applicable"
 
-class ServiceError(Exception):
+
+class ServiceError(UpstreamError):
     """The service refused or failed; ``message`` is its reason, ``fix`` what the user can do."""
 
-    def __init__(self, message: str, *, fix: str = "") -> None:
-        super().__init__(message)
-        self.fix = fix
+    code = "service_error"
 
 
 @dataclass(frozen=True)
@@ -253,10 +257,27 @@ class HoldsFiles(Protocol):
 
 @runtime_checkable
 class TakesUserToken(Protocol):
-    """Takes the user's personal token, which the user stores from the lab (write-only)."""
+    """Takes the user's personal token, which the user stores from the lab (write-only).
+
+    The lab stores it in :func:`user_tokens` under the service's name, so the
+    REST face needs no adapter's code; the adapter reads it back there.
+    """
 
     def token(self) -> str | None:
         """The user's stored token for this service, if any."""
+
+
+#: The users' own service tokens, in the state folder beside the archives' tokens.
+SERVICE_TOKENS_FILE = "service-tokens.json"
+
+
+def user_tokens(directory: Path | None = None) -> TokenStore:
+    """The tokens users stored for the services that take one (:class:`TakesUserToken`), by name.
+
+    One owner-only file for every such service, kept by the store the
+    archives' tokens use: never returned, never logged.
+    """
+    return TokenStore(directory or state_dir(), file_name=SERVICE_TOKENS_FILE)
 
 
 #: Capability names the lab reads (``GET data/services``) -> the protocol that grants each.
@@ -348,6 +369,7 @@ class DataService:
 __all__ = [
     "ABILITIES",
     "ROLES",
+    "SERVICE_TOKENS_FILE",
     "DataService",
     "HoldsFiles",
     "ListsTables",
@@ -362,4 +384,5 @@ __all__ = [
     "overflowed",
     "request_timeout",
     "shared_session",
+    "user_tokens",
 ]

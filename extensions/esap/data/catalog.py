@@ -2,53 +2,23 @@
 
 The hub hands every user server the public part of ``esap.yaml`` in
 ``$ESAP_PUBLIC_CONFIG`` (kernels started by that server inherit it); outside a
-hub, ``$ESAP_CONFIG`` or an explicit path names an ``esap.yaml``. The user's
-own services (added from the registry search) live in ``~/.esap`` and are
-listed after the admin's; an admin's name cannot be taken.
+hub, ``$ESAP_CONFIG`` or an explicit path names an ``esap.yaml``; the one
+reader, ``esap.core.public_config``, reads them and a catalog is built from
+what it returns. The user's own services (added from the registry search)
+live in ``~/.esap`` and are listed after the admin's; an admin's name cannot
+be taken.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from esap import plugins
 from esap.config.options import unusable
 from esap.data.base import DataService, ServiceEntry
 from esap.data.store import UserStore
-
-PUBLIC_CONFIG_ENV = "ESAP_PUBLIC_CONFIG"
-CONFIG_ENV = "ESAP_CONFIG"
-
-
-class NotConfigured(RuntimeError):
-    """No ESAP configuration is available to this process."""
-
-
-def offered_config(path: str | Path | None = None) -> dict[str, Any]:
-    """The public config: from ``path``, ``$ESAP_PUBLIC_CONFIG``, ``$ESAP_CONFIG``, ./esap.yaml."""
-    from esap.config import load, public
-
-    if path is not None:
-        return public(load(path))
-    raw = os.environ.get(PUBLIC_CONFIG_ENV)
-    if raw:
-        value = json.loads(raw)
-        if not isinstance(value, dict):
-            raise NotConfigured(f"${PUBLIC_CONFIG_ENV} is not a JSON object")
-        return value
-    named = os.environ.get(CONFIG_ENV)
-    if named:
-        return public(load(named))
-    if Path("esap.yaml").is_file():
-        return public(load("esap.yaml"))
-    raise NotConfigured(
-        "no ESAP configuration: run inside an ESAP Hub, set "
-        f"{CONFIG_ENV}=path/to/esap.yaml, or pass config=..."
-    )
 
 
 class BrokenAdapter(DataService):
@@ -148,4 +118,4 @@ class Catalog:
         return section if isinstance(section, Mapping) else None
 
 
-__all__ = ["CONFIG_ENV", "PUBLIC_CONFIG_ENV", "Catalog", "NotConfigured", "offered_config"]
+__all__ = ["BrokenAdapter", "Catalog"]

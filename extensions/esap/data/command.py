@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from typing import IO, Any
 
 FORMATS = {"votable": "votable", "csv": "ascii.csv", "ecsv": "ascii.ecsv"}
@@ -111,24 +112,34 @@ class Progress:
 
 
 def _catalog(config: str | None) -> Any:
-    from esap.data.catalog import Catalog, offered_config
+    """The services of ``config``, else of the hub or ``$ESAP_CONFIG``, else of ./esap.yaml.
+
+    ./esap.yaml is the command's own default (as for ``esap hub``), so it is
+    tried here, only when nothing else configures ESAP.
+    """
+    from esap.core.public_config import NotConfigured, public_config
+    from esap.data.catalog import Catalog
     from esap.data.store import UserStore
 
-    return Catalog(offered_config(config), UserStore())
+    try:
+        offered = public_config(config)
+    except NotConfigured:
+        if not Path("esap.yaml").is_file():
+            raise
+        offered = public_config("esap.yaml")
+    return Catalog(offered, UserStore())
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the search; see the module docstring."""
-    from esap.config import ConfigError
+    from esap.core.errors import EsapError
     from esap.data import SearchResult
-    from esap.data.catalog import NotConfigured
-    from esap.data.request import BadField
     from esap.data.searches import prepare, search_request
 
     err = sys.stderr
     try:
         catalog = _catalog(args.config)
-    except (ConfigError, NotConfigured) as exc:
+    except EsapError as exc:  # no config, or a broken one
         err.write(f"esap search: {exc}\n")
         return 2
     if args.list_services:
@@ -148,11 +159,8 @@ def run(args: argparse.Namespace) -> int:
         text=args.text,
         maxrec=args.maxrec,
     )
-    try:
-        prepared = prepare(catalog, request, keep_tables=True)
-    except BadField as exc:
-        err.write(f"esap search: {exc.message}\n")
-        return 2
+    # a bad field (BadField) is printed by esap.cli as "esap search: field: ... — fix", exit 2
+    prepared = prepare(catalog, request, keep_tables=True)
     progress = Progress(err)
     for event in prepared.federation.events(prepared.extra_events()):
         progress.event(event)

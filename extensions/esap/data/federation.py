@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from esap import metrics
-from esap.data.base import DataService, NotApplicable, Query, ServiceError, request_timeout
+from esap.core.errors import EsapError
+from esap.data.base import DataService, Query, request_timeout
 from esap.data.results import CHUNK, PAGE, ResultStore, columns_of, table_rows
 
 if TYPE_CHECKING:
@@ -36,10 +37,8 @@ def error_of(exc: BaseException) -> tuple[str, str]:
     import requests
     from pyvo.dal import exceptions as dal
 
-    if isinstance(exc, NotApplicable):
-        return "not_applicable", str(exc)
-    if isinstance(exc, ServiceError):
-        return "service_error", f"{exc} — {exc.fix}" if exc.fix else str(exc)
+    if isinstance(exc, EsapError):  # NotApplicable, ServiceError, a BadField...: their own words
+        return exc.code, str(exc)
     if isinstance(exc, requests.Timeout):
         return "timeout", f"the service did not answer in time ({exc})"
     if isinstance(exc, requests.ConnectionError):

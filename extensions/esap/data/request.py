@@ -11,6 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from esap.core.errors import FieldError
 from esap.data.base import Query
 
 MAX_TEXT = 500
@@ -18,17 +19,18 @@ MAX_MAXREC = 10_000_000
 DEFAULT_RADIUS = 0.1
 
 
-class BadField(ValueError):
-    """A request field is wrong: ``field`` names it, ``fix`` says what to write instead."""
+class BadField(FieldError):
+    """A request field is wrong: ``field`` names it, ``fix`` says what to write instead.
+
+    The message starts with the value as given (shortened), so a person sees
+    what they typed: ``dec`` ``100.0: out of range``.
+    """
 
     def __init__(self, field: str, value: Any, what: str, fix: str) -> None:
         shown = repr(value) if not isinstance(value, (int, float)) else str(value)
         if len(shown) > 80:
             shown = shown[:77] + "..."
-        self.field = field
-        self.fix = fix
-        self.message = f"{field}: {shown}: {what} — {fix}"
-        super().__init__(self.message)
+        super().__init__(field, f"{shown}: {what}", fix)
 
 
 def _number(field: str, value: Any, fix: str) -> float:

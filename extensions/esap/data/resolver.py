@@ -20,9 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from esap.core.errors import NotFound
 
-class ResolveError(LookupError):
+
+class ResolveError(NotFound):
     """The name could not be resolved; the message says why."""
+
+    code = "not_resolved"
+    fix = "check the spelling, or give ra and dec instead"
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,8 @@ def make_resolver(section: Mapping[str, Any] | None) -> Resolver:
             klass = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError, ValueError) as exc:
             raise ResolveError(
-                f"resolver.type: {kind!r}: cannot load it ({exc}) — use sesame, table or "
-                "package.module:Class"
+                f"resolver.type {kind!r}: cannot load it ({exc})",
+                "ask the hub admin to set resolver.type to sesame, table or package.module:Class",
             ) from None
     resolver: Resolver = klass(**settings)
     return resolver

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from esap.core.db import connect, transaction
+from esap.core.errors import FieldError, NotFound
+from esap.core.state import state_dir
 from esap.data.cells import column_values
-from esap.data.state import connect, state_dir, transaction
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -50,16 +52,18 @@ TOUCH_EVERY = 60.0
 STORE_WAIT = 600.0
 
 
-class UnknownResult(LookupError):
+class UnknownResult(NotFound):
     """No result with that id (never stored, or dropped from the cache)."""
 
+    fix = "run the search again"
 
-class BadPage(ValueError):
+    def __init__(self, result_id: str) -> None:
+        super().__init__(f"no result {result_id!r} (never stored, or dropped from the cache)")
+        self.result_id = result_id
+
+
+class BadPage(FieldError):
     """A bad paging parameter: ``field`` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def _datatype(column: Any) -> str:
@@ -281,11 +285,13 @@ class ResultStore:
         """One page, optionally sorted by a column and filtered by a substring in any cell."""
         info = self.describe(result_id)
         if offset < 0:
-            raise BadPage("offset", f"offset: {offset}: must be >= 0")
+            raise BadPage("offset", f"{offset}: must be >= 0", "give offset=0 or more")
         if not 1 <= limit <= MAX_LIMIT:
-            raise BadPage("limit", f"limit: {limit}: must be between 1 and {MAX_LIMIT}")
+            raise BadPage(
+                "limit", f"{limit}: must be between 1 and {MAX_LIMIT}", f"give limit={PAGE}"
+            )
         if order not in ("asc", "desc"):
-            raise BadPage("order", f"order: {order!r}: must be asc or desc")
+            raise BadPage("order", f"{order!r}: must be asc or desc", "give order=asc or desc")
         names = [c["name"] for c in info.columns]
         clauses = []
         args: list[Any] = []
@@ -304,7 +310,7 @@ class ResultStore:
         if sort is not None:
             if sort not in names:
                 raise BadPage(
-                    "sort", f"sort: {sort!r}: no such column; columns: {', '.join(names)}"
+                    "sort", f"{sort!r}: no such column", f"sort by one of: {', '.join(names)}"
                 )
             ordering = f" ORDER BY c{names.index(sort)} {order.upper()}, rowid"
         conn = self._conn()

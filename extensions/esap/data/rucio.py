@@ -42,7 +42,8 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
@@ -52,6 +53,7 @@ from pydantic import Field, HttpUrl
 
 from esap.config.models import AUDIENCE_NAME_PATTERN
 from esap.config.options import AdapterOptions
+from esap.core.errors import NotFound, UpstreamError
 from esap.data import fresh_tokens
 from esap.data.base import DataService, Query
 
@@ -78,12 +80,25 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 _LOG = logging.getLogger("esap.data.rucio.client")
 
 
-class RucioError(Exception):
+class RucioError(UpstreamError):
     """A Rucio request ESAP could not make or Rucio refused; says what to do."""
+
+    code = "service_error"
 
 
 class BadRequest(RucioError):
-    """The request itself is wrong (a DID, a field, a folder); the message names it."""
+    """The request itself is wrong (a DID, a field, a folder); ``field`` names it."""
+
+    status = 400
+    code = "bad_field"
+
+
+class DidNotFound(RucioError, NotFound):
+    """Rucio knows no DID of that scope and name."""
+
+    status = 404
+    code = "not_found"
+    fix = "check the scope and name of the DID"
 
 
 #: What a user does about a refused token that is not an admin's to fix.
@@ -93,9 +108,9 @@ LOG_IN_AGAIN = "log out of the hub and log in again; your server then gets a fre
 class TokenRefused(RucioError):
     """Rucio refused the user's token (expired, or not for Rucio's audience)."""
 
-    def __init__(self, message: str, fix: str = LOG_IN_AGAIN) -> None:
-        super().__init__(message)
-        self.fix = fix
+    status = 403
+    code = "token_refused"
+    fix = LOG_IN_AGAIN
 
 
 def _claims(token: str) -> dict[str, Any] | None:
@@ -119,14 +134,12 @@ def refusal(host: str, token: str, audience: str | None) -> TokenRefused:
     if claims is None:
         return TokenRefused(
             f"Rucio at {host} refused your token (not a JWT Rucio can check, or one it no "
-            f"longer knows) — {LOG_IN_AGAIN}"
+            "longer knows)"
         )
     expires = claims.get("exp")
     if isinstance(expires, int | float) and expires <= time.time():
         when = datetime.fromtimestamp(expires, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-        return TokenRefused(
-            f"Rucio at {host} refused your token: it expired at {when} — {LOG_IN_AGAIN}"
-        )
+        return TokenRefused(f"Rucio at {host} refused your token: it expired at {when}")
     aud = claims.get("aud")
     shown = " ".join(aud) if isinstance(aud, list) else str(aud or "none")
     issuer, subject = str(claims.get("iss") or "?"), str(claims.get("sub") or "?")
@@ -140,7 +153,7 @@ def refusal(host: str, token: str, audience: str | None) -> TokenRefused:
     return TokenRefused(
         f"Rucio at {host} refused your token (issued by {issuer} for audience {shown!r}, "
         "not expired): Rucio takes a token only for its own audience and scope, from an "
-        f"identity provider it trusts, for an identity mapped to a Rucio account — {fix}",
+        "identity provider it trusts, for an identity mapped to a Rucio account",
         fix,
     )
 
@@ -192,6 +205,17 @@ def _client_class() -> type[Any]:
     return TokenClient
 
 
+@contextmanager
+def _known_did() -> Iterator[None]:
+    """Rucio's "no such DID" as :class:`DidNotFound` (a 404), in the lake's own words."""
+    from rucio.common.exception import DataIdentifierNotFound
+
+    try:
+        yield
+    except DataIdentifierNotFound as exc:
+        raise DidNotFound(" ".join(str(exc).split()), field="did") from None
+
+
 def _did(scope: str, name: str) -> str:
     return f"{scope}:{name}"
 
@@ -212,12 +236,13 @@ def split_did(did: str, default_scope: str | None = None) -> tuple[str, str]:
         scope, name = default_scope or "", did
     if not scope or not _SCOPE.match(scope):
         raise BadRequest(
-            f"did: {did!r}: no valid scope — write it as scope:name, e.g. user.alice:run42"
+            f"{did!r}: no valid scope", "write it as scope:name, e.g. user.alice:run42", field="did"
         )
     if not name or not _NAME.match(name):
         raise BadRequest(
-            f"did: {did!r}: {name!r} is not a Rucio name — use letters, digits, . _ - "
-            "(and * as a wildcard when searching)"
+            f"{did!r}: {name!r} is not a Rucio name",
+            "use letters, digits, . _ - (and * as a wildcard when searching)",
+            field="did",
         )
     return scope, name
 
@@ -343,8 +368,8 @@ class RucioService(DataService):
                 "auth.oidc.audiences entry"
             )
             raise TokenRefused(
-                f"no Rucio token for service {self.name} (${variable} is not set) — {fix}, "
-                "then log out and in again"
+                f"no Rucio token for service {self.name} (${variable} is not set)",
+                f"{fix}; then {LOG_IN_AGAIN}",
             )
         return token
 
@@ -384,12 +409,15 @@ class RucioService(DataService):
         for key in metadata:
             if not _META_KEY.match(str(key)) or key in ("name", "type"):
                 raise BadRequest(
-                    f"metadata: {key!r}: not a metadata key Rucio can filter on — use a key "
-                    "such as datatype, project, run_number"
+                    f"{key!r}: not a metadata key Rucio can filter on",
+                    "use a key such as datatype, project, run_number",
+                    field="metadata",
                 )
         did_type = str(params.get("did_type") or "collection")
         if did_type not in DID_TYPES:
-            raise BadRequest(f"did_type: {did_type!r}: use one of {', '.join(DID_TYPES)}")
+            raise BadRequest(
+                f"{did_type!r}: unknown", f"use one of {', '.join(DID_TYPES)}", field="did_type"
+            )
         return scope, name, metadata, did_type, bool(params.get("expand", True))
 
     def _check_scope(self, client: Any, scope: str) -> None:
@@ -398,7 +426,7 @@ class RucioService(DataService):
         if scope not in scopes:
             shown = ", ".join(sorted(scopes)[:10]) or "none"
             raise RucioError(
-                f"scope {scope!r} does not exist on {self.url} — scopes there: {shown}"
+                f"scope {scope!r} does not exist on {self.url}", f"use a scope there: {shown}"
             )
 
     def search(self, query: Query) -> Table:
@@ -492,7 +520,10 @@ class RucioService(DataService):
         """The files of a DID (a file is its own one file), each with its replicas."""
         scope, name = split_did(did, self.options.scope)
         client = self.client()
-        answer = list(client.list_replicas([{"scope": scope, "name": name}], schemes=list(SCHEMES)))
+        with _known_did():
+            answer = list(
+                client.list_replicas([{"scope": scope, "name": name}], schemes=list(SCHEMES))
+            )
         return [
             {
                 "did": _did(r["scope"], r["name"]),
@@ -522,25 +553,27 @@ class RucioService(DataService):
         if chosen == "rule":
             if not rse:
                 raise BadRequest(
-                    f"data service {self.name} names no RSE for rules — set options.rse in "
-                    "esap.yaml, or bring the files by download"
+                    f"data service {self.name} names no RSE for rules",
+                    "bring the files by download, or ask the hub admin to set options.rse",
+                    field="how",
                 )
             return self.replicate(did, rse)
         if chosen != "download":
-            raise BadRequest(f"how: {chosen!r}: use rule or download")
+            raise BadRequest(f"{chosen!r}: unknown", "use rule or download", field="how")
         return self.download(did, folder)
 
     def replicate(self, did: str, rse: str) -> dict[str, Any]:
         """A replication rule (one copy) of ``did`` to ``rse``, owned by the user's account."""
         scope, name = split_did(did, self.options.scope)
         client = self.client()
-        ids = client.add_replication_rule(
-            [{"scope": scope, "name": name}],
-            1,
-            rse,
-            lifetime=self.options.rule_lifetime,
-            comment="ESAP Hub: bring to my lab",
-        )
+        with _known_did():
+            ids = client.add_replication_rule(
+                [{"scope": scope, "name": name}],
+                1,
+                rse,
+                lifetime=self.options.rule_lifetime,
+                comment="ESAP Hub: bring to my lab",
+            )
         rule = client.get_replication_rule(ids[0])
         mount = self.options.mount
         return {
@@ -561,7 +594,7 @@ class RucioService(DataService):
         try:
             target = resolve_folder(folder or DEFAULT_FOLDER)
         except BasketError as exc:
-            raise BadRequest(str(exc)) from None
+            raise BadRequest(exc.message, exc.fix, field="folder") from None
         written = []
         for entry in self.files(did):
             pfn = next(
@@ -575,8 +608,9 @@ class RucioService(DataService):
             )
             if pfn is None:
                 raise RucioError(
-                    f"{entry['did']}: no replica reachable over HTTP(S) — bring it with a rule "
-                    "(options.rse) or ask the data lake's admins for an HTTP door"
+                    f"{entry['did']}: no replica reachable over HTTP(S)",
+                    "bring it with a rule (options.rse) or ask the data lake's admins for an "
+                    "HTTP door",
                 )
             item = DataItem(
                 service=self.name,
@@ -588,14 +622,15 @@ class RucioService(DataService):
             try:
                 fetch(item, path)
             except DownloadError as exc:
-                raise RucioError(str(exc)) from None
+                raise RucioError(exc.message, exc.fix) from None
             expected = str(entry.get("adler32") or "").lower()
             actual = adler32_of(path) if expected else ""
             if actual != expected:
                 path.unlink(missing_ok=True)
                 raise RucioError(
-                    f"{entry['did']}: adler32 {actual} does not match Rucio's {expected} — "
-                    "the file was removed; bring it again"
+                    f"{entry['did']}: adler32 {actual} does not match Rucio's {expected}; "
+                    "the file was removed",
+                    "bring it again",
                 )
             written.append({"did": entry["did"], "path": str(path), "bytes": path.stat().st_size})
         return {"action": "download", "did": did, "folder": str(target), "files": written}
@@ -607,18 +642,22 @@ def lake(name: str, config: str | Path | None = None) -> RucioService:
     ``esap.data.rucio.lake("lake").bring("lofar:obs1")`` brings a dataset;
     ``.files(did)`` lists its files with their replicas.
     """
-    from esap.data.catalog import Catalog, offered_config
+    from esap.core.public_config import public_config
+    from esap.data.catalog import Catalog
     from esap.data.store import UserStore
 
-    catalog = Catalog(offered_config(config), UserStore())
+    catalog = Catalog(public_config(config), UserStore())
     try:
         adapter = catalog.adapter(catalog.entry(name))
     except KeyError:
         raise BadRequest(
-            f"no data service named {name!r} — see esap.data.services() for the names"
+            f"no data service named {name!r}", "see esap.data.services() for the names"
         ) from None
     if not isinstance(adapter, RucioService):
-        raise BadRequest(f"{name!r} is a {adapter.entry.type} service, not a Rucio data lake")
+        raise BadRequest(
+            f"{name!r} is a {adapter.entry.type} service, not a Rucio data lake",
+            "name a service of type rucio",
+        )
     return adapter
 
 

@@ -70,9 +70,7 @@ def prepare(
         try:
             resolved = resolve(target, catalog.resolver_section())
         except ResolveError as exc:
-            raise BadField(
-                "target", target, str(exc), "check the spelling, or give ra and dec instead"
-            ) from None
+            raise BadField("target", target, exc.message, exc.fix) from None
     query = parse_query(request, position=(resolved.ra, resolved.dec) if resolved else None)
     federation = Federation(adapters, query, store=store, params=params, keep_tables=keep_tables)
     normalised = {key: request[key] for key in request if request[key] is not None}

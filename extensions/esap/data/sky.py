@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from esap.core.errors import EsapError
+
 if TYPE_CHECKING:
     from astropy.table import Table
 
@@ -40,8 +42,10 @@ _HOW = (
 )
 
 
-class SRegionError(ValueError):
+class SRegionError(EsapError, ValueError):
     """An ``s_region`` value the sky view cannot draw; the message says why and how to fix it."""
+
+    code = "bad_s_region"
 
 
 @dataclass(frozen=True)

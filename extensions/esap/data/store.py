@@ -1,8 +1,9 @@
-"""The user's own data-discovery records in ``~/.esap/data.sqlite``: services, jobs, history.
+"""The user's own data-discovery records in ``~/.esap/data.sqlite``: services and history.
 
 Each change is one SQLite transaction in WAL mode (atomic, survives a crash
-mid-write), so a job submitted before the server was culled is still listed
-after the respawn, and a service the user added stays added.
+mid-write), so a search recorded before the server was culled is still listed
+after the respawn, and a service the user added stays added. (Asynchronous
+queries are jobs: ``esap.core.jobs``.)
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import json
 import secrets
 import sqlite3
 import threading
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from esap.data.state import connect, state_dir, transaction
+from esap.core.db import connect, transaction
+from esap.core.state import state_dir
 
 #: History entries kept per user (older ones are dropped).
 HISTORY_KEEP = 1000
@@ -24,9 +25,6 @@ HISTORY_KEEP = 1000
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS user_services (name TEXT PRIMARY KEY, type TEXT NOT NULL, "
     "url TEXT NOT NULL, title TEXT, description TEXT, created TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, service TEXT NOT NULL, "
-    "query TEXT NOT NULL, maxrec INTEGER, phase TEXT NOT NULL, created TEXT NOT NULL, "
-    "updated TEXT NOT NULL, job_url TEXT, result_id TEXT, error TEXT)",
     "CREATE TABLE IF NOT EXISTS history (id TEXT PRIMARY KEY, created TEXT NOT NULL, "
     "request TEXT NOT NULL, summary TEXT NOT NULL)",
 )
@@ -37,38 +35,8 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class Job:
-    """An asynchronous TAP job as stored (and as the REST API shows it)."""
-
-    id: str
-    service: str
-    query: str
-    maxrec: int | None
-    phase: str
-    created: str
-    updated: str
-    job_url: str | None
-    result_id: str | None
-    error: str | None
-
-    def as_dict(self) -> dict[str, Any]:
-        """The Job of the REST API."""
-        return {
-            "id": self.id,
-            "service": self.service,
-            "query": self.query,
-            "phase": self.phase,
-            "created": self.created,
-            "updated": self.updated,
-            "job_url": self.job_url,
-            "result_id": self.result_id,
-            "error": self.error,
-        }
-
-
 class UserStore:
-    """Services, jobs and history of one user (one SQLite file in their home)."""
+    """Services and history of one user (one SQLite file in their home)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_dir() / "data.sqlite"
@@ -116,55 +84,6 @@ class UserStore:
         with transaction(self._conn()) as conn:
             return conn.execute("DELETE FROM user_services WHERE name = ?", (name,)).rowcount > 0
 
-    # ---------------------------------------------------------------- jobs
-
-    def add_job(
-        self, service: str, query: str, maxrec: int | None, job_url: str, phase: str
-    ) -> Job:
-        """Record a submitted job."""
-        stamp = now_iso()
-        job = Job(
-            secrets.token_hex(8), service, query, maxrec, phase, stamp, stamp, job_url, None, None
-        )
-        with transaction(self._conn()) as conn:
-            conn.execute(
-                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.id, service, query, maxrec, phase, stamp, stamp, job_url, None, None),
-            )
-        return job
-
-    def jobs(self) -> list[Job]:
-        """Every job, newest first."""
-        rows = (
-            self._conn().execute("SELECT * FROM jobs ORDER BY created DESC, rowid DESC").fetchall()
-        )
-        return [Job(*row) for row in rows]
-
-    def job(self, job_id: str) -> Job:
-        """One job; ``KeyError`` if unknown."""
-        row = self._conn().execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        if row is None:
-            raise KeyError(job_id)
-        return Job(*row)
-
-    def update_job(self, job_id: str, **changes: Any) -> Job:
-        """Change a job's phase / result_id / error (one transaction)."""
-        allowed = {"phase", "result_id", "error"}
-        if not changes.keys() <= allowed:
-            raise ValueError(f"cannot change {sorted(changes.keys() - allowed)}")
-        sets = ", ".join(f"{key} = ?" for key in changes)
-        with transaction(self._conn()) as conn:
-            conn.execute(
-                f"UPDATE jobs SET {sets}, updated = ? WHERE id = ?",  # noqa: S608 - keys checked above
-                [*changes.values(), now_iso(), job_id],
-            )
-        return self.job(job_id)
-
-    def remove_job(self, job_id: str) -> None:
-        """Forget a job."""
-        with transaction(self._conn()) as conn:
-            conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-
     # ------------------------------------------------------------- history
 
     def add_history(self, request: dict[str, Any], summary: dict[str, Any]) -> str:
@@ -199,4 +118,4 @@ class UserStore:
         ]
 
 
-__all__ = ["HISTORY_KEEP", "Job", "UserStore", "now_iso"]
+__all__ = ["HISTORY_KEEP", "UserStore", "now_iso"]

@@ -15,8 +15,9 @@ its error bodies. One search returns one kind of row, chosen with
 
 Public projects need no login. For private ones the user stores their own
 Zooniverse bearer token once (``PUT data/services/<name>/token``); it is kept
-owner-only in ``~/.esap`` by the same store as the users' archive tokens and
-only ever sent to this service, never logged or returned.
+owner-only in ``~/.esap`` (``esap.data.base.user_tokens``, kept by the same
+store as the users' archive tokens) and only ever sent to this service, never
+logged or returned.
 
 Requests go through ESAP's shared session (the service's timeout applies)
 and are not retried: panoptes-client's own retry waits 5 x 5 s on a 5xx,
@@ -25,40 +26,24 @@ which would hold a federated search far past the service's timeout.
 
 from __future__ import annotations
 
-import os
 import threading
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
 from esap.config.options import AdapterOptions
-from esap.data.base import DataService, NotApplicable, Query
+from esap.data.base import DataService, NotApplicable, Query, user_tokens
 
 if TYPE_CHECKING:
     from astropy.table import Table
 
 KINDS = ("projects", "workflows", "subject_sets", "exports")
-#: Where the users' own service tokens are kept (beside ``archive-tokens.json``).
-TOKENS_FILE = "service-tokens.json"
 #: Rows at most per search unless the search gives ``maxrec`` (Panoptes pages hold 100 at most).
 DEFAULT_MAXREC = 1000
 PAGE_SIZE = 100
 
 _last = threading.local()
-
-
-def state_dir() -> Path:
-    """``$ESAP_STATE_DIR`` or ``~/.esap`` (the user's state, in a server or a kernel)."""
-    return Path(os.environ.get("ESAP_STATE_DIR") or Path.home() / ".esap")
-
-
-def service_tokens(directory: Path | None = None) -> Any:
-    """The users' own service tokens (``TokenStore`` of ``esap.publish.tokens``, its own file)."""
-    from esap.publish.tokens import TokenStore
-
-    return TokenStore(directory or state_dir(), file_name=TOKENS_FILE)
 
 
 class _RecordingSession:
@@ -143,7 +128,7 @@ class ZooniverseService(DataService):
     # ------------------------------------------------------------ the client
     def token(self) -> str | None:
         """The user's stored bearer token for this service, if any."""
-        value = service_tokens().get(self.name)
+        value = user_tokens().get(self.name)
         return str(value) if value else None
 
     def client(self) -> Any:
@@ -404,9 +389,6 @@ def _table(
 
 __all__ = [
     "KINDS",
-    "TOKENS_FILE",
     "ZooniverseOptions",
     "ZooniverseService",
-    "service_tokens",
-    "state_dir",
 ]

@@ -23,6 +23,54 @@ DIALECT = "http://json-schema.org/draft-07/schema#"
 #: The committed file, relative to the repository root.
 SCHEMA_PATH = Path("helm") / "esap-hub" / "values.schema.json"
 
+#: ``esap.alerts``: the probe's alert rules, a PrometheusRule (templates/prometheusrule.yaml).
+ALERTS: dict[str, Any] = {
+    "type": "object",
+    "description": "Alert rules on the probe's metrics (esap.yaml probe:), as a PrometheusRule "
+    "of the Prometheus Operator.",
+    "additionalProperties": False,
+    "properties": {
+        "enabled": {
+            "type": "boolean",
+            "description": "Render the PrometheusRule (needs the Prometheus Operator's CRDs).",
+        },
+        "labels": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Labels the Prometheus' ruleSelector matches, e.g. "
+            "release: kube-prometheus-stack.",
+        },
+        "severity": {"type": "string", "description": "The severity label of every alert."},
+        "probe": {
+            "type": "object",
+            "description": "The thresholds of the probe's alerts.",
+            "additionalProperties": False,
+            "properties": {
+                "failuresInARow": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "Alert when a check failed this many rounds in a row.",
+                },
+                "spawnSlowerThan": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "description": "Alert when the bot's lab took longer (seconds) to spawn.",
+                },
+                "spawnSlowFor": {
+                    "type": "string",
+                    "pattern": "^[0-9]+(s|m|h)$",
+                    "description": "... for this long (a Prometheus duration, e.g. 10m).",
+                },
+                "staleAfter": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "description": "Alert when no round ended for this many seconds.",
+                },
+            },
+        },
+    },
+}
+
 
 def _draft07(node: Any) -> Any:
     """Rewrite ``#/$defs/X`` references (pydantic's, draft 2020-12) as ``#/definitions/X``."""
@@ -76,6 +124,7 @@ def values_schema() -> dict[str, Any]:
                         "description": "Secret the admin creates, holding one key per env:NAME "
                         "reference of esap.yaml.",
                     },
+                    "alerts": ALERTS,
                 },
             },
             "jupyterhub": {

@@ -24,6 +24,7 @@ from esap.helm.images import DEFAULT_HUB_IMAGE, DEFAULT_SINGLEUSER_IMAGE
 from esap.hub.gateway import SERVICE_PREFIX, policy_settings, render_kube_config
 from esap.hub.kubernetes import GATEWAY_FULLNAME, GATEWAY_TOKEN_KEY, SECRET_NAME
 from esap.hub.metrics_service import KUBERNETES_PORT
+from esap.probe.service import KUBERNETES_PORT as PROBE_PORT
 
 #: Where the hub pod mounts the ConfigMap, and where its state lives (z2jh's hub PVC).
 CONFIG_DIR = "/etc/esap"
@@ -131,21 +132,28 @@ def _gateway_values(config: EsapConfig, hub_image: str, singleuser_image: str) -
 
 
 def _metrics_hub_values(config: EsapConfig) -> dict[str, Any]:
-    """When ``hub.metrics.enabled``: the proxy may reach the esap-metrics service in the hub pod.
+    """The proxy may reach the esap-metrics and esap-probe services in the hub pod, when on.
 
     z2jh's hub Service and NetworkPolicy open only the hub's port 8081; the
-    service listens on :data:`esap.hub.metrics_service.KUBERNETES_PORT` beside it.
+    services listen beside it, on :data:`esap.hub.metrics_service.KUBERNETES_PORT`
+    and :data:`esap.probe.service.KUBERNETES_PORT`.
     """
-    if not config.hub.metrics.enabled:
+    ports = []
+    if config.hub.metrics.enabled:
+        ports.append(("esap-metrics", KUBERNETES_PORT))
+    if config.probe.enabled:
+        ports.append(("esap-probe", PROBE_PORT))
+    if not ports:
         return {}
-    port = KUBERNETES_PORT
     return {
-        "service": {"extraPorts": [{"name": "esap-metrics", "port": port, "targetPort": port}]},
+        "service": {
+            "extraPorts": [{"name": name, "port": port, "targetPort": port} for name, port in ports]
+        },
         "networkPolicy": {
             "ingress": [
                 {
                     "from": [{"podSelector": {"matchLabels": {"component": "proxy"}}}],
-                    "ports": [{"port": port, "protocol": "TCP"}],
+                    "ports": [{"port": port, "protocol": "TCP"} for _, port in ports],
                 }
             ]
         },

@@ -5,9 +5,9 @@ or a test harness reach JupyterHub directly and it cleans up its proxy and
 user servers as it always does.
 
 Only the standard library is imported with this module: ``esap workshop``
-imports it too (for ``link`` and ``end`` as well as ``start``), and the config
-models and the hub's composition (which brings JupyterHub) are imported when
-a hub is started.
+(``esap.hub.workshop_command``) imports it too (for ``link`` and ``end`` as
+well as ``start``), and the config models and the hub's composition (which
+brings JupyterHub) are imported when a hub is started.
 """
 
 from __future__ import annotations
@@ -84,17 +84,40 @@ def port_problems(config: EsapConfig) -> list[str]:
     return messages
 
 
+def dry_run(config: EsapConfig) -> None:
+    """Compose the hub on a throwaway config: ``ConfigError`` for what would stop it."""
+    from esap.hub.compose import configure
+
+    configure(_Scratch(), config)
+
+
+def exec_hub(config: EsapConfig, config_path: Path) -> int:
+    """Run JupyterHub on ``config_path`` in this process, from ``hub.data_dir`` (never returns)."""
+    from esap.core.public_config import CONFIG_ENV
+    from esap.hub.compose import PORT_ENV
+
+    env = dict(os.environ)
+    env[CONFIG_ENV] = str(config_path)
+    env[PORT_ENV] = str(config.hub.port)
+    hub_config = str(files("esap.hub") / "jupyterhub_config.py")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.chdir(config.hub.data_dir)
+    os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", hub_config], env)  # noqa: S606
+    return 0  # pragma: no cover - exec does not return
+
+
 def run(args: argparse.Namespace) -> int:
     """Validate everything that can be validated, then ``exec`` JupyterHub."""
     from esap.config import ConfigError, load
-    from esap.hub.compose import CONFIG_ENV, PORT_ENV, configure, with_port
+    from esap.hub.compose import with_port
 
     config_path = Path(args.config).resolve()
     try:
         config = load(config_path, lenient_adapters=True)
         if args.port is not None:
             config = with_port(config, args.port)
-        configure(_Scratch(), config)
+        dry_run(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         print(
@@ -108,15 +131,7 @@ def run(args: argparse.Namespace) -> int:
             print(message, file=sys.stderr)
         return 1
     announce(config)
-    env = dict(os.environ)
-    env[CONFIG_ENV] = str(config_path)
-    env[PORT_ENV] = str(config.hub.port)
-    hub_config = str(files("esap.hub") / "jupyterhub_config.py")
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.chdir(config.hub.data_dir)
-    os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", hub_config], env)  # noqa: S606
-    return 0  # pragma: no cover - exec does not return
+    return exec_hub(config, config_path)
 
 
 def announce(config: EsapConfig) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem, load
+from esap.core.public_config import CONFIG_ENV  # the esap.yaml configure_from_env reads
 from esap.hub.auth import configure_auth, resolve_secret
 from esap.hub.gateway import configure_gateway
 from esap.hub.kubernetes import configure_kubernetes_gateway
@@ -17,8 +18,6 @@ from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
 from esap.workshop.hub import configure_workshop
 
-#: Path of the ``esap.yaml`` that ``configure_from_env`` reads.
-CONFIG_ENV = "ESAP_CONFIG"
 #: Overrides ``hub.port`` (what ``esap hub --port`` sets).
 PORT_ENV = "ESAP_HUB_PORT"
 
@@ -70,7 +69,7 @@ def configure(c: Any, config: EsapConfig) -> None:
         configure_gateway(c, config, state)
     else:
         configure_kubernetes_gateway(c, config)
-    configure_workshop(c, config, state)
+    configure_workshop(c, config, state.root)
     if config.auth.type == "oidc":
         from esap.hub.tokens import configure_tokens  # JupyterHub's API handlers
 

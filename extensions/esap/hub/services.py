@@ -10,6 +10,7 @@ from typing import Any
 from esap.config import EsapConfig
 from esap.hub import culling, metrics_service
 from esap.hub.auth import resolve_secret
+from esap.probe import service as probe_service
 
 CULLER_SCOPES = ["list:users", "read:users:activity", "read:servers", "delete:servers"]
 
@@ -67,5 +68,18 @@ def configure_services(c: Any, config: EsapConfig) -> None:
                 "services": [metrics_service.SERVICE_NAME],
             }
         )
+    probe = config.probe
+    if probe.enabled or probe.token is not None:
+        # the probe's rounds on a schedule, or only its token (for `esap probe --once`)
+        probe_token = None
+        if probe.token is not None:
+            probe_token = resolve_secret(
+                probe.token, "probe.token", "set it, or remove it (the hub then makes one)"
+            )
+        scrape = None
+        if metrics.token is not None:
+            scrape = resolve_secret(metrics.token, "hub.metrics.token", "set it, or remove it")
+        services.append(probe_service.service_entry(config, probe_token, scrape))
+        roles.append(probe_service.role(config))
     c.JupyterHub.services = services
     c.JupyterHub.load_roles = roles

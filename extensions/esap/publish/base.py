@@ -64,23 +64,32 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from esap.config.options import AdapterOptions, FreeOptions, options_for
+from esap.core.errors import UpstreamError
 from esap.publish.metadata import Metadata
 
 #: Bytes read from disk per step when streaming a file.
 CHUNK_SIZE = 1 << 20
 
 
-class ArchiveError(RuntimeError):
-    """The archive answered with an error; ``message`` is its text (plain text, never HTML)."""
+class ArchiveError(UpstreamError):
+    """The archive answered with an error; ``message`` is its text (plain text, never HTML).
+
+    ``status=`` is the archive's own HTTP status, kept as ``answered``
+    (``status`` is the one ESAP answers with, 502, as for every remote failure).
+    """
+
+    code = "archive_error"
+    fix = "check the archive's answer above, fix it, then retry the publication"
 
     def __init__(self, message: str, *, status: int | None = None, fix: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.fix = fix or "check the archive's answer above, fix it, then retry the publication"
+        super().__init__(message, fix)
+        self.answered = status
 
 
 class AuthError(ArchiveError):
     """The archive refused the token (missing, wrong or without the needed scope)."""
+
+    code = "archive_refused_token"
 
 
 @dataclass(frozen=True)

@@ -203,13 +203,9 @@ def run_create(args: argparse.Namespace) -> int:
             version_of=args.version_of,
             base=Path.cwd(),
         )
-    except MetadataError as exc:
+    except (MetadataError, PreparationError) as exc:  # every field at fault, with its fix
         for problem in exc.problems:
-            print(f"esap publish: {problem.field}: {problem.message}", file=sys.stderr)
-        print("nothing was uploaded", file=sys.stderr)
-        return 2
-    except PreparationError as exc:
-        print(f"esap publish: {exc}", file=sys.stderr)
+            print(f"esap publish: {problem}", file=sys.stderr)
         print("nothing was uploaded", file=sys.stderr)
         return 2
     except (OSError, json.JSONDecodeError) as exc:

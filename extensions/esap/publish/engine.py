@@ -24,12 +24,14 @@ import httpx
 
 from esap import plugins
 from esap.config.options import unusable
+from esap.core.errors import EsapError, FieldError, FieldProblem, UpstreamError
 from esap.core.ids import BadId, opaque_id
+from esap.core.state import state_dir as user_state_dir
+from esap.core.tokens import TokenStore
 from esap.publish.base import (
     Archive,
     ArchiveError,
     ArchiveSettings,
-    AuthError,
     Draft,
     DraftStatus,
     FileSource,
@@ -49,8 +51,7 @@ from esap.publish.package import (
     parse_inputs,
 )
 from esap.publish.paths import PackageFile, PathError, resolve_files
-from esap.publish.settings import configured_archives, find_archive
-from esap.publish.tokens import TokenStore
+from esap.publish.settings import ArchiveNotFoundError, configured_archives, find_archive
 
 
 @dataclass(frozen=True)
@@ -67,37 +68,49 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
-class PublishError(RuntimeError):
-    """A publication stopped before it was published; it is kept in the journal for a retry."""
+class PublishError(UpstreamError):
+    """A publication stopped before it was published; it is kept in the journal for a retry.
+
+    ``message`` is what stopped it (often the archive's answer); the text of
+    the exception adds the step and where the draft is kept.
+    """
+
+    code = "publish_failed"
 
     def __init__(self, entry: Entry, message: str, fix: str, draft_url: str | None) -> None:
+        super().__init__(message, fix)
         self.publication = entry.id
         self.step = STATE_TEXT.get(entry.state, entry.state)
-        self.message = message
-        self.fix = fix
         self.draft_url = draft_url
-        where = f"; its draft is kept at {draft_url}" if draft_url else ""
-        super().__init__(
-            f"publication {entry.id} stopped while {self.step}: {message}{where} — {fix}"
+
+    def __str__(self) -> str:
+        where = f"; its draft is kept at {self.draft_url}" if self.draft_url else ""
+        return (
+            f"publication {self.publication} stopped while {self.step}: "
+            f"{self.message}{where} — {self.fix}"
         )
 
 
-class PreparationError(ValueError):
-    """Something the user gave cannot be published (named field or path); nothing was sent."""
+class PreparationError(FieldError):
+    """Something the user gave cannot be published (named field or path); nothing was sent.
+
+    A 422 with ``problems`` (its one field), as :class:`MetadataError`: a
+    form marks every refused field the same way.
+    """
+
+    status = 422
+    code = "invalid_publication"
+    fix = "correct it; nothing was uploaded"
 
     def __init__(self, field: str, message: str, fix: str = "") -> None:
-        self.field = field
-        self.message = message
-        self.fix = fix
-        super().__init__(f"{field}: {message}" + (f" — {fix}" if fix else ""))
+        super().__init__(field, message, fix)
+        self.problems = (FieldProblem(field, message, fix),)
 
 
 def describe(exc: BaseException) -> tuple[str, str]:
     """``(what went wrong, how to fix it)`` for an exception from a step, secret-free."""
-    if isinstance(exc, AuthError):
-        return str(exc), exc.fix
-    if isinstance(exc, ArchiveError):
-        return str(exc), exc.fix
+    if isinstance(exc, EsapError):  # the archive's answer (ArchiveError), a changed file, ...
+        return exc.message, exc.fix
     if isinstance(exc, httpx.TimeoutException):
         return "the archive did not answer in time", "retry; the draft is resumed, not duplicated"
     if isinstance(exc, httpx.TransportError):
@@ -141,8 +154,8 @@ class Publisher:
         upload_retries: int = 2,
     ) -> None:
         self.home = (home or Path.home()).resolve()
-        env_state = os.environ.get("ESAP_STATE_DIR") if home is None else None
-        self.state_dir = state_dir or (Path(env_state) if env_state else self.home / ".esap")
+        # a home given is the state's home too; else $ESAP_STATE_DIR or ~/.esap
+        self.state_dir = state_dir or user_state_dir(self.home if home else None)
         self.archives = list(archives) if archives is not None else configured_archives()
         self.journal = Journal(self.state_dir)
         self.tokens = TokenStore(self.state_dir)
@@ -152,8 +165,8 @@ class Publisher:
     def archive_settings(self, name: str | None) -> ArchiveSettings:
         try:
             return find_archive(self.archives, name)
-        except LookupError as exc:
-            raise PreparationError("archive", str(exc).partition(": ")[2]) from None
+        except ArchiveNotFoundError as exc:
+            raise PreparationError("archive", exc.message, exc.fix) from None
 
     def adapter_class(self, settings: ArchiveSettings) -> type[Archive]:
         """The archive's adapter class; anything that keeps it from loading is the archive's."""
@@ -196,7 +209,7 @@ class Publisher:
         try:
             return resolve_files(files, self.home, base, allow_absolute=allow_absolute)
         except PathError as exc:
-            raise PreparationError("files", str(exc)) from None
+            raise PreparationError(exc.field or "files", exc.message, exc.fix) from None
 
     def check(
         self,
@@ -216,7 +229,7 @@ class Publisher:
         clash = [f.name for f in package if f.name in reserved]
         if clash:
             raise PreparationError(
-                "files", f"{clash[0]} is a name the package uses itself; rename your file"
+                "files", f"{clash[0]} is a name the package uses itself", "rename your file"
             )
         if inputs is None:
             gathered: list[dict[str, Any]] = []
@@ -312,13 +325,15 @@ class Publisher:
             return version_of
         if not earlier.published or earlier.record is None:
             raise PreparationError(
-                "version_of", f"publication {version_of} is not published yet; finish it first"
+                "version_of", f"publication {version_of} is not published yet", "finish it first"
             )
         if earlier.archive != settings.name:
             raise PreparationError(
                 "version_of",
                 f"publication {version_of} is in the archive {earlier.archive}, "
-                f"not {settings.name}; a new version goes to the same archive",
+                f"not {settings.name}",
+                f"publish the new version to {earlier.archive}: a new version goes to the "
+                "same archive",
             )
         return str(earlier.record["id"])
 
@@ -421,7 +436,9 @@ class Publisher:
                 stat = item.path.stat()
             except FileNotFoundError:
                 raise PreparationError(
-                    "files", f"{item.name} is gone since the publication was started ({item.path})"
+                    "files",
+                    f"{item.name} is gone since the publication was started ({item.path})",
+                    "put the file back, or publish again without it",
                 ) from None
             if (stat.st_size, stat.st_mtime_ns) != (item.size, item.mtime_ns):
                 raise PreparationError(

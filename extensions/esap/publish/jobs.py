@@ -1,89 +1,80 @@
-"""Publications running in the background of a user server, with their live progress.
+"""Publication runs: a publication driven by the one job runner (``esap.core.runner``).
 
-The REST API starts a publication and answers at once; the upload goes on
-in a worker thread (the engine is plain blocking code: httpx and SQLite), and
-the lab polls or streams the progress kept here. What matters survives the
-server: the journal has every step, so a publication interrupted by a
-restart is listed as unfinished and resumed by ``start`` again.
+A job is one run of a publication, under the publication's id: it carries
+the live progress (the step, bytes sent of the total) and, when the run
+stopped, what to do about it. The journal (:mod:`esap.publish.journal`)
+stays what makes running again safe — the engine writes what it is about
+to do before each remote call — so a run started again, by the user or by
+the runner after a restart (the kind is resumable), resumes the same draft
+and never makes a second record. One run per publication at a time: in
+this server by the job store (a second start is :class:`JobBusy`), across
+processes (a notebook, the command line) by the journal's lock.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
 from esap import metrics
+from esap.core.jobs import Job, JobFailed
+from esap.core.runner import JobContext, Kind, Runner
 from esap.publish.engine import Progress, Publisher, PublishError, describe
-from esap.publish.journal import JournalBusyError
+from esap.publish.journal import Entry, JournalBusyError
+
+KIND = "publish"
 
 
-@dataclass
-class LiveState:
-    """What a running (or just finished) publication is doing, in memory."""
-
-    progress: Progress | None = None
-    running: bool = False
-    fix: str | None = None
+def start(runner: Runner, publication: str) -> Job:
+    """Run ``publication`` in the background; :class:`JobBusy` if it runs here already."""
+    return runner.start(KIND, {"publication": publication}, job_id=publication)
 
 
-class PublicationJobs:
-    """Runs publications of one user, at most ``workers`` at a time, one run per publication."""
+def summary(entry: Entry) -> dict[str, Any]:
+    """The result of a run that published: the record (its URL and DOIs)."""
+    record = entry.record or {}
+    return {
+        "published": entry.published,
+        "record": {key: record.get(key) for key in ("id", "url", "doi", "concept_doi")},
+    }
 
-    def __init__(self, publisher: Publisher, workers: int = 2) -> None:
-        self.publisher = publisher
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="esap-publish")
-        self._states: dict[str, LiveState] = {}
-        self._lock = threading.Lock()
 
-    def state(self, publication: str) -> LiveState:
-        with self._lock:
-            return self._states.setdefault(publication, LiveState())
+def kind(publisher: Callable[[], Publisher]) -> Kind:
+    """The ``publish`` kind, over the user's publisher."""
 
-    def start(self, publication: str) -> Future[None] | None:
-        """Run ``publication`` in the background unless it already runs here."""
-        live = self.state(publication)
-        with self._lock:
-            if live.running:
-                return None
-            live.running = True
-            live.fix = None
-        return self._pool.submit(self._run, publication, live)
+    def work(job: JobContext) -> dict[str, Any]:
+        publication = job.params["publication"]
+        journal = publisher().journal
 
-    def _run(self, publication: str, live: LiveState) -> None:
         def record(progress: Progress) -> None:
-            live.progress = progress
+            job.report(progress.sent, progress.total, progress.step, result={"file": progress.file})
 
         outcome: bool | None = False
         try:
-            self.publisher.run(publication, record)
+            entry = publisher().run(publication, record)
             outcome = True
+            return summary(entry)
         except PublishError as exc:
-            live.fix = exc.fix
+            raise JobFailed("publish_failed", exc.message, exc.fix) from exc
         except Exception as exc:
             message, fix = describe(exc)
-            live.fix = fix
             with contextlib.suppress(KeyError):
-                self.publisher.journal.update(publication, error=message)
+                journal.update(publication, error=message)
             if isinstance(exc, JournalBusyError):
                 outcome = None  # another process runs it: not this run's outcome
+                raise JobFailed("busy", message, "wait for the other run to finish") from exc
+            raise JobFailed("publish_failed", message, fix) from exc
         finally:
             # counted before the run shows as ended, so a scrape after it sees it
             if outcome is not None:
-                self._count(publication, outcome)
-            live.running = False
+                try:
+                    archive = journal.get(publication).archive
+                except KeyError:
+                    archive = "unknown"
+                metrics.record_publish(archive, outcome)
 
-    def _count(self, publication: str, ok: bool) -> None:
-        """ESAP's metrics: one publication run ended, per archive and outcome."""
-        try:
-            archive = self.publisher.journal.get(publication).archive
-        except KeyError:
-            archive = "unknown"
-        metrics.record_publish(archive, ok)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    return Kind(KIND, work, resumable=True)
 
 
-__all__ = ["LiveState", "PublicationJobs"]
+__all__ = ["KIND", "kind", "start", "summary"]

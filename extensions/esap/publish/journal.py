@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from esap.core.errors import Conflict
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS publications (
     id TEXT PRIMARY KEY,
@@ -85,8 +87,11 @@ STATE_TEXT = {
 }
 
 
-class JournalBusyError(RuntimeError):
+class JournalBusyError(Conflict):
     """Another process is running this publication right now."""
+
+    code = "busy"
+    fix = "wait for the other run to finish"
 
 
 @dataclass
@@ -313,7 +318,7 @@ class Journal:
             except BlockingIOError:
                 raise JournalBusyError(
                     f"publication {publication} is being published by another process "
-                    "(a notebook, the lab or the command line); wait for it to finish"
+                    "(a notebook, the lab or the command line)"
                 ) from None
             yield
         finally:

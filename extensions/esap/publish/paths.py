@@ -14,14 +14,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from esap.core.paths import STATE_DIR_NAME, UserPathError, check_text, is_inside, state_dir
+from esap.core.errors import FieldError
+from esap.core.paths import STATE_DIR_NAME, UserPathError, check_text, is_inside
 
 #: Folders never taken when a whole folder is published.
 SKIPPED_DIRS = frozenset({".ipynb_checkpoints", "__pycache__", ".git", ".esap"})
 
 
-class PathError(ValueError):
-    """A path the publication cannot take; the message names it and says why."""
+class PathError(FieldError):
+    """A path of ``files`` the publication cannot take; the message names it and says why."""
+
+    def __init__(self, message: str, fix: str, field: str = "files") -> None:
+        super().__init__(field, message, fix)
 
 
 @dataclass(frozen=True)
@@ -54,13 +58,14 @@ class PackageFile:
 def _check_inside(real: Path, home: Path, shown: str) -> None:
     if not is_inside(real, home):
         raise PathError(
-            f"{shown}: resolves to {real}, outside your home folder; "
-            "only files inside your home can be published (copy them there first)"
+            f"{shown}: resolves to {real}, outside your home folder",
+            "only files inside your home can be published: copy them there first",
         )
-    if is_inside(real, state_dir(home)):
+    if is_inside(real, home / STATE_DIR_NAME):
         raise PathError(
             f"{shown}: is inside ~/{STATE_DIR_NAME}, where ESAP keeps your state and tokens; "
-            "it is never published (choose files outside it)"
+            "it is never published",
+            "choose files outside it",
         )
 
 
@@ -85,33 +90,35 @@ def resolve_files(
     found: dict[str, PackageFile] = {}
     given = [os.fspath(p) for p in paths]
     if not given:
-        raise PathError("files: no file given; choose at least one file or folder")
+        raise PathError("no file given", "choose at least one file or folder")
     for raw in given:
         if not raw.strip():
-            raise PathError("files: an empty path was given")
+            raise PathError("an empty path was given", "remove it, or name a file")
         try:
             check_text(raw, "files")
         except UserPathError as exc:
-            raise PathError(f"{exc.field}: {exc.message} — {exc.fix}") from None
+            raise PathError(exc.message, exc.fix, exc.field or "files") from None
         pure = PurePosixPath(raw)
         if pure.is_absolute() and not allow_absolute:
             raise PathError(
-                f"{raw}: absolute paths are refused; give a path relative to your home folder"
+                f"{raw}: absolute paths are refused", "give a path relative to your home folder"
             )
         if ".." in pure.parts:
-            raise PathError(f"{raw}: '..' is refused; give a path inside your home folder")
+            raise PathError(f"{raw}: '..' is refused", "give a path inside your home folder")
         candidate = Path(raw) if pure.is_absolute() else base / raw
         real = candidate.resolve()
         _check_inside(real, home, raw)
         if not real.exists():
-            raise PathError(f"{raw}: no such file or folder")
+            raise PathError(
+                f"{raw}: no such file or folder", "check the path (relative to your home)"
+            )
         if real.is_dir():
             for file in _walk(real, home, raw):
                 _add(found, file, home, base)
         elif real.is_file():
             _add(found, real, home, base, shown=candidate)
         else:
-            raise PathError(f"{raw}: not a regular file or folder")
+            raise PathError(f"{raw}: not a regular file or folder", "choose a file or a folder")
     return sorted(found.values(), key=lambda item: item.name)
 
 

@@ -3,30 +3,30 @@
 A user server and its kernels get the hub's public config in
 ``$ESAP_PUBLIC_CONFIG`` (no secrets: archive name, type, URL, path,
 community); a command run by hand can point ``$ESAP_CONFIG`` (or
-``--config``) at an ``esap.yaml``. With neither, the embedded default — a
-local archive in ``~/.esap/archive`` — is offered, so publishing works on a
-bare lab too.
+``--config``) at an ``esap.yaml`` (both read by
+``esap.core.public_config``). With neither, the embedded default — a local
+archive in ``~/.esap/archive`` — is offered, so publishing works on a bare
+lab too; a config that is there but broken is an error, never the default.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
+from esap.core.errors import NotFound
+from esap.core.public_config import NotConfigured, public_config
 from esap.publish.base import ArchiveSettings
-
-PUBLIC_CONFIG_ENV = "ESAP_PUBLIC_CONFIG"
-CONFIG_ENV = "ESAP_CONFIG"
 
 DEFAULT_ARCHIVE = ArchiveSettings(
     name="local", type="local", title="Local archive", path=str(Path("~/.esap/archive"))
 )
 
 
-class ArchiveNotFoundError(LookupError):
+class ArchiveNotFoundError(NotFound):
     """No archive of that name is configured."""
+
+    code = "unknown_archive"
 
 
 def _from_public(public: dict[str, Any]) -> list[ArchiveSettings]:
@@ -51,20 +51,10 @@ def _from_public(public: dict[str, Any]) -> list[ArchiveSettings]:
 
 def configured_archives(config_path: str | None = None) -> list[ArchiveSettings]:
     """The archives offered here, first one the default."""
-    raw = None if config_path else os.environ.get(PUBLIC_CONFIG_ENV)
-    archives: list[ArchiveSettings] = []
-    if raw:
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = {}
-        archives = _from_public(value if isinstance(value, dict) else {})
-    else:
-        path = config_path or os.environ.get(CONFIG_ENV)
-        if path:
-            from esap.config import load, public
-
-            archives = _from_public(public(load(path)))
+    try:
+        archives = _from_public(public_config(config_path))
+    except NotConfigured:
+        archives = []
     return archives or [DEFAULT_ARCHIVE]
 
 
@@ -76,13 +66,13 @@ def find_archive(archives: list[ArchiveSettings], name: str | None) -> ArchiveSe
         if archive.name == name:
             return archive
     known = ", ".join(archive.name for archive in archives)
-    raise ArchiveNotFoundError(f"archive: no archive named {name!r} here; choose one of: {known}")
+    raise ArchiveNotFoundError(
+        f"no archive named {name!r} here", f"choose one of: {known}", field="archive"
+    )
 
 
 __all__ = [
-    "CONFIG_ENV",
     "DEFAULT_ARCHIVE",
-    "PUBLIC_CONFIG_ENV",
     "ArchiveNotFoundError",
     "configured_archives",
     "find_archive",

@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from esap.core.errors import NotFound
+
 #: Seconds a link is valid by default, and at most.
 DEFAULT_TTL = 300
 MAX_TTL = 3600
@@ -30,8 +32,14 @@ MAX_TTL = 3600
 MAX_LINKS = 1000
 
 
-class LinkNotFound(LookupError):
-    """No such link, or it expired."""
+class LinkNotFound(NotFound):
+    """No such link, or it expired (the id is not repeated: it is the link's only secret)."""
+
+    fix = "send the table to the desktop tool again from the lab for a fresh link"
+
+    def __init__(self, link_id: str) -> None:
+        super().__init__("no such table link, or it expired")
+        self.link_id = link_id
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from esap.data.state import state_dir
+from esap.core.errors import FieldError
+from esap.core.state import state_dir
 
 #: The basket's service name for tables received over SAMP.
 SERVICE = "samp"
@@ -27,8 +28,14 @@ MEDIA_TYPE = "application/x-votable+xml"
 MAX_BYTES = 512 * 1024 * 1024
 
 
-class BadTable(ValueError):
+class BadTable(FieldError):
     """The body is not a VOTable with a table in it; the message says why."""
+
+    code = "bad_table"
+    fix = "send the VOTable the desktop tool offered (table.load.votable's url)"
+
+    def __init__(self, message: str, fix: str = "") -> None:
+        super().__init__("body", message, fix)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,7 @@ def parse(body: bytes) -> tuple[int, list[str]]:
     from astropy.io.votable import parse as parse_votable
 
     if not body.strip():
-        raise BadTable("the body is empty; send the VOTable document the desktop tool served")
+        raise BadTable("empty")
     try:
         votable = parse_votable(io.BytesIO(body), verify="ignore")
         table = votable.get_first_table()
@@ -61,7 +68,10 @@ def parse(body: bytes) -> tuple[int, list[str]]:
 def keep(body: bytes, directory: Path | None = None) -> ReceivedTable:
     """Check ``body`` is a VOTable and store it (atomically) under ``~/.esap/samp``."""
     if len(body) > MAX_BYTES:
-        raise BadTable(f"the table is {len(body)} bytes; at most {MAX_BYTES} are accepted")
+        raise BadTable(
+            f"{len(body)} bytes; at most {MAX_BYTES} are accepted",
+            "send a smaller table (fewer rows or columns)",
+        )
     rows, columns = parse(body)
     digest = hashlib.sha256(body).hexdigest()
     folder = directory or state_dir() / "samp"

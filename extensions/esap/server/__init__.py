@@ -12,17 +12,16 @@ from jupyter_server.utils import url_path_join
 
 from esap.bulk import watch
 from esap.server import (
-    basket_download_handlers,
     basket_handlers,
     basket_transfer_handlers,
     config_handlers,
-    data_jobs_handlers,
     data_lake_handlers,
     data_lookup_handlers,
     data_results_handlers,
     data_search_handlers,
     data_services_handlers,
     data_tokens_handlers,
+    job_kinds,
     jobs_handlers,
     openapi_handlers,
     publish_check_handlers,
@@ -42,12 +41,10 @@ HANDLER_MODULES = (
     openapi_handlers,
     basket_handlers,
     basket_transfer_handlers,
-    basket_download_handlers,
     data_services_handlers,
     data_tokens_handlers,
     data_search_handlers,
     data_results_handlers,
-    data_jobs_handlers,
     data_lake_handlers,
     data_lookup_handlers,
     jobs_handlers,
@@ -75,5 +72,6 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     routes.append((url_path_join(base_url, API_PREFIX) + "(?:/.*)?", NoRouteHandler))
     serverapp.web_app.add_handlers(".*$", routes)
     basket_handlers.record_basket_at_start(serverapp.log)
+    job_kinds.resume(serverapp.web_app.settings.get("server_root_dir"), serverapp.log)
     serverapp.web_app.settings["esap_cluster_watch"] = watch.start_watching(serverapp.log)
     serverapp.log.info("ESAP Hub API mounted at %s", url_path_join(base_url, API_PREFIX))

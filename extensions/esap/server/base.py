@@ -9,7 +9,7 @@ from typing import Any
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from esap.core.errors import FieldError
+from esap.core.errors import EsapError, FieldError
 
 #: The fix of an error tornado raised itself, by status, where there is a better one than "retry".
 _TORNADO_FIXES: dict[int, str] = {
@@ -34,22 +34,62 @@ _JSON_KINDS: dict[type, str] = {
 }
 
 
-class ApiError(Exception):
-    """An error the client can act on: ``{"error": {"code", "message", "fix"}}``."""
+class ApiError(EsapError):
+    """An error of the REST face itself (a body that is not JSON, a path no route serves).
 
-    def __init__(self, status: int, code: str, message: str, fix: str) -> None:
-        super().__init__(message)
+    The capabilities raise their own :class:`EsapError` subclasses, each with
+    its status; this one is for what only HTTP has, so it takes its status
+    per instance.
+    """
+
+    def __init__(
+        self, status: int, code: str, message: str, fix: str, *, field: str | None = None
+    ) -> None:
+        super().__init__(message, fix, field=field)
         self.status = status
         self.code = code
-        self.message = message
-        self.fix = fix
 
 
-def _documented(error: BaseException | None) -> BaseException | None:
-    """``error`` as the answer it gives: a core rule's ``FieldError`` is a 400 naming the field."""
-    if isinstance(error, FieldError):
-        return ApiError(400, "bad_field", f"{error.field}: {error.message}", error.fix)
-    return error
+#: The fix of an error that names none: by its status, else by the class of its status.
+_GENERIC_FIXES = {
+    502: "retry later; if it persists, ask the operators of the service named",
+    503: "retry later; if it persists, ask the hub admin",
+    504: "retry later",
+    4: "change the request as the message says",
+    5: "retry; if it persists, report it to the hub admin with the server log",
+}
+
+
+def _fix(error: EsapError) -> str:
+    """What to do about ``error``: its own fix, else the one for its status."""
+    return error.fix or _GENERIC_FIXES.get(
+        error.status, _GENERIC_FIXES.get(error.status // 100, "")
+    )
+
+
+def problems_of(error: EsapError) -> list[dict[str, str]]:
+    """Every field at fault in ``error`` as ``{"field", "message", "fix"}`` (a form marks each)."""
+    fix = _fix(error)
+    return [{"field": p.field, "message": p.message, "fix": p.fix or fix} for p in error.problems]
+
+
+def error_body(error: EsapError) -> dict[str, Any]:
+    """The ESAP error body of ``error``: the one wire shape of every error of every endpoint.
+
+    ``{"error": {"code", "message", "fix", "field"?, "problems"?}}``: ``field``
+    is the key path of the field at fault (the message does not repeat it);
+    ``problems`` lists every field at fault with its own message and fix when
+    a request was checked as a whole (``field``, ``message`` and ``fix`` are
+    then those of the first).
+    """
+    body: dict[str, Any] = {"code": error.code, "message": error.message, "fix": _fix(error)}
+    if error.field:
+        body["field"] = error.field
+    problems = problems_of(error)
+    if problems:
+        body.update(problems[0])
+        body["problems"] = problems
+    return {"error": body}
 
 
 class EsapHandler(APIHandler):
@@ -60,26 +100,27 @@ class EsapHandler(APIHandler):
     """
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        """Render every error, ours or tornado's, as the ESAP error body."""
+        """Render every error, ours or tornado's, as the ESAP error body.
+
+        An :class:`EsapError`, raised by a capability or a handler, answers its
+        own status and :func:`error_body`; anything else is tornado's own
+        answer (4xx) or a fault (500).
+        """
         exc_info = kwargs.get("exc_info")
         error = exc_info[1] if exc_info else None
         self.set_header("Content-Type", "application/json")
         if status_code == 405:  # tornado's answer to a verb the handler does not serve
             self.set_header("Allow", ", ".join(self.allowed_methods()))
-        error = _documented(error)
-        if isinstance(error, ApiError):
+        if isinstance(error, EsapError):
             self.set_status(error.status)
-            body = {"code": error.code, "message": error.message, "fix": error.fix}
-        else:
-            reason = self._reason or "error"
-            body = {
-                "code": reason.lower().replace(" ", "_"),
-                "message": reason,
-                "fix": _TORNADO_FIXES.get(
-                    status_code,
-                    "retry; if it persists, report it to the hub admin with the server log",
-                ),
-            }
+            self.finish(json.dumps(error_body(error)))
+            return
+        reason = self._reason or "error"
+        body = {
+            "code": reason.lower().replace(" ", "_"),
+            "message": reason,
+            "fix": _TORNADO_FIXES.get(status_code, _GENERIC_FIXES[5]),
+        }
         self.finish(json.dumps({"error": body}))
 
     def allowed_methods(self) -> list[str]:
@@ -102,8 +143,7 @@ class EsapHandler(APIHandler):
         "Uncaught exception" with a traceback, which buried the log of a
         server answering bad requests with 4xx under tracebacks.
         """
-        value = _documented(value)
-        if isinstance(value, ApiError):
+        if isinstance(value, EsapError):
             # a documented answer (a 502 names a remote service's own failure): one line
             log = self.log.info if value.status < 500 else self.log.warning
             log(
@@ -112,7 +152,7 @@ class EsapHandler(APIHandler):
                 self.request.method,
                 self.request.path,
                 value.code,
-                value.message,
+                f"{value.field}: {value.message}" if value.field else value.message,
             )
             return
         super().log_exception(typ, value, tb)
@@ -133,8 +173,9 @@ class EsapHandler(APIHandler):
             raise ApiError(
                 400,
                 "bad_body",
-                f"body: not UTF-8 text (byte {exc.start})",
+                f"not UTF-8 text (byte {exc.start})",
                 "send the body as JSON encoded in UTF-8",
+                field="body",
             ) from None
         try:
             return json.loads(text)
@@ -142,8 +183,9 @@ class EsapHandler(APIHandler):
             raise ApiError(
                 400,
                 "bad_body",
-                f"body: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                f"not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
                 "send a JSON document (Content-Type: application/json)",
+                field="body",
             ) from None
 
     def json_object(self, fix: str = "send a JSON object") -> dict[str, Any]:
@@ -152,7 +194,7 @@ class EsapHandler(APIHandler):
         if not isinstance(body, dict):
             kind = _JSON_KINDS.get(type(body), "value")
             what = "empty, not a JSON object" if body is None else f"a JSON {kind}, not an object"
-            raise ApiError(400, "bad_field", f"body: {what}", fix)
+            raise FieldError("body", what, fix)
         return body
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
@@ -166,17 +208,22 @@ class EsapHandler(APIHandler):
         text = raw.strip()
         value = int(text) if len(text) <= 20 and text.lstrip("+-").isdigit() else None
         if value is None or not low <= value <= high:
-            raise ApiError(
-                400,
-                "bad_field",
-                f"{name}: {raw[:40]!r}: must be a whole number from {low} to {high}",
+            raise FieldError(
+                name,
+                f"{raw[:40]!r}: must be a whole number from {low} to {high}",
                 f"give {name}={default}",
             )
         return value
 
-    def fail(self, status: int, code: str, message: str, fix: str) -> None:
-        """Raise an :class:`ApiError`; the caller's ``return`` is then unreachable."""
-        raise ApiError(status, code, message, fix)
+    def fail(
+        self, status: int, code: str, message: str, fix: str, *, field: str | None = None
+    ) -> None:
+        """Raise an :class:`ApiError`; the caller's ``return`` is then unreachable.
+
+        A wrong field of the request is a :class:`FieldError` (``raise
+        FieldError(field, message, fix)``); this is for the other answers.
+        """
+        raise ApiError(status, code, message, fix, field=field)
 
     def write_json(self, payload: Any) -> None:
         """Answer with a JSON document."""

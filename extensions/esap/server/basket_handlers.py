@@ -17,9 +17,10 @@ from tornado import web
 from esap import metrics
 from esap.basket.cells import cell
 from esap.basket.models import KINDS, item_dict, parse_item
-from esap.basket.store import MAX_PAGE, Basket, BasketError, ItemNotFound
-from esap.basket.transfer import describe
-from esap.server.base import ApiError, EsapHandler
+from esap.basket.store import MAX_PAGE, Basket, ItemNotFound
+from esap.basket.transfer import BadItem, field_problems
+from esap.core.errors import FieldError
+from esap.server.base import EsapHandler
 
 ID = r"(?P<item_id>[A-Za-z0-9_-]{1,64})"
 #: The largest size the basket stores (SQLite's largest integer).
@@ -51,34 +52,28 @@ def record_basket_at_start(log: Any) -> None:
         log.warning("ESAP metrics: could not count the basket's items: %s", exc)
 
 
-def bad_request(exc: BasketError) -> ApiError:
-    """A 400 (or 404 for an unknown id) that repeats what the store said."""
-    if isinstance(exc, ItemNotFound):
-        return ApiError(404, "not_found", str(exc), "reload the basket; the item may be gone")
-    return ApiError(400, "bad_field", str(exc), "change the request as the message says")
-
-
-def taken_id(exc: sqlite3.IntegrityError, field: str) -> ApiError:
+def taken_id(exc: sqlite3.IntegrityError, field: str, source: str = "") -> FieldError:
     """The 400 for items whose given id is another item's (ids are unique in a basket).
 
+    ``source`` names the file the items came from, when they came in one.
     Any other integrity error is a real fault: it is raised again, as a 500.
     """
     if "items.id" not in str(exc):
         raise exc
-    return ApiError(
-        400,
-        "bad_field",
-        f"{field}: an item's id is already another item's (in the basket or sent twice)",
+    said = "an item's id is already another item's (in the basket or sent twice)"
+    return FieldError(
+        field,
+        f"{source}: {said}" if source else said,
         "leave id out: the basket gives each new item its own",
     )
 
 
-def too_large(where: str) -> ApiError:
+def too_large(field: str, source: str = "") -> FieldError:
     """The 400 for a size the basket cannot store (SQLite's integers stop at 2**63 - 1)."""
-    return ApiError(
-        400,
-        "bad_field",
-        f"{where}: size: larger than {MAX_SIZE} bytes",
+    said = f"larger than {MAX_SIZE} bytes"
+    return FieldError(
+        field,
+        f"{source}: an item's size is {said}" if source else said,
         "send the file's size in bytes, or leave size out",
     )
 
@@ -92,16 +87,14 @@ class BasketBase(EsapHandler):
     def ids(self, body: dict[str, Any]) -> list[str]:
         ids = body.get("ids")
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-            self.fail(400, "bad_field", "ids: must be a list of item ids", 'send {"ids": [...]}')
+            raise FieldError("ids", "must be a list of item ids", 'send {"ids": [...]}')
         assert isinstance(ids, list)
         return ids
 
     def kind(self) -> str | None:
         kind = self.get_argument("kind", None)
         if kind is not None and kind not in KINDS:
-            self.fail(
-                400, "bad_field", f"kind: {kind!r}: unknown", f"use one of {', '.join(KINDS)}"
-            )
+            raise FieldError("kind", f"{kind!r}: unknown", f"use one of {', '.join(KINDS)}")
         return kind
 
 
@@ -111,16 +104,13 @@ class BasketHandler(BasketBase):
     @web.authenticated
     def get(self) -> None:
         basket = user_basket()
-        try:
-            page = basket.page(
-                self.integer("offset", 0, 0, 10**9),
-                self.integer("limit", 200, 1, MAX_PAGE),
-                kind=self.kind(),
-                group=self.get_argument("group", None),
-                text=self.get_argument("q", None) or None,
-            )
-        except BasketError as exc:
-            raise bad_request(exc) from None
+        page = basket.page(
+            self.integer("offset", 0, 0, 10**9),
+            self.integer("limit", 200, 1, MAX_PAGE),
+            kind=self.kind(),
+            group=self.get_argument("group", None),
+            text=self.get_argument("q", None) or None,
+        )
         self.write_json(
             {
                 "items": page.items,
@@ -136,12 +126,12 @@ class BasketHandler(BasketBase):
     async def post(self) -> None:
         raw = self.body().get("items")
         if not isinstance(raw, list) or not raw:
-            self.fail(400, "bad_field", "items: must be a non-empty list", 'send {"items": [...]}')
+            raise FieldError("items", "must be a non-empty list", 'send {"items": [...]}')
         assert isinstance(raw, list)
         fix = "send items as the basket's item model describes (kind, service, ...)"
         for index, entry in enumerate(raw):
             if not isinstance(entry, dict):
-                self.fail(400, "bad_field", f"items[{index}]: not a JSON object", fix)
+                raise FieldError(f"items[{index}]", "not a JSON object", fix)
         basket = user_basket()
         loop = asyncio.get_running_loop()
         try:  # checked in one pass by the store (a bad item adds nothing)
@@ -151,10 +141,8 @@ class BasketHandler(BasketBase):
                 try:
                     parse_item(entry)
                 except ValidationError as exc:
-                    self.fail(400, "bad_field", f"items[{index}]: {describe(exc)}", fix)
+                    raise BadItem(field_problems(exc, f"items[{index}]"), fix) from None
             raise
-        except BasketError as exc:
-            raise bad_request(exc) from None
         except sqlite3.IntegrityError as exc:
             raise taken_id(exc, "items") from None
         except OverflowError:  # SQLite's integers stop at 2**63 - 1: only size can pass it
@@ -166,7 +154,7 @@ class BasketHandler(BasketBase):
                 ),
                 0,
             )
-            raise too_large(f"items[{index}]") from None
+            raise too_large(f"items[{index}].size") from None
         self.set_status(201)
         self.write_json({"ids": ids, "total": basket_changed(basket)})
 
@@ -184,10 +172,7 @@ class ItemHandler(BasketBase):
 
     @web.authenticated
     def get(self, item_id: str) -> None:
-        try:
-            self.write_json(item_dict(user_basket().get(item_id)))
-        except BasketError as exc:
-            raise bad_request(exc) from None
+        self.write_json(item_dict(user_basket().get(item_id)))  # ItemNotFound: a 404
 
     @web.authenticated
     def patch(self, item_id: str) -> None:
@@ -196,30 +181,25 @@ class ItemHandler(BasketBase):
         for name in ("title", "notes", "group"):
             value = body.get(name)
             if value is not None and not isinstance(value, str):
-                self.fail(400, "bad_field", f"{name}: must be text", f"send {name} as a string")
+                raise FieldError(name, "must be text", f"send {name} as a string")
             if isinstance(value, str):
                 changes[name] = value
         unknown = sorted(set(body) - {"title", "notes", "group"})
         if unknown:
-            self.fail(
-                400,
-                "bad_field",
-                f"{unknown[0]}: cannot be changed",
-                "only title, notes and group can be changed",
+            raise FieldError(
+                unknown[0], "cannot be changed", "only title, notes and group can be changed"
             )
         try:
             item = user_basket().update(item_id, **changes)
         except ValidationError as exc:
-            raise ApiError(400, "bad_field", describe(exc), "shorten the text") from None
-        except BasketError as exc:
-            raise bad_request(exc) from None
+            raise BadItem(field_problems(exc), "shorten the text") from None
         self.write_json(item_dict(item))
 
     @web.authenticated
     def delete(self, item_id: str) -> None:
         basket = user_basket()
         if not basket.remove([item_id]):
-            raise bad_request(ItemNotFound(item_id))
+            raise ItemNotFound(item_id)
         basket_changed(basket)
         self.set_status(204)
         self.finish()
@@ -244,10 +224,9 @@ class GroupHandler(BasketBase):
         body = self.body()
         group = body.get("group")
         if not isinstance(group, str) or len(group) > 200:
-            self.fail(
-                400,
-                "bad_field",
-                "group: must be text (200 characters at most)",
+            raise FieldError(
+                "group",
+                "must be text (200 characters at most)",
                 'send {"ids": [...], "group": "name"} ("" for no group)',
             )
         assert isinstance(group, str)
@@ -263,9 +242,7 @@ class CellHandler(BasketBase):
         ids = self.ids(body) if "ids" in body else []
         kind = body.get("kind")
         if kind is not None and kind not in KINDS:
-            self.fail(
-                400, "bad_field", f"kind: {kind!r}: unknown", f"use one of {', '.join(KINDS)}"
-            )
+            raise FieldError("kind", f"{kind!r}: unknown", f"use one of {', '.join(KINDS)}")
         self.write_json({"code": cell(ids, kind=kind)})
 
 

@@ -13,28 +13,15 @@ from typing import Any
 
 from tornado import web
 
+from esap.core.errors import FieldError
 from esap.data.base import DataService, HoldsFiles
-from esap.server.base import ApiError, EsapHandler
-from esap.server.data_common import catalog, in_thread, service_failure
+from esap.data.failures import failure
+from esap.server.base import EsapHandler
+from esap.server.data_common import catalog, in_thread
 
 #: Seconds a bring may take before the request gives up (a rule is quick; a
 #: download is as long as its files, so large datasets are better brought by rule).
 BRING_TIMEOUT = 3600.0
-
-
-def lake_failure(exc: BaseException, service: str) -> ApiError:
-    """A data lake's refusal as an API error: bad input 400, a refused token 403."""
-    from esap.data.rucio import BadRequest, TokenRefused
-
-    if isinstance(exc, TokenRefused):
-        return ApiError(403, "token_refused", str(exc), exc.fix)
-    if isinstance(exc, BadRequest):
-        return ApiError(400, "bad_field", str(exc), "change the request as the message says")
-    if type(exc).__name__ == "DataIdentifierNotFound":
-        return ApiError(404, "not_found", str(exc), "check the scope and name of the DID")
-    if type(exc).__name__ in ("RucioError", "DownloadError"):
-        return ApiError(502, "service_error", str(exc), f"{service}: see the message")
-    return service_failure(exc, service)
 
 
 class _LakeHandler(EsapHandler):
@@ -57,9 +44,7 @@ class _LakeHandler(EsapHandler):
 
     def did(self, value: Any) -> str:
         if not isinstance(value, str) or not value.strip() or len(value) > 300:
-            self.fail(
-                400, "bad_field", "did: missing or not text", "give did=scope:name, e.g. lofar:obs1"
-            )
+            raise FieldError("did", "missing or not text", "give did=scope:name, e.g. lofar:obs1")
         return str(value).strip()
 
 
@@ -73,8 +58,8 @@ class FilesHandler(_LakeHandler):
         timeout = adapter.entry.timeout if isinstance(adapter, DataService) else None
         try:
             files = await in_thread(lambda: adapter.files(did), timeout)
-        except Exception as exc:
-            raise lake_failure(exc, name) from None
+        except Exception as exc:  # the lake's refusals (a 400, 403, 404) answer themselves
+            raise failure(exc, name) from None
         self.write_json({"files": files})
 
 
@@ -86,23 +71,23 @@ class BringHandler(_LakeHandler):
         adapter = self.lake(name, "bring")
         body = self.get_json_body()
         if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", 'send {"did": "scope:name"}')
+            raise FieldError("body", "not a JSON object", 'send {"did": "scope:name"}')
         assert isinstance(body, dict)
         did = self.did(body.get("did"))
         how = body.get("how")
         if how not in (None, "rule", "download"):
-            self.fail(400, "bad_field", f"how: {how!r}: unknown", "use rule or download")
+            raise FieldError("how", f"{how!r}: unknown", "use rule or download")
         folder = body.get("folder")
         if folder is not None and (not isinstance(folder, str) or len(folder) > 500):
-            self.fail(400, "bad_field", "folder: not a path", "give a folder inside your home")
+            raise FieldError("folder", "not a path", "give a folder inside your home")
         unknown = set(body) - {"did", "how", "folder"}
         if unknown:
             field = sorted(unknown)[0]
-            self.fail(400, "bad_field", f"{field}: unknown field", "send did, how, folder")
+            raise FieldError(field, "unknown field", "send did, how, folder")
         try:
             answer = await in_thread(lambda: adapter.bring(did, how, folder), BRING_TIMEOUT)
         except Exception as exc:
-            raise lake_failure(exc, name) from None
+            raise failure(exc, name) from None
         self.write_json(answer)
 
 

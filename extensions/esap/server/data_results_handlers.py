@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from esap.data.results import MAX_LIMIT, MAX_ROWS, PAGE, BadPage, UnknownResult
+from esap.data.results import MAX_LIMIT, MAX_ROWS, PAGE
 from esap.server.base import EsapHandler
 from esap.server.data_common import in_thread, result_store
 
@@ -19,19 +19,10 @@ class ResultHandler(EsapHandler):
         sort = self.get_argument("sort", None) or None
         order = self.get_argument("order", "asc")
         text = self.get_argument("filter", None) or None
-        try:
-            page = await in_thread(
-                lambda: result_store().page(result_id, offset, limit, sort, order, text)
-            )
-        except UnknownResult:
-            self.fail(
-                404,
-                "not_found",
-                f"no result {result_id!r} (never stored, or dropped from the cache)",
-                "run the search again",
-            )
-        except BadPage as exc:
-            self.fail(400, "bad_field", str(exc), f"correct {exc.field}")
+        # an unknown result is a 404, a bad sort or order a 400 naming it (their own errors)
+        page = await in_thread(
+            lambda: result_store().page(result_id, offset, limit, sort, order, text)
+        )
         self.write_json(page)
 
 

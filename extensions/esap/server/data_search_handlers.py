@@ -16,20 +16,15 @@ from typing import Any
 from tornado import web
 from tornado.iostream import StreamClosedError
 
+from esap.core.errors import FieldError
 from esap.data.base import RunsAdql
+from esap.data.failures import failure
 from esap.data.jobs import check_adql, check_maxrec
 from esap.data.request import BadField
 from esap.data.results import PAGE, columns_of, table_rows
 from esap.data.searches import prepare
 from esap.server.base import EsapHandler
-from esap.server.data_common import (
-    bad_field,
-    catalog,
-    in_thread,
-    result_store,
-    service_failure,
-    user_store,
-)
+from esap.server.data_common import catalog, in_thread, result_store, user_store
 
 
 class SearchHandler(EsapHandler):
@@ -39,12 +34,9 @@ class SearchHandler(EsapHandler):
     async def post(self) -> None:
         request = self.get_json_body()
         current = catalog()
-        try:
-            prepared = await in_thread(
-                lambda: prepare(current, request, store=result_store()), timeout=None
-            )
-        except BadField as exc:
-            raise bad_field(exc) from None
+        prepared = await in_thread(
+            lambda: prepare(current, request, store=result_store()), timeout=None
+        )
         self.set_header("Content-Type", "application/x-ndjson; charset=utf-8")
         self.set_header("Cache-Control", "no-cache")
         self.set_header("X-Accel-Buffering", "no")  # reverse proxies: do not buffer the stream
@@ -66,24 +58,25 @@ class AdqlHandler(EsapHandler):
     async def post(self) -> None:
         body = self.get_json_body()
         if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", 'send {"service", "query"}')
+            raise FieldError("body", "not a JSON object", 'send {"service", "query"}')
         assert isinstance(body, dict)
         current = catalog()
         name = body.get("service")
-        try:
-            if not isinstance(name, str) or name not in current.names():
-                raise BadField(
-                    "service", name, "unknown service", f"name one of: {', '.join(current.names())}"
-                )
-            adql = check_adql(body.get("query"))
-            maxrec = check_maxrec(body.get("maxrec"))
-        except BadField as exc:
-            raise bad_field(exc) from None
+        if not isinstance(name, str) or name not in current.names():
+            raise BadField(
+                "service", name, "unknown service", f"name one of: {', '.join(current.names())}"
+            )
+        adql = check_adql(body.get("query"))
+        maxrec = check_maxrec(body.get("maxrec"))
         entry = current.entry(name)
         adapter = current.adapter(entry)
         if not isinstance(adapter, RunsAdql):
             self.fail(
-                400, "not_tap", f"service: {name!r}: does not take ADQL", "name a TAP service"
+                400,
+                "not_tap",
+                f"{name!r}: does not take ADQL",
+                "name a TAP service",
+                field="service",
             )
         began = time.monotonic()
 
@@ -105,7 +98,7 @@ class AdqlHandler(EsapHandler):
         try:
             event = await in_thread(run, entry.timeout)
         except Exception as exc:
-            raise service_failure(exc, name) from None
+            raise failure(exc, name) from None
         event["elapsed_ms"] = round((time.monotonic() - began) * 1000, 1)
         self.write_json(event)
 

@@ -8,9 +8,11 @@ from tornado import web
 
 from esap import plugins
 from esap.config.models import NAME_PATTERN
+from esap.core.errors import FieldError
 from esap.data.base import ListsTables
+from esap.data.failures import failure
 from esap.server.base import EsapHandler
-from esap.server.data_common import catalog, in_thread, service_failure, user_store
+from esap.server.data_common import catalog, in_thread, user_store
 
 URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
 
@@ -26,53 +28,43 @@ class ServicesHandler(EsapHandler):
     def post(self) -> None:
         body = self.get_json_body()
         if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", 'send {"name", "type", "url"}')
+            raise FieldError("body", "not a JSON object", 'send {"name", "type", "url"}')
         assert isinstance(body, dict)
         name, kind, url = body.get("name"), body.get("type"), body.get("url")
         if not isinstance(name, str) or not re.match(NAME_PATTERN, name):
-            self.fail(
-                400,
-                "bad_field",
-                f"name: {name!r}: not a valid service name",
+            raise FieldError(
+                "name",
+                f"{name!r}: not a valid service name",
                 "use lower-case letters, digits, - and _, starting with a letter or digit",
             )
         assert isinstance(name, str)
         types = plugins.names(plugins.DATA_SERVICES)
         if kind not in types:
-            self.fail(
-                400, "bad_field", f"type: {kind!r}: unknown", f"use one of {', '.join(types)}"
-            )
+            raise FieldError("type", f"{kind!r}: unknown", f"use one of {', '.join(types)}")
         if not isinstance(url, str) or not URL.match(url) or len(url) > 2000:
-            self.fail(
-                400,
-                "bad_field",
-                f"url: {url!r}: not an http(s) URL",
+            raise FieldError(
+                "url",
+                f"{url!r}: not an http(s) URL",
                 "give the service's base URL, e.g. https://example.org/tap",
             )
         texts: dict[str, str] = {}
         for key in ("title", "description"):
             value = body.get(key) or ""
             if not isinstance(value, str) or len(value) > 500:
-                self.fail(
-                    400, "bad_field", f"{key}: not text of at most 500 characters", f"fix {key}"
-                )
+                raise FieldError(key, "not text of at most 500 characters", f"fix {key}")
             texts[key] = value
         unknown = set(body) - {"name", "type", "url", "title", "description"}
         if unknown:
             field = sorted(unknown)[0]
-            self.fail(
-                400,
-                "bad_field",
-                f"{field}: unknown field",
-                "send name, type, url, title, description",
-            )
+            raise FieldError(field, "unknown field", "send name, type, url, title, description")
         current = catalog()
         if name in current.names():
             self.fail(
                 409,
                 "exists",
-                f"name: {name!r}: a service of that name exists",
+                f"{name!r}: a service of that name exists",
                 "choose another name, or delete your own service of that name first",
+                field="name",
             )
         try:
             user_store().add_service(
@@ -82,8 +74,9 @@ class ServicesHandler(EsapHandler):
             self.fail(
                 409,
                 "exists",
-                f"name: {name!r}: a service of that name exists",
+                f"{name!r}: a service of that name exists",
                 "choose another name",
+                field="name",
             )
         self.set_status(201)
         self.write_json(catalog().adapter(name).describe())
@@ -133,7 +126,7 @@ class TablesHandler(EsapHandler):
         try:
             tables = await in_thread(tables_of, entry.timeout)
         except Exception as exc:
-            raise service_failure(exc, name) from None
+            raise failure(exc, name) from None
         self.write_json({"tables": tables})
 
 

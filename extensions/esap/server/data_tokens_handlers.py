@@ -2,26 +2,19 @@
 
 For services whose adapter takes a personal token (``accepts_token``, e.g.
 ``zooniverse`` for private projects). ``PUT`` stores it owner-only in
-``~/.esap`` (the store of the users' archive tokens, a file of its own),
+``~/.esap`` (``esap.data.base.user_tokens``, where the adapter reads it),
 ``DELETE`` forgets it, ``GET`` says whether the service takes one and whether
 one is stored. No answer ever contains a token, and none is logged.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from tornado import web
 
-from esap.data.base import TakesUserToken
+from esap.core.errors import FieldError
+from esap.data.base import TakesUserToken, user_tokens
 from esap.server.base import EsapHandler
 from esap.server.data_common import catalog, in_thread
-
-
-def _tokens() -> Any:
-    from esap.data.zooniverse import service_tokens
-
-    return service_tokens()
 
 
 class ServiceTokenHandler(EsapHandler):
@@ -35,17 +28,16 @@ class ServiceTokenHandler(EsapHandler):
             self.fail(404, "not_found", f"no data service named {name}", "see GET data/services")
             return
         if not isinstance(adapter, TakesUserToken):
-            self.fail(
-                400,
-                "bad_field",
-                f"service: {name} takes no personal token",
+            raise FieldError(
+                "service",
+                f"{name} takes no personal token",
                 "store tokens only for services that ask for one (e.g. zooniverse)",
             )
 
     @web.authenticated
     async def get(self, name: str) -> None:
         self.accepting(name)
-        has = await in_thread(lambda: _tokens().has(name))
+        has = await in_thread(lambda: user_tokens().has(name))
         self.write_json({"service": name, "accepts_token": True, "has_token": bool(has)})
 
     @web.authenticated
@@ -54,19 +46,16 @@ class ServiceTokenHandler(EsapHandler):
         body = self.get_json_body()
         token = body.get("token") if isinstance(body, dict) else None
         if not isinstance(token, str):
-            self.fail(400, "bad_field", "token: must be text", 'send {"token": "..."}')
+            raise FieldError("token", "must be text", 'send {"token": "..."}')
         assert isinstance(token, str)
-        try:
-            await in_thread(lambda: _tokens().set(name, token))
-        except ValueError as exc:
-            self.fail(400, "bad_field", str(exc), "paste the token alone")
+        await in_thread(lambda: user_tokens().set(name, token))  # a bad token: a 400 naming it
         self.set_status(204)
         self.finish()
 
     @web.authenticated
     async def delete(self, name: str) -> None:
         self.accepting(name)
-        await in_thread(lambda: _tokens().delete(name))
+        await in_thread(lambda: user_tokens().delete(name))
         self.set_status(204)
         self.finish()
 

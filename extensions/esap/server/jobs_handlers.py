@@ -1,131 +1,105 @@
-"""``jobs``: headless notebook runs (papermill), recorded in ``~/.esap`` and outliving the lab.
+"""``jobs/<kind>[/<id>[/events]]``: every long task of the user, one REST shape for all.
 
-Paths in and out are relative to the server's root (the user's home), as the
-lab's file browser shows them; a notebook outside it is refused.
+``GET jobs/<kind>`` lists a kind's jobs (newest first), ``POST jobs/<kind>``
+starts one (202, the job; the body is the kind's own), ``GET
+jobs/<kind>/<id>`` answers one job, ``DELETE`` cancels it while it runs or
+forgets it once it ended (what it made stays), and ``GET .../events`` streams
+it as NDJSON — a ``progress`` line about every quarter second while it runs,
+then one ``done`` line. Every answer is the one job model of
+``esap.core.jobs`` (kind, id, state, progress, params, result, error).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
-from typing import Any
 
 from tornado import web
+from tornado.iostream import StreamClosedError
 
-from esap.bulk import jobs
-from esap.core.paths import user_path
+from esap.core.runner import Runner
 from esap.server.base import EsapHandler
+from esap.server.data_common import in_thread
+from esap.server.job_kinds import STARTS, fresh, runner, view
 
-JOB_ID = r"(?P<job_id>[0-9A-Za-z-]+)"
+#: Any word: a kind the runner does not know is its 404, naming the kinds there are.
+KIND = r"(?P<kind>[0-9a-z_]{1,40})"
+JOB_ID = r"(?P<job_id>[0-9A-Za-z][0-9A-Za-z_-]{0,99})"
+#: Seconds between two progress lines of an events stream.
+EVENTS_EVERY = 0.25
 
 
 class _JobsBase(EsapHandler):
+    #: The kind a per-kind route serves (``jobs/<kind>``), else the path names it.
+    kind = ""
+
     @property
-    def root(self) -> Path:
-        return Path(self.settings.get("server_root_dir") or Path.home()).expanduser().resolve()
+    def root(self) -> str:
+        return str(Path(self.settings.get("server_root_dir") or Path.home()).expanduser())
 
-    def relative(self, path: str | Path) -> str | None:
-        """``path`` relative to the root, or None when it lies outside."""
-        try:
-            return Path(path).resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return None
-
-    def describe(self, job: jobs.Job) -> dict[str, Any]:
-        return {
-            "id": job.id,
-            "state": job.state,
-            "notebook": self.relative(job.notebook),
-            "parameters": job.parameters,
-            "created": job.created,
-            "started": job.started,
-            "finished": job.finished,
-            "error": job.error,
-            "output_dir": self.relative(job.output_dir),
-            "executed_notebook": self.relative(job.executed_notebook),
-            "log": self.relative(job.log),
-        }
-
-    def notebook(self, value: Any) -> Path:
-        if not isinstance(value, str) or not value.strip():
-            self.fail(
-                400,
-                "bad_field",
-                "notebook: missing; give the notebook's path relative to your home",
-                'send {"notebook": "analysis/run.ipynb", "parameters": {...}}',
-            )
-        # the path rule (esap.core.paths): inside the home, not through a link out,
-        # not into ~/.esap, no NUL or over-long name; a refusal is a 400 naming it
-        return user_path(value, self.root, field="notebook", allow_absolute=True)
-
-    def job(self, job_id: str) -> jobs.Job:
-        store = jobs.JobStore()
-        try:
-            return store.get(job_id)
-        except jobs.JobError:
-            self.fail(404, "not_found", f"no job {job_id!r}", "list the jobs with GET jobs")
-            raise  # unreachable: fail raises
-        finally:
-            store.close()
+    @property
+    def runner(self) -> Runner:
+        return runner(self.root)
 
 
 class JobsHandler(_JobsBase):
-    """List the runs; start one."""
+    """A kind's jobs; start one."""
 
     @web.authenticated
-    def get(self) -> None:
-        store = jobs.JobStore()
-        try:
-            listed = store.list()
-        finally:
-            store.close()
-        self.write_json({"jobs": [self.describe(job) for job in listed]})
+    async def get(self) -> None:
+        listed = await in_thread(lambda: self.runner.list(self.kind))
+        self.write_json({"jobs": [view(self.root, job) for job in listed]})
 
     @web.authenticated
-    def post(self) -> None:
-        body = self.get_json_body()
-        if not isinstance(body, dict):
-            self.fail(400, "bad_field", "body: not a JSON object", 'send {"notebook": "..."}')
-        assert isinstance(body, dict)
-        path = self.notebook(body.get("notebook"))
-        parameters = body.get("parameters") or {}
-        if not isinstance(parameters, dict) or not all(
-            isinstance(name, str) and name.isidentifier() for name in parameters
-        ):
-            self.fail(
-                400,
-                "bad_field",
-                "parameters: not an object of Python names to values",
-                'send {"parameters": {"threshold": 0.5}}',
-            )
-        try:
-            job = jobs.submit(path, parameters)
-        except jobs.JobError as exc:
-            self.fail(400, "bad_field", f"notebook: {exc}", "give the path of a .ipynb file")
-            raise  # unreachable
-        self.set_status(201)
-        self.write_json(self.describe(job))
+    async def post(self) -> None:
+        body = self.json_object(f"send the {self.kind} job's request as a JSON object")
+        job = await STARTS[self.kind](self.root, body)
+        self.set_status(202)
+        self.write_json(view(self.root, job))
 
 
 class JobHandler(_JobsBase):
-    """One run: its state; cancel it (running) or forget it (finished, its files stay)."""
+    """One job: its state and progress; cancel it (running) or forget it (ended)."""
 
     @web.authenticated
-    def get(self, job_id: str) -> None:
-        self.write_json(self.describe(self.job(job_id)))
+    async def get(self, kind: str, job_id: str) -> None:
+        job = await in_thread(lambda: fresh(self.root, self.runner.get(kind, job_id)))
+        self.write_json(view(self.root, job))
 
     @web.authenticated
-    def delete(self, job_id: str) -> None:
-        job = self.job(job_id)
-        if job.state in jobs.FINISHED:
-            store = jobs.JobStore()
-            try:
-                store.delete(job_id)
-            finally:
-                store.close()
-        else:
-            jobs.cancel(job_id)
+    async def delete(self, kind: str, job_id: str) -> None:
+        await in_thread(lambda: self.runner.forget(kind, job_id))
         self.set_status(204)
         self.finish()
 
 
-default_handlers = [("jobs", JobsHandler), (f"jobs/{JOB_ID}", JobHandler)]
+class EventsHandler(_JobsBase):
+    """NDJSON: a ``progress`` line about every quarter second while the job runs, then ``done``."""
+
+    @web.authenticated
+    async def get(self, kind: str, job_id: str) -> None:
+        job = await in_thread(lambda: self.runner.get(kind, job_id))
+        self.set_header("Content-Type", "application/x-ndjson")
+        self.set_header("Cache-Control", "no-cache")
+        try:
+            while job.active:
+                self.write(json.dumps({"type": "progress", **view(self.root, job)}) + "\n")
+                await self.flush()
+                await asyncio.sleep(EVENTS_EVERY)
+                job = await in_thread(lambda: self.runner.store.get(kind, job_id))
+            self.write(json.dumps({"type": "done", **view(self.root, job)}) + "\n")
+            self.finish()
+        except StreamClosedError:
+            return
+
+
+def _kind_handler(name: str) -> type[JobsHandler]:
+    return type(f"{name.title()}JobsHandler", (JobsHandler,), {"kind": name})
+
+
+default_handlers = [
+    *((f"jobs/{name}", _kind_handler(name)) for name in sorted(STARTS)),
+    (f"jobs/{KIND}/{JOB_ID}", JobHandler),
+    (f"jobs/{KIND}/{JOB_ID}/events", EventsHandler),
+]

@@ -13,6 +13,7 @@ from tornado import web
 
 from esap.publish.engine import PreparationError
 from esap.publish.metadata import RELATIONS, RESOURCE_TYPES, MetadataError, licenses, parse_metadata
+from esap.server.base import problems_of
 from esap.server.publish_common import PublishBase, in_thread
 
 
@@ -36,7 +37,7 @@ class ValidateHandler(PublishBase):
         try:
             parse_metadata(parts["metadata"])
         except MetadataError as exc:
-            problems.extend(self.problems(exc))
+            problems.extend(problems_of(exc))
         if files is not None:
             try:
                 await in_thread(
@@ -49,7 +50,7 @@ class ValidateHandler(PublishBase):
                     )
                 )
             except (MetadataError, PreparationError) as exc:
-                problems.extend(self.problems(exc))
+                problems.extend(problems_of(exc))
         self.write_json({"valid": not problems, "problems": problems})
 
 
@@ -59,19 +60,16 @@ class PreviewHandler(PublishBase):
     @web.authenticated
     async def post(self) -> None:
         parts = self.request_parts(self.body())
-        try:
-            preview: dict[str, Any] = await in_thread(
-                lambda: self.publisher.preview(
-                    parts["files"],
-                    parts["metadata"],
-                    parts["archive"],
-                    inputs=parts["inputs"],
-                    allow_absolute=False,
-                )
+        # a refused publication is a 422 listing every field at fault (``error.problems``)
+        preview: dict[str, Any] = await in_thread(
+            lambda: self.publisher.preview(
+                parts["files"],
+                parts["metadata"],
+                parts["archive"],
+                inputs=parts["inputs"],
+                allow_absolute=False,
             )
-        except (MetadataError, PreparationError) as exc:
-            self.refuse(exc)
-            return
+        )
         self.write_json(preview)
 
 

@@ -1,4 +1,4 @@
-"""What the publish handlers share: the user's publisher and jobs, request bodies, answers.
+"""What the publish handlers share: the user's publisher and its runs, request bodies, answers.
 
 One :class:`Publisher` per server process, over the server's root (the
 user's home) and the state folder the basket and the other stores use, and
@@ -10,37 +10,28 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from esap.publish.engine import PreparationError, Publisher
-from esap.publish.jobs import PublicationJobs
+from esap.core.errors import FieldError
+from esap.core.jobs import Job, JobNotFound
+from esap.core.runner import Runner
+from esap.core.state import state_dir
+from esap.publish import jobs as publish_jobs
+from esap.publish.engine import Publisher
 from esap.publish.journal import STATE_TEXT, Entry
-from esap.publish.metadata import MetadataError
 from esap.publish.settings import configured_archives
 from esap.server.base import EsapHandler
+from esap.server.job_kinds import runner
 
 T = TypeVar("T")
-
-
-def state_dir() -> Path:
-    """``$ESAP_STATE_DIR`` or ``~/.esap``: where the journal and tokens live."""
-    return Path(os.environ.get("ESAP_STATE_DIR") or Path.home() / ".esap")
 
 
 @functools.cache
 def publisher(root: str) -> Publisher:
     """The user's publisher, over the server's root folder."""
     return Publisher(Path(root), archives=configured_archives(), state_dir=state_dir())
-
-
-@functools.cache
-def jobs(root: str) -> PublicationJobs:
-    """The background runs of this server's publications."""
-    return PublicationJobs(publisher(root))
 
 
 async def in_thread(func: Callable[[], T]) -> T:
@@ -60,8 +51,16 @@ class PublishBase(EsapHandler):
         return publisher(self.root)
 
     @property
-    def jobs(self) -> PublicationJobs:
-        return jobs(self.root)
+    def runner(self) -> Runner:
+        """The user's jobs: a publication's runs are jobs of kind ``publish``, under its id."""
+        return runner(self.root)
+
+    def run_of(self, publication: str) -> Job | None:
+        """The publication's last run in this home, if it had one."""
+        try:
+            return self.runner.store.get(publish_jobs.KIND, publication)
+        except JobNotFound:
+            return None
 
     def body(self) -> dict[str, Any]:
         return self.json_object()
@@ -70,28 +69,25 @@ class PublishBase(EsapHandler):
         """The publication request in a body: files, metadata, archive, inputs, version_of."""
         files = body.get("files")
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            self.fail(
-                400, "bad_field", "files: must be a list of paths", 'send {"files": ["a.ipynb"]}'
-            )
+            raise FieldError("files", "must be a list of paths", 'send {"files": ["a.ipynb"]}')
         metadata = body.get("metadata")
         if not isinstance(metadata, dict):
-            self.fail(400, "bad_field", "metadata: must be an object", "send the metadata form")
+            raise FieldError("metadata", "must be an object", "send the metadata form")
         archive = body.get("archive")
         if archive is not None and not isinstance(archive, str):
-            self.fail(400, "bad_field", "archive: must be an archive name", "pick an archive")
+            raise FieldError("archive", "must be an archive name", "pick an archive")
         inputs = body.get("inputs")
         if inputs is not None and (
             not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs)
         ):
-            self.fail(
-                400,
-                "bad_field",
-                "inputs: must be a list of datasets (objects)",
+            raise FieldError(
+                "inputs",
+                "must be a list of datasets (objects)",
                 'send [{"service": ..., "access_url": ..., "title": ...}], or leave inputs out',
             )
         version_of = body.get("version_of")
         if version_of is not None and not isinstance(version_of, str):
-            self.fail(400, "bad_field", "version_of: must be a publication id", "pick one")
+            raise FieldError("version_of", "must be a publication id", "pick one")
         return {
             "files": files,
             "metadata": metadata,
@@ -100,38 +96,10 @@ class PublishBase(EsapHandler):
             "version_of": version_of,
         }
 
-    def problems(self, exc: Exception) -> list[dict[str, str]]:
-        """Field-level problems of a refused request, for the form."""
-        if isinstance(exc, MetadataError):
-            return [{"field": p.field, "message": p.message} for p in exc.problems]
-        if isinstance(exc, PreparationError):
-            message = exc.message + (f" — {exc.fix}" if exc.fix else "")
-            return [{"field": exc.field, "message": message}]
-        return [{"field": "request", "message": str(exc)}]
-
-    def refuse(self, exc: Exception) -> None:
-        """Answer 422 with the ESAP error body plus ``problems`` (field, message) for the form."""
-        problems = self.problems(exc)
-        first = problems[0]
-        self.set_status(422)
-        self.set_header("Content-Type", "application/json")
-        self.finish(
-            json.dumps(
-                {
-                    "error": {
-                        "code": "invalid_publication",
-                        "message": f"{first['field']}: {first['message']}",
-                        "fix": "correct the fields marked in the form; nothing was uploaded",
-                    },
-                    "problems": problems,
-                }
-            )
-        )
-
     def describe(self, entry: Entry) -> dict[str, Any]:
         """A publication as the lab shows it (text only; archive messages are plain text)."""
-        live = self.jobs.state(entry.id)
-        progress = live.progress
+        run = self.run_of(entry.id)
+        running = run is not None and run.active
         record = entry.record or {}
         draft = entry.draft or {}
         return {
@@ -141,9 +109,9 @@ class PublishBase(EsapHandler):
             "state": entry.state,
             "state_text": STATE_TEXT.get(entry.state, entry.state),
             "published": entry.published,
-            "running": live.running,
-            "error": None if live.running else entry.error,
-            "fix": None if live.running or not entry.error else live.fix,
+            "running": running,
+            "error": None if running else entry.error,
+            "fix": run.error["fix"] if run and run.error and entry.error and not running else None,
             "created": entry.created,
             "updated": entry.updated,
             "files": [str(f["name"]) for f in entry.files],
@@ -158,11 +126,11 @@ class PublishBase(EsapHandler):
             else None,
             "draft_url": (draft.get("links") or {}).get("html") if not entry.published else None,
             "progress": {
-                "step": progress.step,
-                "sent": progress.sent,
-                "total": progress.total,
-                "file": progress.file,
+                "step": run.message,
+                "sent": run.done,
+                "total": run.total or 0,
+                "file": (run.result or {}).get("file"),
             }
-            if progress is not None
+            if run is not None and run.message
             else None,
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tornado import web
 
+from esap.core.errors import FieldError
 from esap.server.publish_common import PublishBase, in_thread
 
 ARCHIVE = r"(?P<archive>[a-z0-9][a-z0-9_-]{0,62})"
@@ -55,12 +56,9 @@ class TokenHandler(PublishBase):
         self.known(archive)
         token = self.body().get("token")
         if not isinstance(token, str):
-            self.fail(400, "bad_field", "token: must be text", 'send {"token": "..."}')
+            raise FieldError("token", "must be text", 'send {"token": "..."}')
         assert isinstance(token, str)
-        try:
-            await in_thread(lambda: self.publisher.tokens.set(archive, token))
-        except ValueError as exc:
-            self.fail(400, "bad_field", str(exc), "paste the token alone")
+        await in_thread(lambda: self.publisher.tokens.set(archive, token))  # a bad one: a 400
         self.set_status(204)
         self.finish()
 

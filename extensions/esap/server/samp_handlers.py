@@ -29,6 +29,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
 from esap.basket.store import ItemNotFound
+from esap.core.errors import FieldError
 from esap.data.results import BadPage, UnknownResult
 from esap.samp import links, received, tables
 from esap.server.base import EsapHandler
@@ -52,10 +53,9 @@ class LinksHandler(BasketBase):
     def _name(self, body: dict[str, Any], default: str) -> str:
         name = body.get("name", default)
         if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
-            self.fail(
-                400,
-                "bad_field",
-                f"name: must be text of 1 to {MAX_NAME} characters",
+            raise FieldError(
+                "name",
+                f"must be text of 1 to {MAX_NAME} characters",
                 'send e.g. {"name": "M51 images"}',
             )
         return str(name)
@@ -65,10 +65,9 @@ class LinksHandler(BasketBase):
         if isinstance(ttl, bool) or not isinstance(ttl, int | float):
             ttl = -1
         if not 0 < ttl <= links.MAX_TTL:
-            self.fail(
-                400,
-                "bad_field",
-                f"ttl: {body.get('ttl')!r}: must be seconds, more than 0, at most {links.MAX_TTL}",
+            raise FieldError(
+                "ttl",
+                f"{body.get('ttl')!r}: must be seconds, more than 0, at most {links.MAX_TTL}",
                 f"leave ttl out for {links.DEFAULT_TTL} s",
             )
         return float(ttl)
@@ -76,7 +75,7 @@ class LinksHandler(BasketBase):
     def _result_source(self, body: dict[str, Any]) -> dict[str, Any]:
         result_id = body["result_id"]
         if not isinstance(result_id, str):
-            self.fail(400, "bad_field", "result_id: must be text", "send a result's id")
+            raise FieldError("result_id", "must be text", "send a result's id")
         rows = body.get("rows")
         if isinstance(rows, list):  # JSON's 3.0 is the integer 3 (as JSON Schema says)
             rows = [int(r) if isinstance(r, float) and r.is_integer() else r for r in rows]
@@ -85,18 +84,16 @@ class LinksHandler(BasketBase):
             or not rows
             or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
         ):
-            self.fail(
-                400,
-                "bad_field",
-                "rows: must be a non-empty list of row positions (integers >= 0)",
+            raise FieldError(
+                "rows",
+                "must be a non-empty list of row positions (integers >= 0)",
                 "send the selected rows' positions in the view, or leave rows out for all rows",
             )
         query = body.get("query") or {}
         if not isinstance(query, dict) or set(query) - {"sort", "order", "filter"}:
-            self.fail(
-                400,
-                "bad_field",
-                "query: must be an object with sort, order and filter only",
+            raise FieldError(
+                "query",
+                "must be an object with sort, order and filter only",
                 'send the view\'s {"sort", "order", "filter"}',
             )
         try:
@@ -112,47 +109,33 @@ class LinksHandler(BasketBase):
                     query.get("order") or "asc",
                     query.get("filter"),
                 )
-        except UnknownResult:
-            self.fail(
-                404,
-                "not_found",
-                f"result_id: no result {result_id!r} (never stored, or dropped from the cache)",
-                "run the search again",
-            )
-        except BadPage as exc:
-            self.fail(400, "bad_field", f"query.{exc}", f"correct query.{exc.field}")
+        except UnknownResult as exc:
+            raise exc.at("result_id") from None
+        except BadPage as exc:  # the view's sort or order, under query
+            raise BadPage(f"query.{exc.field}", exc.message, exc.fix) from None
         return {"result_id": result_id, "rows": rows, "query": query}
 
     def _basket_source(self, body: dict[str, Any]) -> dict[str, Any]:
         ids = body["basket_ids"]
         if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-            self.fail(
-                400,
-                "bad_field",
-                "basket_ids: must be a non-empty list of item ids",
-                "select basket items first",
+            raise FieldError(
+                "basket_ids", "must be a non-empty list of item ids", "select basket items first"
             )
         basket = user_basket()
         for item_id in ids:
             try:
                 basket.get(item_id)
-            except ItemNotFound:
-                self.fail(
-                    404,
-                    "not_found",
-                    f"basket_ids: no basket item {item_id!r}",
-                    "reload the basket; the item may be gone",
-                )
+            except ItemNotFound as exc:
+                raise exc.at("basket_ids") from None
         return {"basket_ids": ids}
 
     @web.authenticated
     def post(self) -> None:
         body = self.body()
         if ("result_id" in body) == ("basket_ids" in body):
-            self.fail(
-                400,
-                "bad_field",
-                "body: give either result_id (a search result) or basket_ids (basket items)",
+            raise FieldError(
+                "body",
+                "give either result_id (a search result) or basket_ids (basket items)",
                 'send {"result_id": "...", "rows": [0, 3]} or {"basket_ids": ["..."]}',
             )
         if "result_id" in body:
@@ -182,15 +165,7 @@ class TableHandler(EsapHandler):
         link_id = link_file.removesuffix(".vot")
         self.set_header("Cache-Control", "no-store")
         self.set_header("Referrer-Policy", "no-referrer")
-        try:
-            link = link_store().get(link_id)
-        except links.LinkNotFound:
-            self.fail(
-                404,
-                "not_found",
-                "no such table link, or it expired",
-                "send the table to the desktop tool again from the lab for a fresh link",
-            )
+        link = link_store().get(link_id)  # LinkNotFound: a 404 saying how to get a fresh one
         source = link.source
 
         def pieces() -> Iterator[bytes]:
@@ -281,15 +256,7 @@ class ReceivedHandler(EsapHandler):
         name = (self.get_argument("name", "") or "").strip()[:MAX_NAME] or "SAMP table"
         sender = (self.get_argument("sender", "") or "").strip()[:MAX_NAME] or None
         body = self.request.body
-        try:
-            table = await in_thread(lambda: received.keep(body))
-        except received.BadTable as exc:
-            self.fail(
-                400,
-                "bad_table",
-                f"body: {exc}",
-                "send the VOTable the desktop tool offered (table.load.votable's url)",
-            )
+        table = await in_thread(lambda: received.keep(body))  # BadTable: a 400 naming the body
         basket = user_basket()
         item = received.basket_item(table, name, sender)
         (item_id,) = await in_thread(lambda: basket.add_many([item]))

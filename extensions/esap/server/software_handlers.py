@@ -1,4 +1,4 @@
-"""``software...``: search the software catalogues, read a record, open it in the lab.
+"""``software...``: search the software catalogues, read a record (``jobs/launch`` opens one).
 
 Search asks every catalogue on worker threads (the OSSR is a remote API);
 a catalogue that fails is reported beside the hits, as the data federation
@@ -9,24 +9,17 @@ carries its BinderHub link when its catalogue names a BinderHub.
 from __future__ import annotations
 
 import asyncio
-import functools
 from typing import Any
 
 from tornado import web
 
-from esap.server.base import ApiError, EsapHandler
+from esap.core.errors import FieldError
+from esap.server.base import EsapHandler
 from esap.software import binder_url, offered, record, search_all
-from esap.software.base import CatalogueError, SoftwareQuery, SoftwareRecord
-from esap.software.jobs import LaunchBusy, LaunchJobs
+from esap.software.base import SoftwareQuery, SoftwareRecord, UnknownCatalogue
 
 #: Most hits a search returns per catalogue.
 MAX_LIMIT = 200
-
-
-@functools.cache
-def launch_jobs() -> LaunchJobs:
-    """The user's launches (running ones on threads of this server)."""
-    return LaunchJobs()
 
 
 def _entries() -> list[dict[str, Any]]:
@@ -37,12 +30,7 @@ def _entry(name: str) -> dict[str, Any]:
     for entry in _entries():
         if entry["name"] == name:
             return entry
-    raise ApiError(
-        404,
-        "not_found",
-        f"no software catalogue {name!r}",
-        "list the catalogues with GET software/catalogues",
-    )
+    raise UnknownCatalogue(name)
 
 
 def hit(entry: dict[str, Any], record: SoftwareRecord, details: bool = False) -> dict[str, Any]:
@@ -85,9 +73,7 @@ class SearchHandler(EsapHandler):
     async def get(self) -> None:
         raw_limit = self.get_argument("limit", "50")
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-            self.fail(
-                400, "bad_field", f"limit: {raw_limit!r} is not 1..{MAX_LIMIT}", "send limit=50"
-            )
+            raise FieldError("limit", f"{raw_limit!r} is not 1..{MAX_LIMIT}", "send limit=50")
         query = SoftwareQuery(
             text=self.get_argument("q", "").strip() or None,
             language=self.get_argument("language", "").strip() or None,
@@ -101,10 +87,9 @@ class SearchHandler(EsapHandler):
         chosen = [n.strip() for n in self.get_argument("catalogues", "").split(",") if n.strip()]
         unknown = sorted(set(chosen) - {e["name"] for e in entries})
         if unknown:
-            self.fail(
-                400,
-                "bad_field",
-                f"catalogues: no catalogue {', '.join(map(repr, unknown))}",
+            raise FieldError(
+                "catalogues",
+                f"no catalogue {', '.join(map(repr, unknown))}",
                 "name catalogues listed by GET software/catalogues, separated by commas",
             )
         if chosen:
@@ -130,81 +115,19 @@ class RecordHandler(EsapHandler):
     @web.authenticated
     async def get(self, catalogue_name: str, identifier: str) -> None:
         if len(identifier) > 500 or any(ord(c) < 32 or ord(c) == 127 for c in identifier):
-            self.fail(
-                400,
-                "bad_field",
-                f"identifier: {identifier[:60]!r} holds a control character or is too long",
+            raise FieldError(
+                "identifier",
+                f"{identifier[:60]!r} holds a control character or is too long",
                 "take the identifier of a hit of GET software/search",
             )
         entry = _entry(catalogue_name)
-        try:
-            found = await asyncio.to_thread(lambda: record(entry, identifier))
-        except LookupError:
-            raise ApiError(
-                404,
-                "not_found",
-                f"{catalogue_name}: no software {identifier!r}",
-                "take the identifier of a hit of GET software/search",
-            ) from None
-        except CatalogueError as exc:
-            raise ApiError(
-                502, "catalogue_error", str(exc), "retry later, or ask the hub admin"
-            ) from None
+        # no such record is a 404, a failing catalogue a 502 (their own errors)
+        found = await asyncio.to_thread(lambda: record(entry, identifier))
         self.write_json(hit(entry, found, details=True))
-
-
-class LaunchHandler(EsapHandler):
-    """Open in my lab: start pulling a repository and building its kernel."""
-
-    @web.authenticated
-    def post(self) -> None:
-        body = self.json_object('send {"repository": url}')
-        repository, ref, name = body.get("repository"), body.get("ref"), body.get("name")
-        if not isinstance(repository, str) or not repository.strip():
-            self.fail(
-                400,
-                "bad_field",
-                "repository: missing or not text",
-                "send the git URL of the software, e.g. https://github.com/org/repo",
-            )
-        for field, value in (("ref", ref), ("name", name)):
-            if value is not None and not isinstance(value, str):
-                self.fail(400, "bad_field", f"{field}: must be text or null", f"send {field}: null")
-        assert isinstance(repository, str)
-        try:
-            job = launch_jobs().start(repository.strip(), ref or None, name or None)
-        except LaunchBusy as exc:
-            raise ApiError(409, "busy", str(exc), "poll GET software/launches/{id}") from None
-        self.set_status(202)
-        self.write_json(job)
-
-
-class LaunchesHandler(EsapHandler):
-    """The user's launches, newest first."""
-
-    @web.authenticated
-    def get(self) -> None:
-        self.write_json({"launches": launch_jobs().list()})
-
-
-class LaunchStateHandler(EsapHandler):
-    """One launch: its state, steps and, when done, the kernel and notebook."""
-
-    @web.authenticated
-    def get(self, job_id: str) -> None:
-        try:
-            self.write_json(launch_jobs().get(job_id))
-        except KeyError:
-            raise ApiError(
-                404, "not_found", f"no launch {job_id!r}", "list them with GET software/launches"
-            ) from None
 
 
 default_handlers = [
     ("software/catalogues", CataloguesHandler),
     ("software/search", SearchHandler),
-    ("software/launch", LaunchHandler),
-    ("software/launches", LaunchesHandler),
-    ("software/launches/(?P<job_id>[0-9a-f]{32})", LaunchStateHandler),
     ("software/records/(?P<catalogue_name>[A-Za-z0-9_.-]+)/(?P<identifier>.+)", RecordHandler),
 ]

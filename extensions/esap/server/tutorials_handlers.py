@@ -7,7 +7,6 @@ from pathlib import Path
 
 from tornado import web
 
-from esap.core.paths import UserPathError
 from esap.server.base import EsapHandler
 from esap.tutorials import copy_tutorials
 
@@ -18,10 +17,8 @@ class TutorialsCopyHandler(EsapHandler):
     @web.authenticated
     def post(self) -> None:
         home = Path(self.settings["server_root_dir"]).expanduser()
-        try:
+        try:  # a path the rule refuses is a UserPathError, a 400 of its own
             report = copy_tutorials(home)
-        except UserPathError as exc:
-            self.fail(400, "bad_path", f"{exc.field}: {exc.message}", exc.fix)
         except FileNotFoundError as exc:
             self.fail(
                 500,

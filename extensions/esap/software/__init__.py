@@ -24,9 +24,11 @@ from esap.config.options import AdapterOptions, unusable
 from esap.software.base import (
     CatalogueEntry,
     CatalogueError,
+    RecordNotFound,
     SoftwareCatalogue,
     SoftwareQuery,
     SoftwareRecord,
+    UnknownCatalogue,
 )
 
 if TYPE_CHECKING:
@@ -39,15 +41,10 @@ def offered(config: str | Path | dict[str, Any] | None = None) -> list[dict[str,
     """The catalogue entries of the hub's public config (or of an esap.yaml)."""
     if isinstance(config, dict):
         public = config
-    elif config is not None:
-        from esap.config import load
-        from esap.config import public as make_public
-
-        public = make_public(load(config))
     else:
-        from esap.server.config_handlers import public_config
+        from esap.core.public_config import public_config
 
-        public = public_config()
+        public = public_config(config)
     return [dict(entry) for entry in public.get("software_catalogues") or []]
 
 
@@ -117,7 +114,9 @@ def search_all(
         try:
             records = contained(name, functools.partial(_search_one, entry, query))
             found.extend(r for r in records if isinstance(r, SoftwareRecord))
-        except (CatalogueError, LookupError) as exc:
+        except CatalogueError as exc:
+            errors[name] = exc.message
+        except LookupError as exc:
             errors[name] = str(exc)
     return found, errors
 
@@ -163,13 +162,19 @@ def get(
     for entry in offered(config):
         if entry["name"] == catalogue_name:
             return record(entry, identifier)
-    raise LookupError(f"no software catalogue {catalogue_name!r}")
+    raise UnknownCatalogue(catalogue_name)
 
 
 def record(entry: dict[str, Any], identifier: str) -> SoftwareRecord:
-    """One record of one catalogue: ``LookupError`` if none, ``CatalogueError`` if it failed."""
+    """One record of one catalogue: :class:`RecordNotFound` if none, ``CatalogueError`` if failed.
+
+    An adapter says "none" with any ``LookupError`` (``KeyError`` included).
+    """
     name = str(entry["name"])
-    found = contained(name, lambda: catalogue(entry).get(identifier))
+    try:
+        found = contained(name, lambda: catalogue(entry).get(identifier))
+    except LookupError:
+        raise RecordNotFound(name, identifier) from None
     if not isinstance(found, SoftwareRecord):
         raise CatalogueError(f"{name}: get() answered {type(found).__name__}, not a SoftwareRecord")
     return found
@@ -222,9 +227,11 @@ __all__ = [
     "BinderOptions",
     "CatalogueEntry",
     "CatalogueError",
+    "RecordNotFound",
     "SoftwareCatalogue",
     "SoftwareQuery",
     "SoftwareRecord",
+    "UnknownCatalogue",
     "binder_url",
     "catalogue",
     "contained",

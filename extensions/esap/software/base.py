@@ -32,11 +32,33 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from esap.config.options import AdapterOptions, FreeOptions, options_for
+from esap.core.errors import NotFound, UpstreamError
 from esap.core.text import plain_text
 
 
-class CatalogueError(RuntimeError):
+class CatalogueError(UpstreamError):
     """A catalogue could not answer; the message names it and what to do."""
+
+    code = "catalogue_error"
+    fix = "retry later, or ask the hub admin"
+
+
+class UnknownCatalogue(NotFound):
+    """No software catalogue of that name is offered here."""
+
+    fix = "name one of the catalogues the hub offers"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no software catalogue {name!r}")
+
+
+class RecordNotFound(NotFound):
+    """The catalogue holds no record of that identifier."""
+
+    fix = "take the identifier of a hit of a software search"
+
+    def __init__(self, catalogue: str, identifier: str) -> None:
+        super().__init__(f"{catalogue}: no software {identifier!r}")
 
 
 @dataclass(frozen=True)

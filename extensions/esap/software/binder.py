@@ -10,20 +10,42 @@ other git repository.
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import quote, urlsplit
 
+from esap.core.errors import EsapError
 from esap.software.base import SoftwareRecord
 
 
-class BinderError(ValueError):
+class BinderError(EsapError, ValueError):
     """No Binder link can be made for this record; the message says why."""
+
+    code = "no_binder_link"
+
+
+def _local(host: str | None) -> bool:
+    """Whether ``host`` is this machine or a private network a remote BinderHub cannot reach."""
+    if not host or host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
 
 
 def spec(repository: str | None, ref: str | None, doi: str | None = None) -> str:
     """The ``<provider>/<spec>`` part of a BinderHub launch URL."""
     ref = ref or "HEAD"
+    parts = urlsplit(repository or "")
+    if repository and parts.scheme in ("http", "https", "git") and _local(parts.hostname):
+        if not doi:
+            raise BinderError(
+                f"the repository {repository} is on this machine or a private network, which "
+                "a BinderHub elsewhere cannot reach — publish it on a public forge"
+            )
+        repository = None  # the DOI's archived copy is reachable
     if repository:
-        parts = urlsplit(repository)
         path = parts.path.strip("/").removesuffix(".git")
         if parts.netloc == "github.com" and path.count("/") == 1:
             return f"gh/{path}/{quote(ref, safe='')}"

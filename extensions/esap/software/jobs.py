@@ -1,142 +1,95 @@
-"""Launch jobs: "Open in my lab" running in the server, recorded in ``~/.esap/software.db``.
+"""Launch jobs: "Open in my lab" run by the one job runner (``esap.core.runner``), kind ``launch``.
 
-Each launch is a row rewritten at every step (the steps, their output, the
-kernel and notebook when done), so the Software panel can poll it and a lab
-reloaded in the middle finds it again. A launch the server was stopped in
-the middle of shows as ``interrupted`` after a restart: its steps ran in a
-thread of the old process and cannot be resumed, so the user starts it again
-(each step is idempotent: the clone is updated, the environment rebuilt).
+The work runs the steps of :func:`esap.software.launch.launch` and writes
+the launch (its steps, their output, the kernel and notebook when done) as
+the job's result at every step, so the Software panel follows it and a lab
+reloaded in the middle finds it again. At most one launch of the same
+software runs at a time (they would share folders). A launch the server
+was stopped in the middle of is not resumed: its step ran in the old
+process, so it ends with an error saying to start it again (each step is
+idempotent: the clone is updated, the environment rebuilt).
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
-from esap.basket.models import new_id
-from esap.basket.store import stamp
-from esap.data.state import connect, state_dir, transaction
-from esap.software.launch import Launch, Step, launch, slug
+from esap.core.ids import new_id
+from esap.core.jobs import Job, JobBusy, JobFailed
+from esap.core.runner import JobContext, Kind, Runner
+from esap.software.launch import Launch, launch, slug
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS launches (
-    id TEXT PRIMARY KEY,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    state TEXT NOT NULL,
-    name TEXT NOT NULL,
-    document TEXT NOT NULL
-)
-"""
+KIND = "launch"
 
 
-class LaunchBusy(RuntimeError):
+class LaunchBusy(JobBusy):
     """A launch of the same software is still running (they would share folders)."""
 
 
-def view(job: Launch, created: str, updated: str) -> dict[str, Any]:
-    """The REST answer: the launch, plus where it is (current/failed step, progress)."""
+def view(job: Launch) -> dict[str, Any]:
+    """The job's result: the launch, plus where it is (the current and the failed step)."""
     document = job.as_dict()
-    current = next((s.name for s in job.steps if s.state == "running"), None)
-    failed = next((s.name for s in job.steps if s.state == "error"), None)
-    finished = sum(1 for s in job.steps if s.state in ("done", "skipped"))
+    for duplicate in ("id", "state", "error"):  # the job's own
+        document.pop(duplicate)
     document.update(
-        current=current,
-        failed=failed,
-        progress=finished / len(job.steps),
-        created=created,
-        updated=updated,
+        current=next((s.name for s in job.steps if s.state == "running"), None),
+        failed=next((s.name for s in job.steps if s.state == "error"), None),
     )
     return document
 
 
-def _load(document: str) -> Launch:
-    raw = json.loads(document)
-    raw["steps"] = [Step(**step) for step in raw["steps"]]
-    return Launch(**raw)
+def start(runner: Runner, repository: str, ref: str | None, name: str | None = None) -> Job:
+    """Record a launch and run it; :class:`LaunchBusy` while the same software is launched."""
+    first = Launch(new_id(), repository, ref, slug(name or repository))
+    params = {"repository": repository, "ref": ref, "name": first.name}
+    try:
+        return runner.start(KIND, params, job_id=first.id, key=first.name, result=view(first))
+    except JobBusy as exc:
+        raise LaunchBusy(
+            exc.job,
+            f"{first.name} is being launched already (launch {exc.job.id})",
+            f"wait for it: GET jobs/launch/{exc.job.id}",
+        ) from None
 
 
-class LaunchJobs:
-    """Start and read the launches of one user (one SQLite file)."""
+def work(job: JobContext) -> dict[str, Any]:
+    """Run the steps, writing the launch at each one."""
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or state_dir() / "software.db"
-        self._conn = connect(self.path)
-        self._lock = threading.Lock()
-        self._conn.execute(SCHEMA)
-        with transaction(self._conn):
-            rows = self._conn.execute(
-                "SELECT id, document FROM launches WHERE state='running'"
-            ).fetchall()
-            for job_id, document in rows:
-                job = _load(document)
-                job.state = "interrupted"
-                job.error = "the server stopped during this launch — start it again"
-                for step in job.steps:
-                    if step.state == "running":
-                        step.state = "error"
-                self._conn.execute(
-                    "UPDATE launches SET state=?, updated=?, document=? WHERE id=?",
-                    (job.state, stamp(), json.dumps(asdict(job)), job_id),
-                )
+    def report(state: Launch) -> None:
+        finished = sum(1 for s in state.steps if s.state in ("done", "skipped"))
+        document = view(state)
+        job.report(finished, len(state.steps), document["current"] or "", result=document, now=True)
 
-    def _save(self, job: Launch) -> None:
-        with self._lock, transaction(self._conn):
-            self._conn.execute(
-                "UPDATE launches SET state=?, updated=?, document=? WHERE id=?",
-                (job.state, stamp(), json.dumps(asdict(job)), job.id),
-            )
-
-    def start(self, repository: str, ref: str | None, name: str | None = None) -> dict[str, Any]:
-        """Record a launch and run it on a thread; the job as first recorded."""
-        job = Launch(new_id(), repository, ref, slug(name or repository))
-        now = stamp()
-        with self._lock, transaction(self._conn):
-            busy = self._conn.execute(
-                "SELECT id FROM launches WHERE name=? AND state='running'", (job.name,)
-            ).fetchone()
-            if busy:
-                raise LaunchBusy(
-                    f"{job.name} is being launched already (launch {busy[0]}) — wait for it"
-                )
-            self._conn.execute(
-                "INSERT INTO launches (id, created, updated, state, name, document)"
-                " VALUES (?, ?, ?, 'running', ?, ?)",
-                (job.id, now, now, job.name, json.dumps(asdict(job))),
-            )
-        threading.Thread(target=self._run, args=(job,), daemon=True, name=job.id).start()
-        return view(job, now, now)
-
-    def _run(self, job: Launch) -> None:
-        try:
-            launch(job.repository, job.ref, job.name, self._save, job)
-        except Exception as exc:  # an unexpected failure still ends the job visibly
-            job.state = "error"
-            job.error = f"{type(exc).__name__}: {exc}"
-            self._save(job)
-
-    def get(self, job_id: str) -> dict[str, Any]:
-        """One launch; ``KeyError`` if there is none."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT document, created, updated FROM launches WHERE id=?", (job_id,)
-            ).fetchone()
-        if row is None:
-            raise KeyError(job_id)
-        return view(_load(row[0]), row[1], row[2])
-
-    def list(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest launches first (timestamps are to the second: insertion order breaks ties)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT document, created, updated FROM launches"
-                " ORDER BY created DESC, rowid DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
-        return [view(_load(document), created, updated) for document, created, updated in rows]
+    params = job.params
+    current = Launch(job.id, params["repository"], params["ref"], params["name"])
+    ended = launch(params["repository"], params["ref"], params["name"], report, current)
+    if ended.state == "error":
+        raise JobFailed(
+            "launch_failed",
+            ended.error or "the launch failed",
+            "see the output of the failed step, correct it and open the software again",
+            result=view(ended),
+        )
+    return view(ended)
 
 
-__all__ = ["LaunchBusy", "LaunchJobs", "view"]
+def interrupted(job: Job) -> JobFailed:
+    """A launch cut off by a restart: the step it was in failed; start it again."""
+    document = dict(job.result or {})
+    document["steps"] = [
+        {**step, "state": "error"} if step.get("state") == "running" else step
+        for step in document.get("steps", [])
+    ]
+    document["failed"] = document.get("current")
+    document["current"] = None
+    return JobFailed(
+        "interrupted", "the server stopped during this launch", "start it again", result=document
+    )
+
+
+def kind() -> Kind:
+    """The ``launch`` kind."""
+    return Kind(KIND, work, interrupted=interrupted)
+
+
+__all__ = ["KIND", "LaunchBusy", "kind", "start", "view", "work"]

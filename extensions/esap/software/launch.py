@@ -32,20 +32,25 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from esap.basket.models import new_id
+from esap.core.errors import EsapError
+from esap.core.ids import new_id
+from esap.core.state import state_dir
+from esap.core.urls import UrlPolicyError, git_remote
 
 STEPS = ("pull", "requirements", "environment", "install", "kernel")
 REQUIREMENT_FILES = ("requirements.txt", "environment.yml", "environment.yaml", "pyproject.toml")
 
 
-class LaunchError(RuntimeError):
+class LaunchError(EsapError):
     """A launch step failed; ``step`` and ``output`` say which and what it printed."""
+
+    status = 500
+    code = "launch_failed"
 
     def __init__(self, step: str, message: str, output: str = "") -> None:
         super().__init__(f"{step}: {message}")
@@ -121,10 +126,10 @@ def pull(repository: str, ref: str | None, target: Path) -> str:
     """Clone or update with nbgitpuller; its output, or LaunchError naming the cause."""
     from nbgitpuller.pull import GitPuller
 
-    if not re.match(r"^(https?|git|ssh|file)://", repository) and not repository.startswith("git@"):
-        raise LaunchError(
-            "pull", f"{repository!r} is not a git URL — give https://host/org/repo(.git)"
-        )
+    try:
+        git_remote(repository, field="repository", home=Path.home())
+    except UrlPolicyError as exc:
+        raise LaunchError("pull", f"{exc.message} — {exc.fix}") from None
     probe = subprocess.run(
         ["git", "ls-remote", "--", repository],
         capture_output=True,
@@ -308,7 +313,7 @@ def launch(
     name = slug(name or repository)
     job = job or Launch(new_id(), repository, ref, name)
     target = home / "software" / name
-    env = home / ".esap" / "envs" / name
+    env = state_dir(home) / "envs" / name
     kernel = f"esap-{name}"
     created_clone = not target.exists()
     made: list[Path] = []
@@ -367,25 +372,4 @@ def launch(
     return job
 
 
-class Launches:
-    """Launches started from the lab, run on threads of the server, kept while it runs."""
-
-    def __init__(self) -> None:
-        self._jobs: dict[str, Launch] = {}
-        self._lock = threading.Lock()
-
-    def start(self, repository: str, ref: str | None, name: str | None) -> Launch:
-        job = Launch(new_id(), repository, ref, slug(name or repository))
-        with self._lock:
-            self._jobs[job.id] = job
-        threading.Thread(
-            target=launch, args=(repository, ref, name, None, job), daemon=True
-        ).start()
-        return job
-
-    def get(self, job_id: str) -> Launch:
-        with self._lock:
-            return self._jobs[job_id]
-
-
-__all__ = ["STEPS", "Launch", "LaunchError", "Launches", "launch", "slug"]
+__all__ = ["STEPS", "Launch", "LaunchError", "launch", "slug"]

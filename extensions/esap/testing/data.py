@@ -89,10 +89,11 @@ class DataServiceConformance(AdapterConformance):
     def _conformance_build(
         self, conformance: Conformance, request: pytest.FixtureRequest
     ) -> DataService:
-        from esap.data.catalog import BrokenAdapter, Catalog, offered_config
+        from esap.core.public_config import public_config
+        from esap.data.catalog import BrokenAdapter, Catalog
 
         # a user server reads the public config the hub put in its environment
-        adapter = Catalog(offered_config()).adapter(conformance.name)
+        adapter = Catalog(public_config()).adapter(conformance.name)
         assert not isinstance(adapter, BrokenAdapter), (
             f"a user server cannot build the service: {adapter.reason}"
         )

@@ -8,37 +8,37 @@ set, so a workshop is an ordinary ESAP hub with these few settings replaced.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem
-from esap.hub.state import HubState
 from esap.workshop.auth import WorkshopAuthenticator
 from esap.workshop.ender import ENDER_SCOPES, SERVICE_NAME
 from esap.workshop.link import check_repo, pull_path
 from esap.workshop.roster import RosterFile
 
 
-def roster_file(state: HubState) -> RosterFile:
+def roster_file(data_dir: Path) -> RosterFile:
     """Where a hub's workshop roster lives: ``<hub.data_dir>/workshop/``."""
-    return RosterFile(state.root / "workshop")
+    return RosterFile(data_dir / "workshop")
 
 
-def is_workshop(config: EsapConfig, state: HubState) -> bool:
-    """A hub is a workshop when ``workshop.users`` is set or a roster exists."""
-    return config.workshop.users > 0 or roster_file(state).exists()
+def is_workshop(config: EsapConfig, data_dir: Path) -> bool:
+    """A hub is a workshop when ``workshop.users`` is set or a roster exists in ``data_dir``."""
+    return config.workshop.users > 0 or roster_file(data_dir).exists()
 
 
-def configure_workshop(c: Any, config: EsapConfig, state: HubState) -> None:
+def configure_workshop(c: Any, config: EsapConfig, data_dir: Path) -> None:
     """Replace login, landing page and services for a workshop; nothing otherwise.
 
     The roster must exist (``esap workshop start`` writes it and hands the
     passwords to the trainer); a hub started on a workshop config without one
     stops with the command to run.
     """
-    if not is_workshop(config, state):
+    if not is_workshop(config, data_dir):
         return
     workshop = config.workshop
-    roster = roster_file(state)
+    roster = roster_file(data_dir)
     if not roster.exists():
         raise ConfigError(
             [

@@ -1,10 +1,12 @@
-"""Users' own archive tokens (a Zenodo personal token, ...), kept in ``~/.esap`` for the owner only.
+"""Users' own tokens (a Zenodo personal token, a Zooniverse bearer token), owner-only.
 
-A token is entered once (dialog, ``esap publish token``) and from then on
-only read by the adapter that sends it. It is never returned by the REST API
-(which only says whether one is stored), never put in a log line or an error
-message, and the file is created with mode 0600 in a 0700 folder before a
-byte is written, so there is no moment when another user could read it.
+A token is entered once (a dialog, ``esap publish token``, ``PUT
+data/services/<name>/token``) and from then on only read by the adapter that
+sends it. It is never returned by the REST API (which only says whether one
+is stored), never put in a log line or an error message, and the file is
+created with mode 0600 in a 0700 folder before a byte is written, so there
+is no moment when another user could read it. The archives' tokens and the
+data services' tokens are two files kept by this one store.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ import json
 import os
 from pathlib import Path
 
+from esap.core.errors import FieldError
+
+#: The archives' tokens (``esap.publish``); the data services' have a file of their own.
 FILE_NAME = "archive-tokens.json"
 
 
 class TokenStore:
-    """``{archive name: token}`` in ``<state dir>/archive-tokens.json`` (mode 0600).
+    """``{name: token}`` in ``<state dir>/<file_name>`` (mode 0600), by archive or service name.
 
     ``file_name`` keeps another set of users' own tokens in a file of its own
     (the data services' tokens, ``esap.data.zooniverse``), with the same care.
@@ -62,12 +67,14 @@ class TokenStore:
         return sorted(self._read())
 
     def set(self, archive: str, token: str) -> None:
-        """Store (or replace) the token for ``archive``."""
+        """Store (or replace) the token for ``archive``; ``FieldError`` if it cannot be one."""
         token = token.strip()
         if not token:
-            raise ValueError("token: empty; paste the personal access token the archive gave you")
+            raise FieldError(
+                "token", "empty", "paste the personal access token the service gave you"
+            )
         if any(ch.isspace() for ch in token):
-            raise ValueError("token: contains spaces or line breaks; paste the token alone")
+            raise FieldError("token", "contains spaces or line breaks", "paste the token alone")
         tokens = self._read()
         tokens[archive] = token
         self._write(tokens)
@@ -82,4 +89,4 @@ class TokenStore:
         return True
 
 
-__all__ = ["TokenStore"]
+__all__ = ["FILE_NAME", "TokenStore"]

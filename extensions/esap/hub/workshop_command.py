@@ -4,6 +4,10 @@
 as ``esap hub`` does (checked config, free ports, JupyterHub in this process)
 on the same esap.yaml with the workshop settings from the command line.
 
+It lives with the hub, not in ``esap.workshop``: it composes a hub, as
+``esap.hub.compose`` does, and the workshop's own parts (accounts, roster,
+the ender service, links, its hub settings) never import the hub.
+
 The config models, the hub's composition (JupyterHub), the workshop's hub
 side and the roster (which computes a scrypt hash, 16 MiB, when imported)
 are imported by the action that needs them, not with this module: ``esap
@@ -16,13 +20,12 @@ import argparse
 import os
 import sys
 import time
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from esap.hub.command import _Scratch, port_problems
+from esap.hub.command import dry_run, exec_hub, port_problems
 from esap.hub.state import HubState
 from esap.workshop.link import check_repo, hub_link
 
@@ -115,7 +118,6 @@ def hub_url(config: EsapConfig) -> str:
 def run_start(args: argparse.Namespace) -> int:
     """Create (or resume) the workshop, then ``exec`` the hub."""
     from esap.config import ConfigError
-    from esap.hub.compose import CONFIG_ENV, PORT_ENV, configure
     from esap.workshop.hub import roster_file
     from esap.workshop.roster import create, write_accounts_csv
 
@@ -134,7 +136,7 @@ def run_start(args: argparse.Namespace) -> int:
         return 1
     state = HubState(config.hub.data_dir.resolve())
     state.prepare()
-    roster = roster_file(state)
+    roster = roster_file(state.root)
     csv_path = (args.csv or roster.directory / "accounts.csv").resolve()
     if roster.exists():
         current = roster.read()
@@ -161,7 +163,7 @@ def run_start(args: argparse.Namespace) -> int:
     effective = roster.directory / "esap.yaml"
     effective.write_text(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
     try:
-        configure(_Scratch(), config)
+        dry_run(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
@@ -170,15 +172,7 @@ def run_start(args: argparse.Namespace) -> int:
         print("\n".join(busy), file=sys.stderr)
         return 1
     announce(config, current, csv_path)
-    env = dict(os.environ)
-    env[CONFIG_ENV] = str(effective)
-    env[PORT_ENV] = str(config.hub.port)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.chdir(state.root)
-    hub_config = str(files("esap.hub") / "jupyterhub_config.py")
-    os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f", hub_config], env)  # noqa: S606
-    return 0  # pragma: no cover - exec does not return
+    return exec_hub(config, effective)
 
 
 def announce(config: EsapConfig, roster: Roster, csv_path: Path) -> None:
@@ -218,7 +212,7 @@ def run_end(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     state = HubState(config.hub.data_dir.resolve())
-    roster = roster_file(state)
+    roster = roster_file(state.root)
     if not roster.exists():
         print(f"esap workshop end: no workshop in {state.root}", file=sys.stderr)
         return 1

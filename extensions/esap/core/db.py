@@ -1,25 +1,15 @@
-"""Where a user's data-discovery state lives: ``~/.esap/`` (SQLite, WAL).
+"""SQLite for the user's stores: WAL, and one explicit transaction per change.
 
-The home moves with the user (a respawn, another node, the Kubernetes home
-volume), so jobs, history and the user's own services survive restarts.
-``$ESAP_STATE_DIR`` points elsewhere (a benchmark, a throw-away session).
+Every store in the state folder (basket, data jobs and results, launches,
+headless runs) opens its file through :func:`connect` and changes it inside
+``with transaction(conn)``, so a change is all or nothing even when the
+server is killed in the middle, and readers never wait for a writer.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
-
-STATE_ENV = "ESAP_STATE_DIR"
-
-
-def state_dir() -> Path:
-    """``$ESAP_STATE_DIR`` or ``~/.esap``, created private to the user."""
-    configured = os.environ.get(STATE_ENV)
-    path = Path(configured) if configured else Path.home() / ".esap"
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
 
 
 def connect(path: Path, *, durable: bool = True) -> sqlite3.Connection:
@@ -55,4 +45,4 @@ class transaction:
         self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-__all__ = ["STATE_ENV", "connect", "state_dir", "transaction"]
+__all__ = ["connect", "transaction"]
