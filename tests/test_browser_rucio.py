@@ -48,4 +48,4 @@ def test_lake_options_render_and_a_missing_token_is_named(
     panel.locator(".esap-SearchButton").click()
     line = page.locator('[data-esap-service-status="lake"]').first
     expect(line).to_contain_text("ESAP_ACCESS_TOKEN", timeout=60_000)
-    expect(line).to_contain_text("log out and in again")
+    expect(line).to_contain_text("log out of the hub and log in again")
