@@ -33,7 +33,6 @@ import yaml
 
 from esap.bulk.errors import BulkError
 from esap.core.clock import stamp
-from esap.core.db import connect, transaction
 from esap.core.jobs import Job, JobFailed, JobStore
 from esap.core.runner import JobContext, Kind, run_here
 
@@ -113,21 +112,11 @@ def _legacy(row: tuple[Any, ...]) -> Job:
 
 def adopt_legacy(jobs: JobStore, path: Path) -> None:
     """Move the runs an older ESAP kept in ``jobs.sqlite`` into the job store (once)."""
-    if not path.exists():
-        return
-    conn = connect(path)
-    try:
-        with transaction(conn) as db:
-            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
-                return
-            rows = db.execute(
-                "SELECT id, notebook, parameters, state, output_dir, created, started, finished,"
-                " host, pid, error FROM jobs"
-            ).fetchall()
-            jobs.adopt(_legacy(tuple(row)) for row in rows)
-            db.execute("DROP TABLE jobs")
-    finally:
-        conn.close()
+    jobs.adopt_table(
+        path,
+        "id, notebook, parameters, state, output_dir, created, started, finished, host, pid, error",
+        _legacy,
+    )
 
 
 def _notebook(path: Path) -> Path:

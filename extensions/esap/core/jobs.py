@@ -25,7 +25,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -369,6 +369,28 @@ class JobStore:
                 [*values, stamp(), *args],
             )
             return bool(cursor.rowcount == 1)
+
+    def adopt_table(
+        self, path: Path, columns: str, convert: Callable[[tuple[Any, ...]], Job]
+    ) -> None:
+        """Move the ``jobs`` table an older ESAP kept in ``path`` into this store, once.
+
+        ``columns`` are read in that order and each row is made a :class:`Job`
+        by ``convert``; the old table is dropped in the same transaction, so a
+        crash leaves either both or neither.
+        """
+        if not path.exists():
+            return
+        old = connect(path)
+        try:
+            with transaction(old) as db:
+                if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
+                    return
+                rows = db.execute(f"SELECT {columns} FROM jobs").fetchall()  # noqa: S608 - our names
+                self.adopt(convert(tuple(row)) for row in rows)
+                db.execute("DROP TABLE jobs")
+        finally:
+            old.close()
 
     def adopt(self, jobs: Iterable[Job]) -> None:
         """Take in jobs as they are (an older ESAP's records, moved here once); known ids stay."""

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from esap.core.db import connect, transaction
 from esap.core.jobs import ACTIVE, CANCELLED, DONE, ERROR, RUNNING, Job, JobFailed, JobStore
 from esap.core.runner import JobContext, Kind, Runner
 from esap.core.state import state_dir
@@ -193,22 +192,11 @@ def _legacy(row: tuple[Any, ...]) -> Job:
 
 def adopt_legacy(store: JobStore, path: Path | None = None) -> None:
     """Move the queries an older ESAP kept in ``data.sqlite`` into the job store (once)."""
-    path = path or state_dir() / "data.sqlite"
-    if not path.exists():
-        return
-    conn = connect(path)
-    try:
-        with transaction(conn) as db:
-            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone():
-                return
-            rows = db.execute(
-                "SELECT id, service, query, maxrec, phase, created, updated, job_url, result_id,"
-                " error FROM jobs"
-            ).fetchall()
-            store.adopt(_legacy(tuple(row)) for row in rows)
-            db.execute("DROP TABLE jobs")
-    finally:
-        conn.close()
+    store.adopt_table(
+        path or state_dir() / "data.sqlite",
+        "id, service, query, maxrec, phase, created, updated, job_url, result_id, error",
+        _legacy,
+    )
 
 
 def kind(catalog: Callable[[], Catalog], results: Callable[[], ResultStore]) -> Kind:

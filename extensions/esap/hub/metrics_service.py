@@ -23,11 +23,9 @@ samples) is written here.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import os
 import signal
-import socket
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,19 +34,19 @@ from urllib.parse import urlparse
 
 import httpx
 from jupyterhub.services.auth import HubAuth
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.parser import text_string_to_metric_families
 from tornado import web
 from tornado.httpserver import HTTPServer
 
 from esap.config import EsapConfig
+from esap.core.scrape import free_port, scrape_app
 
 SERVICE_NAME = "esap-metrics"
 #: What the service may do at the hub: list users and their servers, reach
 #: the servers (their ``/metrics``). ``read:metrics`` is what a scrape needs.
 SERVICE_SCOPES = ["list:users", "read:servers", "access:servers"]
-SCRAPE_SCOPE = "read:metrics"
 #: The service's environment: where user servers are reached (the proxy),
 #: and the configured bearer token for scrapes.
 SERVERS_URL_ENV = "ESAP_METRICS_SERVERS_URL"
@@ -191,35 +189,6 @@ class Gatherer:
         return gathered
 
 
-class MetricsHandler(web.RequestHandler):
-    """``GET <prefix>metrics``: the gathered metrics, for a scrape with a token."""
-
-    def initialize(self, gatherer: Gatherer, auth: HubAuth, token: str | None) -> None:
-        self.gatherer = gatherer
-        self.auth = auth
-        self.token = token
-
-    async def _allowed(self, presented: str) -> bool:
-        if self.token and hmac.compare_digest(presented.encode(), self.token.encode()):
-            return True
-        model = await self.auth.user_for_token(presented, sync=False)
-        return bool(model) and SCRAPE_SCOPE in set(model.get("scopes") or ())
-
-    async def get(self) -> None:
-        header = self.request.headers.get("Authorization", "")
-        scheme, _, presented = header.partition(" ")
-        if scheme.lower() not in ("bearer", "token") or not presented.strip():
-            self.set_header("WWW-Authenticate", 'Bearer realm="esap-metrics"')
-            raise web.HTTPError(401, reason="Send Authorization: Bearer <token>")
-        if not await self._allowed(presented.strip()):
-            raise web.HTTPError(
-                403, reason=f"This token may not read metrics (it needs {SCRAPE_SCOPE})"
-            )
-        gathered = await self.gatherer.gather()
-        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
-        self.finish(gathered.exposition())
-
-
 def make_app(env: dict[str, str]) -> web.Application:
     """The service's application, from the environment JupyterHub gives a managed service."""
     token = env["JUPYTERHUB_API_TOKEN"]
@@ -227,15 +196,11 @@ def make_app(env: dict[str, str]) -> web.Application:
     prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
     gatherer = Gatherer(api_url, env[SERVERS_URL_ENV], token)
     auth = HubAuth(api_token=token, api_url=api_url, cache_max_age=60)
-    settings = {"gatherer": gatherer, "auth": auth, "token": env.get(TOKEN_ENV) or None}
-    return web.Application([(f"{prefix.rstrip('/')}/metrics", MetricsHandler, settings)])
 
+    async def exposition() -> bytes | str:
+        return (await gatherer.gather()).exposition()
 
-def _free_port() -> int:
-    """A port free on loopback now (the hub registers the service at each start)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return scrape_app(prefix, exposition, auth, env.get(TOKEN_ENV) or None, realm=SERVICE_NAME)
 
 
 def service_entry(config: EsapConfig, token: str | None) -> dict[str, Any]:
@@ -247,7 +212,7 @@ def service_entry(config: EsapConfig, token: str | None) -> dict[str, Any]:
     """
     hub = config.hub
     if hub.mode == "local":
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         listen = f"127.0.0.1:{port}"
         proxy_host = "127.0.0.1" if hub.ip in ("", "0.0.0.0", "::") else hub.ip  # noqa: S104

@@ -18,11 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hmac
 import logging
 import os
 import signal
-import socket
 import sys
 import time
 from typing import Any
@@ -32,6 +30,7 @@ import httpx
 from tornado import web
 
 from esap.config import EsapConfig
+from esap.core.scrape import free_port, scrape_app
 from esap.probe.metrics import ProbeMetrics
 from esap.probe.plan import Plan
 from esap.probe.report import summary
@@ -39,7 +38,6 @@ from esap.probe.runner import run_round
 
 SERVICE_NAME = "esap-probe"
 #: What a scrape of the service's metrics needs (as for ``/hub/metrics``).
-SCRAPE_SCOPE = "read:metrics"
 #: The service's environment: its plan (JSON), where it listens, the scrape token.
 PLAN_ENV = "ESAP_PROBE_PLAN"
 LISTEN_ENV = "ESAP_PROBE_LISTEN"
@@ -66,12 +64,6 @@ def role(config: EsapConfig) -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def hub_url(config: EsapConfig) -> str:
     """Where the probe reaches the hub's proxy from where the hub runs."""
     hub = config.hub
@@ -91,7 +83,7 @@ def service_entry(
     if not config.probe.enabled:
         return entry
     if config.hub.mode == "local":
-        port = _free_port()
+        port = free_port()
         url, listen = f"http://127.0.0.1:{port}", f"127.0.0.1:{port}"
     else:
         url, listen = f"http://hub:{KUBERNETES_PORT}", f"0.0.0.0:{KUBERNETES_PORT}"
@@ -107,35 +99,6 @@ def service_entry(
         "command": [sys.executable, "-m", "esap.probe.service"],
         "environment": environment,
     }
-
-
-class MetricsHandler(web.RequestHandler):
-    """``GET <prefix>metrics``: the last round's results, for a scrape with a token."""
-
-    def initialize(self, metrics: ProbeMetrics, auth: Any, token: str | None) -> None:
-        self.metrics = metrics
-        self.auth = auth
-        self.token = token
-
-    async def _allowed(self, presented: str) -> bool:
-        if self.token and hmac.compare_digest(presented.encode(), self.token.encode()):
-            return True
-        model = await self.auth.user_for_token(presented, sync=False)
-        return bool(model) and SCRAPE_SCOPE in set(model.get("scopes") or ())
-
-    async def get(self) -> None:
-        from prometheus_client import CONTENT_TYPE_LATEST
-
-        scheme, _, presented = self.request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() not in ("bearer", "token") or not presented.strip():
-            self.set_header("WWW-Authenticate", f'Bearer realm="{SERVICE_NAME}"')
-            raise web.HTTPError(401, reason="Send Authorization: Bearer <token>")
-        if not await self._allowed(presented.strip()):
-            raise web.HTTPError(
-                403, reason=f"This token may not read metrics (it needs {SCRAPE_SCOPE})"
-            )
-        self.set_header("Content-Type", CONTENT_TYPE_LATEST)
-        self.finish(self.metrics.exposition())
 
 
 class Schedule:
@@ -184,12 +147,13 @@ def make_app(env: dict[str, str], schedule: Schedule) -> web.Application:
     auth = HubAuth(
         api_token=env["JUPYTERHUB_API_TOKEN"], api_url=env["JUPYTERHUB_API_URL"], cache_max_age=60
     )
-    settings = {
-        "metrics": schedule.metrics,
-        "auth": auth,
-        "token": env.get(SCRAPE_TOKEN_ENV) or None,
-    }
-    return web.Application([(f"{prefix.rstrip('/')}/metrics", MetricsHandler, settings)])
+
+    async def exposition() -> bytes:
+        return schedule.metrics.exposition()
+
+    return scrape_app(
+        prefix, exposition, auth, env.get(SCRAPE_TOKEN_ENV) or None, realm=SERVICE_NAME
+    )
 
 
 def schedule_from(env: dict[str, str]) -> Schedule:

@@ -82,6 +82,14 @@ def _text(body: Body, name: str, fix: str) -> str | None:
     return value
 
 
+def _required(body: Body, name: str, message: str, fix: str) -> str:
+    """``body[name]`` as non-empty text (stripped), else a 400 naming it."""
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError(name, message, fix)
+    return value.strip()
+
+
 async def _query(root: str, body: Body) -> Job:
     current, name = catalog(), body.get("service")
     query_jobs.tap_adapter(current, name)
@@ -107,17 +115,16 @@ async def _download(root: str, body: Body) -> Job:
 
 
 async def _launch(root: str, body: Body) -> Job:
-    repository = body.get("repository")
-    if not isinstance(repository, str) or not repository.strip():
-        raise FieldError(
-            "repository",
-            "missing or not text",
-            "send the git URL of the software, e.g. https://github.com/org/repo",
-        )
+    repository = _required(
+        body,
+        "repository",
+        "missing or not text",
+        "send the git URL of the software, e.g. https://github.com/org/repo",
+    )
     ref = _text(body, "ref", "send ref: null")
     name = _text(body, "name", "send name: null")
-    git_remote(repository.strip(), field="repository", home=Path.home())  # 400 if refused
-    return launch_jobs.start(runner(root), repository.strip(), ref or None, name or None)
+    git_remote(repository, field="repository", home=Path.home())  # 400 if refused
+    return launch_jobs.start(runner(root), repository, ref or None, name or None)
 
 
 async def _publish(root: str, body: Body) -> Job:
@@ -137,13 +144,12 @@ async def _publish(root: str, body: Body) -> Job:
 
 
 async def _run(root: str, body: Body) -> Job:
-    notebook = body.get("notebook")
-    if not isinstance(notebook, str) or not notebook.strip():
-        raise FieldError(
-            "notebook",
-            "missing; give the notebook's path relative to your home",
-            'send {"notebook": "analysis/run.ipynb", "parameters": {...}}',
-        )
+    notebook = _required(
+        body,
+        "notebook",
+        "missing; give the notebook's path relative to your home",
+        'send {"notebook": "analysis/run.ipynb", "parameters": {...}}',
+    )
     # the path rule (esap.core.paths): inside the home, not through a link out,
     # not into ~/.esap, no NUL or over-long name; a refusal is a 400 naming it
     path = user_path(notebook, Path(root), field="notebook", allow_absolute=True)
