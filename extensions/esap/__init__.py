@@ -22,17 +22,18 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "esap.server"}]
 
 
-#: Capabilities a notebook reaches as ``esap.<name>`` after a bare ``import esap``.
-_CAPABILITIES = ("basket", "bulk", "data", "software")
+#: Capabilities a notebook reaches as ``esap.<name>`` after a bare ``import esap``
+#: (and, as for any package, as ``from esap import <name>``).
+CAPABILITIES = ("basket", "bulk", "data", "publish", "samp", "software")
 
 
 def __getattr__(name: str) -> object:
     """Import a capability on first use, so ``import esap`` stays light."""
-    if name in _CAPABILITIES:
+    if name in CAPABILITIES:
         import importlib
 
         return importlib.import_module(f"esap.{name}")
     raise AttributeError(f"module 'esap' has no attribute {name!r}")
 
 
-__all__ = ["__version__"]
+__all__ = ["CAPABILITIES", "__version__"]
