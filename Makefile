@@ -16,11 +16,12 @@ LAB := extensions/labextension
 LAB_SOURCES := $(shell find $(LAB)/src $(LAB)/style $(LAB)/schema -type f 2>/dev/null) \
 	$(wildcard $(LAB)/package.json $(LAB)/yarn.lock $(LAB)/tsconfig.json $(LAB)/webpack.config.js)
 
-.PHONY: run test install install-test system-packages lint clean help
+.PHONY: run test docs install install-test system-packages lint clean help
 
 help:
 	@echo "make run    start the local hub on http://127.0.0.1:$(PORT) (PORT=, CONFIG= to change)"
 	@echo "make test   install what the tests need and run them all"
+	@echo "make docs   build the documentation site into docs/_build/html (offline, warnings fail it)"
 
 run: install
 	$(BIN)/esap hub --config $(CONFIG) --port $(PORT)
@@ -29,6 +30,12 @@ test: install-test system-packages
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+# The documentation site (Sphinx, MyST): nothing is fetched and no notebook is
+# executed, and any warning fails the build; `make test` builds it too
+# (tests/test_docs.py).
+docs: $(MARK)/docs
+	$(BIN)/sphinx-build -W --keep-going -n -b html docs docs/_build/html
 
 # The labextension's linters (stylelint, prettier, eslint with typescript-eslint);
 # `make test` runs them too, in tests/test_labextension_lint.py.
@@ -60,6 +67,10 @@ $(MARK)/runtime: $(BIN)/python pyproject.toml $(LOCK) $(LAB_SOURCES)
 
 $(MARK)/test: $(MARK)/runtime
 	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e ".[test]"
+	@mkdir -p $(MARK) && touch $@
+
+$(MARK)/docs: $(MARK)/runtime
+	$(WITH_VENV) $(BIN)/python -m pip install --quiet --no-build-isolation -c $(LOCK) -e ".[docs]"
 	@mkdir -p $(MARK) && touch $@
 
 # The example community package: its adapters reach ESAP Hub only through its
@@ -96,4 +107,5 @@ system-packages:
 
 clean:
 	rm -rf $(VENV) extensions/esap/labextension $(LAB)/lib $(LAB)/node_modules \
-		$(LAB)/tsconfig.tsbuildinfo .pytest_cache .ruff_cache .mypy_cache
+		$(LAB)/tsconfig.tsbuildinfo .pytest_cache .ruff_cache .mypy_cache \
+		docs/_build docs/tutorials/notebooks
