@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: real servers on loopback, real Chromium."""
+"""Fixtures shared by every test: real servers on loopback, real Chromium; nothing left running."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ pytest_plugins = [
     "harness.software_hub",
     "harness.rucio",
     "standins.fixtures",
+    # the end check: a process the run started that outlives it fails the session
+    "harness.survivors",
 ]
 
 

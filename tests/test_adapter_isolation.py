@@ -202,10 +202,11 @@ def test_a_search_reports_each_failing_adapter_and_keeps_the_healthy_rows(
     result = esap.data.search(ra=10.5, dec=41.25, radius=0.1, config=config_path)
     assert list(result.tables) == ["good"]
     assert list(result.tables["good"]["obs_id"]) == ["healthy-1"]
+    fix = " — retry; if it fails again, report it to the hub admin with this message"
     assert result.errors == {
         "boom": "RuntimeError: the exploding adapter could not start: RuntimeError: the probe "
-        "service's client library is misconfigured",
-        "crash": "KeyError: 's_region'",
+        "service's client library is misconfigured" + fix,
+        "crash": "KeyError: 's_region'" + fix,
     }
     assert list(result.combined["service"]) == ["good"]
 

@@ -1,7 +1,7 @@
 """schemathesis over every operation of openapi.yaml: no server error, the document kept.
 
 Each operation is fuzzed on the hub whose upstreams it needs: data, basket,
-SAMP, jobs, config and tutorials on the data hub (the real archive and the
+SAMP, jobs, config, tutorials and usage on the data hub (the real archive and the
 fault server), publishing on the publish hub (the local archive and the
 Zenodo stand-in), software on the software hub (the curated catalogue). On
 each hub the requests go through the real proxy to a server of their own
@@ -52,7 +52,16 @@ VERBS = ("get", "post", "put", "patch", "delete")
 #: The fuzzing user on every hub: its own home, basket and jobs.
 USER = "fuzz"
 #: Error codes of a remote service's failure (what 502/504 answers carry).
-REMOTE_FAILURES = {"service_error", "timeout", "unreachable", "bad_response"}
+REMOTE_FAILURES = {
+    "service_error",
+    "timed_out",
+    "name_not_resolved",
+    "connection_refused",
+    "connection_failed",
+    "tls_failure",
+    "http_status",
+    "bad_answer",
+}
 #: What every answer is checked for, besides "no server error" (done here, see ``REMOTE_FAILURES``).
 CHECKS = [
     ignored_auth,
@@ -123,7 +132,7 @@ REFUSALS: dict[str, list[tuple[int, str, str]]] = {
 
 #: Which hub serves which paths.
 HUB_PATHS = {
-    "data_hub": "^/(data|basket|samp|jobs|config|openapi|tutorials)",
+    "data_hub": "^/(data|basket|samp|jobs|config|openapi|tutorials|usage)",
     "publish_hub": "^/publish/",
     "software_hub": "^/software/",
 }

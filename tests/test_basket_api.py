@@ -170,6 +170,10 @@ def test_cookie_writes_need_the_xsrf_token(hub: RunningHub, alice: str) -> None:
         item = {"kind": "service", "service": "xsrf-check", "url": "https://x.org/tap"}
         refused = client.post(api, json={"items": [item]})
         assert refused.status_code == 403
+        # the answer says what a REST client must send, not "Forbidden"
+        error = refused.json()["error"]
+        assert error["code"] == "xsrf_missing"
+        assert "send the X-XSRFToken header with the _xsrf cookie's value" in error["message"]
         token = next(
             c.value
             for c in client.cookies.jar

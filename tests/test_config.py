@@ -34,6 +34,7 @@ FULL = textwrap.dedent(
       data_dir: state
       admin_users: [alice]
       cookie_secret: env:ESAP_COOKIE_SECRET
+      home_quota: 10Gi
       services:
         - name: monitor
           token: file:/run/secrets/monitor-token
@@ -376,6 +377,7 @@ def test_public_has_the_documented_shape() -> None:
         "resolver",
         "sky_view",
         "fetch",
+        "home_quota",
     }
     assert view["title"] == "Astro Hub"
     assert view["version"] == __version__
@@ -424,7 +426,16 @@ def test_public_has_the_documented_shape() -> None:
         {"name": "small", "display_name": "Small (2 cores)", "description": "", "default": True},
         {"name": "gpu", "display_name": "gpu", "description": "", "default": False},
     ]
-    assert view["dask"] == {"enabled": True}
+    # the user's server shows its Dask use against these (memory in bytes, as the gateway has it)
+    assert view["dask"] == {
+        "enabled": True,
+        "limits": {"max_clusters": 2, "max_cores": 8, "max_memory": 32 * 10**9},
+        "group_limits": {
+            "power-users": {"max_clusters": None, "max_cores": 64, "max_memory": None}
+        },
+    }
+    assert view["home_quota"] == 10 * 2**30
+    assert public(loads("hub: {title: T}"))["home_quota"] is None
     assert view["resolver"] == {"type": "sesame", "targets": {}, "timeout": 10.0}
 
 

@@ -87,10 +87,16 @@ def test_search_streams_rows_and_isolates_every_failure(api, data_hub, images):
     expected = sorted(r["obs_id"] for r in inside(images, "s_ra", "s_dec", M31, 1.0))
     assert sorted(column(rows, "obs_id")) == expected
     assert rows["total"] == len(expected)
-    assert by_service["failing"]["code"] == "service_error"
-    assert ERROR_TEXT in by_service["failing"]["message"]
-    assert by_service["broken-votable"]["code"] == "bad_response"
-    assert by_service["hanging"]["code"] == "timeout"
+    failing = by_service["failing"]
+    assert failing["code"] == "http_status"
+    assert failing["message"].endswith(f"answered HTTP 500: {ERROR_TEXT}")
+    assert "failed on its side" in failing["fix"]
+    assert by_service["broken-votable"]["code"] == "bad_answer"
+    assert "is not a valid VOTable" in by_service["broken-votable"]["message"]
+    hanging = by_service["hanging"]
+    assert hanging["code"] == "timed_out"
+    assert hanging["message"].endswith("within 2 s")
+    assert "raise the timeout of hanging" in hanging["fix"]
 
 
 def test_events_are_flushed_as_each_service_answers(api, data_hub):
@@ -108,8 +114,8 @@ def test_events_are_flushed_as_each_service_answers(api, data_hub):
         seen.extend(json.loads(line) for line in lines if line)
     held = seen[3]
     assert held["service"] == "held"
-    assert held["code"] == "service_error"
-    assert HELD_TEXT in held["message"]
+    assert held["code"] == "http_status"
+    assert "answered HTTP 503: " + HELD_TEXT in held["message"]
     assert seen[-1]["event"] == "done"
 
 

@@ -11,6 +11,7 @@ import yaml
 from astropy.table import Table
 from test_dachs import M31, inside
 
+from esap.data.store import UserStore
 from harness.dachs import csv_rows
 from harness.faults import ERROR_TEXT
 
@@ -55,7 +56,9 @@ def test_search_writes_the_combined_table_and_reports_each_service(config, dachs
     assert done.returncode == 0, done.stderr.decode()
     progress = done.stderr.decode()
     assert "searching 3 service(s): local-tap, local-scs, failing" in progress
-    assert f"failing: service_error: {ERROR_TEXT}" in progress
+    (failing,) = [line for line in progress.splitlines() if "failing:" in line]
+    assert failing.startswith("  failing: http_status: 127.0.0.1:")
+    assert f"answered HTTP 500: {ERROR_TEXT} — the service failed on its side" in failing
     table = Table.read(
         io.BytesIO(done.stdout), format="votable" if fmt == "votable" else "ascii.ecsv"
     )
@@ -66,6 +69,10 @@ def test_search_writes_the_combined_table_and_reports_each_service(config, dachs
     assert sorted(scs["source_id"]) == sorted(r["source_id"] for r in sources)
     assert sorted(tap["obs_id"]) == sorted(r["obs_id"] for r in images)
     assert f"local-scs: {len(sources)} rows" in progress
+    # the engine recorded the search in the user's history, once (as the lab's and a notebook's)
+    (entry,) = UserStore(tmp_path / "state" / "data.sqlite").history()
+    assert entry["request"] == {"target": "M31", "radius": 0.3}
+    assert entry["summary"] == {"local-tap": len(tap), "local-scs": len(scs), "failing": "error"}
 
 
 def test_bad_input_exits_2_naming_the_field(config, tmp_path):

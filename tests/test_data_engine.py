@@ -6,6 +6,8 @@ Expectations are recomputed from the shipped CSV files (helpers from
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
 
 import pytest
@@ -17,11 +19,13 @@ from esap.core.runner import Runner
 from esap.data import jobs
 from esap.data.base import Query
 from esap.data.catalog import Catalog
-from esap.data.federation import error_of
+from esap.data.failures import failure
 from esap.data.request import BadField, parse_query
 from esap.data.resolver import ResolveError, SesameResolver, TableResolver, resolve
 from esap.data.results import ResultStore
 from esap.data.searches import prepare
+from esap.data.searches import run as search_run
+from esap.data.searches import stream as search_stream
 from esap.data.store import UserStore
 from esap.data.tap import TapService
 from harness.dachs import csv_rows
@@ -157,10 +161,10 @@ def test_a_failing_service_never_costs_the_others_their_rows(catalog, dachs, ima
     assert events[-1]["event"] == "done"
     per_service = {e["service"]: e for e in events[2:-1]}
     assert len(per_service) == len(events) - 3 == 5
-    assert per_service["hang"]["code"] == "timeout"
-    assert per_service["error"]["code"] == "service_error"
+    assert per_service["hang"]["code"] == "timed_out"
+    assert per_service["error"]["code"] == "http_status"
     assert ERROR_TEXT in per_service["error"]["message"]
-    assert per_service["broken"]["code"] == "bad_response"
+    assert per_service["broken"]["code"] == "bad_answer"
     tap = per_service["tap"]
     expected = list(inside(images, "s_ra", "s_dec", M31, 1.0))
     assert tap["event"] == "rows"
@@ -170,6 +174,44 @@ def test_a_failing_service_never_costs_the_others_their_rows(catalog, dachs, ima
     assert results.describe(tap["result_id"]).total == tap["total"]
     assert prepared.summary()["hang"] == "error"
     assert prepared.summary()["tap"] == tap["total"]
+
+
+def test_a_search_is_in_the_history_once_however_it_ends(catalog, sources):
+    """One engine call per search (notebook, shell, REST): recorded once, also when cut off."""
+    request = {"target": "M31", "radius": 0.3, "services": ["scs", "error"]}
+    history = catalog.store
+
+    found = search_run(prepare(catalog, request, keep_tables=True))
+    assert len(found.tables["scs"]) == len(list(inside(sources, "ra", "dec", M31, 0.3)))
+    assert ERROR_TEXT in found.errors["error"]
+    (entry,) = history.history(1000)
+    assert entry["request"] == request
+    assert entry["summary"] == {"scs": len(found.tables["scs"]), "error": "error"}
+
+    def interrupt(event):
+        if event["event"] == "started":
+            raise KeyboardInterrupt  # a shell's Ctrl-C while the services work
+
+    with pytest.raises(KeyboardInterrupt):
+        search_run(prepare(catalog, request), on_event=interrupt)
+    assert len(history.history(1000)) == 2
+
+    async def first_event():  # a client that goes away after the first line
+        async with contextlib.aclosing(search_stream(prepare(catalog, request))) as events:
+            async for event in events:
+                return event
+        return None
+
+    assert asyncio.run(first_event())["event"] == "started"
+    assert len(history.history(1000)) == 3
+
+    async def every_event():
+        return [event async for event in search_stream(prepare(catalog, request))]
+
+    assert asyncio.run(every_event())[-1]["event"] == "done"
+    newest = history.history(1000)
+    assert len(newest) == 4
+    assert newest[0]["summary"]["error"] == "error"
 
 
 def test_result_cache_pages_sorts_and_filters_like_the_shipped_rows(
@@ -204,10 +246,10 @@ def test_invalid_adql_comes_back_in_the_services_own_words(catalog, dachs):
         pyvo.dal.TAPService(dachs.tap_url).run_sync(bad)
     with pytest.raises(pyvo.dal.DALQueryError) as ours:
         adapter.run_adql(bad)
-    code, message = error_of(ours.value)
-    assert code == "query_error"
-    assert message == str(direct.value.reason)
-    assert "nosuchcolumn" in message
+    error = failure(ours.value, "tap")
+    assert (error.code, error.status) == ("query_error", 400)
+    assert error.message == str(direct.value.reason)
+    assert "nosuchcolumn" in error.message
 
 
 def test_tables_come_from_tap_schema(catalog, dachs, sources):

@@ -15,11 +15,19 @@ pytestmark = pytest.mark.hub
 
 
 def test_user_server_serves_the_public_config(hub: RunningHub, alice: str) -> None:
-    with hub.user_api("alice", alice) as api:
-        response = api.get("config")
+    # a user file of alice's own (broken, even) does not reach past the hub's config
+    user_file = hub.data_dir / "homes" / "alice" / ".jupyter" / "esap.yaml"
+    user_file.parent.mkdir(exist_ok=True)
+    user_file.write_text("data_services: [{name: mine, type: tap}]\n")
+    try:
+        with hub.user_api("alice", alice) as api:
+            response = api.get("config")
+    finally:
+        user_file.unlink()
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["title"] == "ESAP Hub (tests)"
+    assert (body["source"], body["warnings"]) == ("hub", [])
     for section in ("data_services", "software_catalogues", "archives"):
         assert [entry["name"] for entry in body[section]] == [
             entry["name"] for entry in TEST_OFFER[section]

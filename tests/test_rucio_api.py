@@ -61,7 +61,7 @@ def test_files_and_bring_without_a_token_say_how_to_get_one(lake_api) -> None:  
             "'teleport'",
         ),
         ("POST", "data/services/lake/bring", {"did": "a:b", "where": "x"}, 400, "where", "unknown"),
-        ("POST", "data/services/lake/bring", [], 400, "body", "JSON object"),
+        ("POST", "data/services/lake/bring", [], 400, "body", "a JSON array, not an object"),
     ],
 )
 def test_bad_requests_name_the_field(lake_api, method, path, body, status, field, said) -> None:  # type: ignore[no-untyped-def]

@@ -172,8 +172,9 @@ def test_a_failing_zooniverse_is_its_own_error_and_others_still_answer(
         events = search(api, text="galaxies", services=(SERVICE, "local-tap"))
     finally:
         zooniverse_standin.state.fail_with_500 = False
-    assert events[SERVICE]["code"] == "service_error"
-    assert "Zooniverse answered 500: Internal server error" in events[SERVICE]["message"]
+    assert events[SERVICE]["code"] == "http_status"
+    assert "answered HTTP 500: Internal server error" in events[SERVICE]["message"]
+    assert "retry later" in events[SERVICE]["fix"]
     assert events["local-tap"]["event"] == "rows"
 
 

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Collection, Sequence
 from importlib import import_module
 
-from esap import __version__
+from esap import __version__, plugins
 from esap.core.errors import EsapError
 
 #: Sub-command -> (its module, the one-line help its ``add_parser`` registers), in help order.
@@ -55,7 +55,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "esap.probe.command",
         "run the hub's probe once: spawn, search, basket, publish, Dask; a report",
     ),
+    "usage": (
+        "esap.hub.usage_command",
+        "show everyone's usage per user and per group: home, servers, Dask, jobs",
+    ),
 }
+
+
+#: Sub-commands that need an extra of esap-hub (pyproject.toml), whatever library is missing.
+_EXTRA_OF = {"hub": "hub", "workshop": "hub", "probe": "hub"}
 
 
 def chosen_command(argv: Sequence[str]) -> str | None:
@@ -102,16 +110,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``esap`` command and return its exit code."""
     words = list(sys.argv[1:] if argv is None else argv)
     name = chosen_command(words)
-    parser = build_parser([name] if name else [])
-    args = parser.parse_args(words)
-    func = getattr(args, "func", None)
-    if func is None:
-        parser.print_help(sys.stderr)
-        return 2
     try:
-        return int(func(args))
-    except EsapError as exc:  # any capability's error: one line, the same as a notebook's
-        return failed(str(args.command), exc)
+        parser = build_parser([name] if name else [])
+        args = parser.parse_args(words)
+        func = getattr(args, "func", None)
+        if func is None:
+            parser.print_help(sys.stderr)
+            return 2
+        try:
+            return int(func(args))
+        except EsapError as exc:  # any capability's error: one line, the same as a notebook's
+            return failed(str(args.command), exc)
+    except ModuleNotFoundError as exc:
+        # a lean install (no hub, no Dask...): say which extra brings the library back
+        missing = exc.name or ""
+        extra = plugins.EXTRAS.get(missing.partition(".")[0]) or _EXTRA_OF.get(name or "")
+        if extra is None:
+            raise
+        print(f"esap {name}: {plugins.not_installed(missing, extra=extra)}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import functools
 import importlib
+import importlib.util
 from importlib.metadata import entry_points
 from typing import Final
 
@@ -52,6 +53,14 @@ KIND: Final[dict[str, str]] = {
     ARCHIVES: "archive",
 }
 
+#: The libraries a built-in adapter imports only when it is used (so that its module,
+#: and a config naming it, load without them), checked when it is loaded: a lean
+#: install without its extra hears which one to install before a search fails.
+NEEDS: Final[dict[tuple[str, str], tuple[str, ...]]] = {
+    (DATA_SERVICES, "rucio"): ("rucio", "jwt"),
+    (DATA_SERVICES, "zooniverse"): ("panoptes_client",),
+}
+
 #: Import name -> distribution to install, where the two differ or the hint helps.
 _INSTALL_HINTS: Final[dict[str, str]] = {
     "pyvo": "pyvo",
@@ -61,7 +70,73 @@ _INSTALL_HINTS: Final[dict[str, str]] = {
     "rocrate": "rocrate",
     "httpx": "httpx",
     "panoptes_client": "panoptes-client",
+    "rucio": "rucio-clients",
+    "jwt": "pyjwt",
+    "ipyaladin": "ipyaladin",
+    "dask_gateway": "dask-gateway",
+    "dask_gateway_server": "dask-gateway-server",
+    "distributed": "distributed",
+    "jupyterhub": "jupyterhub",
+    "oauthenticator": "oauthenticator",
+    "kubespawner": "jupyterhub-kubespawner",
+    "kubernetes_asyncio": "kubernetes-asyncio",
 }
+
+#: Import name -> the extra of esap-hub that installs it (pyproject.toml): a lean
+#: install leaves out what only a hub or one adapter uses, and says which extra
+#: brings it back, with the versions ESAP Hub is tested with.
+EXTRAS: Final[dict[str, str]] = {
+    "rucio": "rucio",
+    "jwt": "rucio",
+    "panoptes_client": "zooniverse",
+    "ipyaladin": "sky",
+    "dask": "dask",
+    "dask_gateway": "dask",
+    "dask_gateway_server": "dask",
+    "distributed": "dask",
+    "jupyterhub": "hub",
+    "oauthenticator": "hub",
+    "kubespawner": "hub",
+    "jupyterhub_idle_culler": "hub",
+    "kubernetes_asyncio": "kubernetes",
+}
+
+
+def install_command(module: str, extra: str | None = None) -> str:
+    """The command that installs the library of the module ``module`` (dotted or not).
+
+    ``pip install 'esap-hub[rucio]'`` for a library one of esap-hub's extras
+    brings (at the versions it is tested with), or for any library of a
+    feature whose ``extra`` the caller names (Dask's own dependencies, say),
+    else ``pip install <its distribution>``.
+    """
+    top = module.partition(".")[0]
+    extra = extra or EXTRAS.get(top)
+    if extra is not None:
+        return f"pip install 'esap-hub[{extra}]'"
+    return f"pip install {_INSTALL_HINTS.get(top, top)}"
+
+
+def not_installed(module: str, what: str = "it", extra: str | None = None) -> str:
+    """``<what> needs X, which is not installed; install it with <command>``, for any face."""
+    top = module.partition(".")[0]
+    command = install_command(module, extra)
+    return f"{what} needs {top}, which is not installed; install it with {command}"
+
+
+def missing_library(
+    exc: ModuleNotFoundError, what: str, extra: str | None = None
+) -> ModuleNotFoundError:
+    """``exc`` as a person fixes it: ``what`` needs the library, and the command installing it.
+
+    For the lazy imports of a feature whose libraries an ``extra`` brings
+    (the sky view's ipyaladin, Dask for ``esap.bulk.cluster``); a module of
+    ESAP's own that is missing is a broken install, left as it was raised.
+    """
+    name = exc.name or ""
+    if not name or name.partition(".")[0] == "esap":
+        return exc
+    return ModuleNotFoundError(not_installed(name, what, extra), name=name)
 
 
 class AdapterNotFoundError(LookupError):
@@ -108,10 +183,17 @@ def _installed(group: str) -> dict[str, str]:
     return {ep.name: ep.value for ep in entry_points(group=group)}
 
 
+@functools.cache
+def _importable(module: str) -> bool:
+    """Whether ``module`` is installed here (found, not imported); cached like entry points."""
+    return importlib.util.find_spec(module) is not None
+
+
 def refresh() -> None:
     """Forget the cached entry points, so the next look-up rescans installed packages."""
     _installed.cache_clear()
     _distributions.cache_clear()
+    _importable.cache_clear()
 
 
 def targets(group: str) -> dict[str, str]:
@@ -154,6 +236,16 @@ def load(group: str, name: str) -> type:
         )
     target = known[name]
     module_name, _, attr = target.partition(":")
+    if name in BUILTIN[group]:
+        for library in NEEDS.get((group, name), ()):
+            if not _importable(library):
+                package = _INSTALL_HINTS.get(library, library)
+                raise AdapterImportError(
+                    f"cannot load the {KIND[group]} adapter {name!r} ({target}): it needs "
+                    f"{library}, which is not installed; install {package} "
+                    f"({install_command(library)})",
+                    name=library,
+                )
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -172,7 +264,7 @@ def load(group: str, name: str) -> type:
         else:
             package = _INSTALL_HINTS.get(top, top)
             what = f"it needs {missing}, which is not installed"
-            fix = f"install {package} (pip install {package})"
+            fix = f"install {package} ({install_command(missing)})"
         raise AdapterImportError(
             f"cannot load the {KIND[group]} adapter {name!r} ({target}): {what}; {fix}",
             name=missing,
@@ -202,14 +294,19 @@ __all__ = [
     "ARCHIVES",
     "BUILTIN",
     "DATA_SERVICES",
+    "EXTRAS",
     "KIND",
+    "NEEDS",
     "SOFTWARE_CATALOGUES",
     "AdapterBrokenError",
     "AdapterImportError",
     "AdapterNotFoundError",
     "groups",
+    "install_command",
     "load",
+    "missing_library",
     "names",
+    "not_installed",
     "refresh",
     "suggest",
     "targets",

@@ -216,8 +216,10 @@ def esap_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_hub(directory: Path, config: dict[str, Any], timeout: float = 60) -> RunningHub:
-    """Write ``config`` to ``directory/esap.yaml``, run ``esap hub`` on it, wait for it."""
+def start_hub(
+    directory: Path, config: dict[str, Any], timeout: float = 60, args: tuple[str, ...] = ()
+) -> RunningHub:
+    """Write ``config`` to ``directory/esap.yaml``, run ``esap hub`` on it (with ``args``), wait."""
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "esap.yaml"
     config_path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -230,7 +232,7 @@ def start_hub(directory: Path, config: dict[str, Any], timeout: float = 60) -> R
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "esap", "hub", "--config", str(config_path)],
+            [sys.executable, "-m", "esap", "hub", "--config", str(config_path), *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             env=env,

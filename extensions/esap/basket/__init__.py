@@ -160,7 +160,9 @@ def add(*things: Any, service: str | None = None, query: Any = None, **fields: A
         items.append(parse_item(fields))
     if not items:
         raise BasketError("nothing to add: give items, rows, a table, or kind=... fields")
-    return basket().add_many(items)
+    from esap.basket.edits import add_items
+
+    return add_items(basket(), items)  # as the Basket panel adds them
 
 
 def items(
@@ -242,12 +244,16 @@ def clear(kind: str | None = None) -> int:
 
 def rename(item: AnyItem | str, title: str) -> AnyItem:
     """Give an item your own title."""
-    return basket().rename(_id(item), title)
+    from esap.basket.edits import change
+
+    return change(basket(), _id(item), title=title)
 
 
 def note(item: AnyItem | str, text: str) -> AnyItem:
     """Set an item's notes."""
-    return basket().update(_id(item), notes=text)
+    from esap.basket.edits import change
+
+    return change(basket(), _id(item), notes=text)
 
 
 def group(things: Iterable[Any], name: str) -> int:
@@ -262,8 +268,10 @@ def download(
     from tqdm.auto import tqdm
 
     from esap.basket.download import download as run
+    from esap.core.quota import ensure_room
 
     chosen = basket().all("data") if things is None else [get(_id(t)) for t in things]
+    ensure_room("a basket download", sum(getattr(i, "size", None) or 0 for i in chosen))
     bar = tqdm(total=0, unit="B", unit_scale=True, disable=not progress, desc="download")
     seen: dict[int, int] = {}
 
@@ -296,10 +304,7 @@ def export_file(path: str | Path, fmt: str | None = None) -> Path:
     from esap.basket.transfer import export, format_from_name
 
     target = Path(path).expanduser()
-    chosen = fmt or format_from_name(target.name)
-    if chosen not in ("json", "votable"):
-        raise BasketError(f"format {chosen!r}: use json or votable")
-    target.write_bytes(export(basket(), chosen))  # type: ignore[arg-type]
+    target.write_bytes(export(basket(), fmt or format_from_name(target.name)))
     return target
 
 

@@ -1,11 +1,12 @@
 """Download jobs: a basket download, kind ``download`` of the one job runner (``esap.core.runner``).
 
 ``start`` checks the request (every item in the basket, the folder inside
-the home) before anything runs; the work downloads the files one by one and
-reports the bytes as they arrive, with each file's state in the job's
-result. A download the server was stopped in the middle of is resumed when
-the server is back: each file goes on from its ``.part`` (see ``download``)
-and a file already complete is only checked again.
+the home, room under the home quota) before anything runs; the work
+downloads the files one by one and reports the bytes as they arrive, with
+each file's state in the job's result. A download the server was stopped
+in the middle of is resumed when the server is back: each file goes on
+from its ``.part`` (see ``download``) and a file already complete is only
+checked again.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from esap.basket.download import FileResult, download, home, plan
 from esap.basket.models import AnyItem
 from esap.basket.store import Basket, ItemNotFound
 from esap.core.jobs import Job, JobFailed
+from esap.core.quota import ensure_room
 from esap.core.runner import JobContext, Kind, Runner
 
 KIND = "download"
@@ -38,6 +40,8 @@ def start(runner: Runner, basket: Basket, ids: Sequence[str] | None, folder: str
     """Check the request, record the job and start it (``ids=None``: every data item)."""
     items: list[AnyItem] = basket.all("data") if ids is None else [basket.get(i) for i in ids]
     relative, files = _relative(items, folder)
+    # a home at its quota takes no new download (507, naming the size and the quota)
+    ensure_room("a basket download", sum(f.size or 0 for f in files))
     return runner.start(
         KIND,
         {"ids": [item.id for item in items], "folder": relative},

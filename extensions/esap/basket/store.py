@@ -48,7 +48,7 @@ from esap.basket.models import (
 )
 from esap.core.clock import stamp
 from esap.core.db import connect, transaction
-from esap.core.errors import EsapError, NotFound
+from esap.core.errors import EsapError, FieldError, NotFound
 from esap.core.ids import new_ids
 from esap.core.state import state_dir
 
@@ -121,6 +121,8 @@ _BODY_FIELDS = {
 #: What reading an item selects: the envelope, the columns of ``_COLUMN_FIELDS``, the body.
 _ITEM_COLUMNS = "id, kind, title, notes, grp, added, service, access_url, format, size, body"
 MAX_PAGE = 5000
+#: The longest group name (as the item model keeps it).
+MAX_GROUP = 200
 
 
 class BasketError(EsapError, ValueError):
@@ -440,6 +442,12 @@ class Basket:
 
     def set_group(self, item_ids: Sequence[str], group: str) -> int:
         """Put items in a group of the user's choosing ('' = no group); returns how many."""
+        if len(group) > MAX_GROUP:
+            raise FieldError(
+                "group",
+                f"longer than {MAX_GROUP} characters",
+                "give a shorter group name ('' for no group)",
+            )
         with self._lock, transaction(self._conn) as conn:
             changed = 0
             for start in range(0, len(item_ids), 500):

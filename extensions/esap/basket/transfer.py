@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from pydantic import ValidationError
 
 from esap.basket.models import KINDS, AnyItem, parse_item
 from esap.basket.store import Basket, BasketError
-from esap.core.errors import FieldProblem
+from esap.core.errors import FieldError, FieldProblem
 from esap.core.ids import new_id
 
 FORMAT_NAME = "esap-basket"
@@ -94,14 +95,23 @@ def export_votable(items: Sequence[AnyItem]) -> bytes:
     return out.getvalue()
 
 
-def export(basket: Basket, fmt: Format = "json", ids: Sequence[str] | None = None) -> bytes:
-    """Export the whole basket (or the items with ``ids``) in ``fmt``."""
+class UnknownFormat(BasketError, FieldError):
+    """A basket file format other than ``json`` and ``votable``."""
+
+    code = "bad_field"
+
+    def __init__(self, fmt: str) -> None:
+        super().__init__("format", f"{fmt!r}: unknown", "use json or votable")
+
+
+def export(basket: Basket, fmt: str = "json", ids: Sequence[str] | None = None) -> bytes:
+    """Export the whole basket (or the items with ``ids``) in ``fmt`` (:class:`UnknownFormat`)."""
+    if fmt not in ("json", "votable"):
+        raise UnknownFormat(fmt)
     items = basket.all(ids=ids)
     if fmt == "json":
         return export_json(items).encode("utf-8")
-    if fmt == "votable":
-        return export_votable(items)
-    raise BasketError(f"format {fmt!r}: unknown; use json or votable")
+    return export_votable(items)
 
 
 class BadItem(BasketError):
@@ -294,13 +304,71 @@ def parse(data: bytes, source: str = "basket file", fmt: Format | None = None) -
     return parse_json(text, source)
 
 
-def import_items(basket: Basket, items: Sequence[AnyItem]) -> list[str]:
-    """Add parsed items in one transaction; an id already used by another item is renewed."""
+#: The largest size the basket stores (SQLite's largest integer).
+MAX_SIZE = 2**63 - 1
+
+
+def taken_id(exc: sqlite3.IntegrityError, field: str, source: str = "") -> FieldError:
+    """The refusal of items whose given id is another item's (ids are unique in a basket).
+
+    ``source`` names the file the items came from, when they came in one.
+    Any other integrity error is a real fault: it is raised again.
+    """
+    if "items.id" not in str(exc):
+        raise exc
+    said = "an item's id is already another item's (in the basket or sent twice)"
+    return FieldError(
+        field,
+        f"{source}: {said}" if source else said,
+        "leave id out: the basket gives each new item its own",
+    )
+
+
+def too_large(field: str, source: str = "") -> FieldError:
+    """The refusal of a size the basket cannot store (SQLite's integers stop at 2**63 - 1)."""
+    said = f"larger than {MAX_SIZE} bytes"
+    return FieldError(
+        field,
+        f"{source}: an item's size is {said}" if source else said,
+        "send the file's size in bytes, or leave size out",
+    )
+
+
+def import_items(
+    basket: Basket, items: Sequence[AnyItem], source: str = "basket file", field: str = "file"
+) -> list[str]:
+    """Add parsed items in one transaction; an id already used by another item is renewed.
+
+    Two items of the file with one id, or a size past what the basket
+    stores, refuse the whole file, named as ``source`` under ``field``.
+    """
     taken = {summary["id"] for summary in basket.summaries()}
     fresh = [
         item.model_copy(update={"id": new_id()}) if item.id in taken else item for item in items
     ]
-    return basket.add_many(fresh)
+    try:
+        return basket.add_many(fresh)
+    except sqlite3.IntegrityError as exc:  # two items of the file share an id
+        raise taken_id(exc, field, source) from None
+    except OverflowError:  # a size past SQLite's largest integer
+        raise too_large(field, source) from None
+
+
+def import_data(
+    basket: Basket, data: bytes, source: str = "basket file", field: str = "file"
+) -> list[str]:
+    """Import the bytes of a basket file (JSON or VOTable), all or nothing; the items' ids.
+
+    Every refusal names ``field`` (where the file came: a REST body, a
+    path) and says what is wrong at which line of ``source``.
+    """
+    if not data.strip():
+        raise FieldError(field, "empty", "send a basket file (JSON or VOTable)")
+    try:
+        items = parse(data, source)
+    except ImportRejected as exc:
+        raise exc.at(field) from None
+    return import_items(basket, items, source, field)
 
 
 def import_file(basket: Basket, path: str | Path, fmt: Format | None = None) -> list[str]:
@@ -310,7 +378,7 @@ def import_file(basket: Basket, path: str | Path, fmt: Format | None = None) -> 
         data = source.read_bytes()
     except OSError as exc:
         raise BasketError(f"{source}: cannot read ({exc.strerror})") from None
-    return import_items(basket, parse(data, source.name, fmt))
+    return import_items(basket, parse(data, source.name, fmt), source.name)
 
 
 def format_from_name(name: str) -> Format:
@@ -321,19 +389,24 @@ def format_from_name(name: str) -> Format:
 __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "MAX_SIZE",
     "BadItem",
     "Format",
     "ImportRejected",
+    "UnknownFormat",
     "describe",
     "export",
     "export_json",
     "export_votable",
     "field_problems",
     "format_from_name",
+    "import_data",
     "import_file",
     "import_items",
     "parse",
     "parse_json",
     "parse_votable",
     "sniff",
+    "taken_id",
+    "too_large",
 ]

@@ -9,7 +9,7 @@ In a notebook::
     cluster.shutdown()
 
 and from a terminal, ``esap run notebook.ipynb -p name=value`` runs a
-notebook as a job (see :mod:`esap.bulk.jobs`). Dask is imported on first use
+notebook as a job (see ``esap.bulk.jobs``). Dask is imported on first use
 of ``cluster`` or ``map_basket``, so ``esap run`` and the REST API start fast.
 """
 
@@ -42,7 +42,13 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Import the Dask-using parts on first use."""
+    """Import the Dask-using parts on first use (a lean install says which extra brings Dask)."""
     if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
+        from esap import plugins
+
+        try:
+            module = import_module(_LAZY[name])
+        except ModuleNotFoundError as exc:
+            raise plugins.missing_library(exc, f"esap.bulk.{name}", "dask") from exc
+        return getattr(module, name)
     raise AttributeError(f"module 'esap.bulk' has no attribute {name!r}")

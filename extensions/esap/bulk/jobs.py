@@ -33,6 +33,7 @@ import yaml
 
 from esap.bulk.errors import BulkError
 from esap.core.clock import stamp
+from esap.core.errors import FieldError
 from esap.core.jobs import Job, JobFailed, JobStore
 from esap.core.runner import JobContext, Kind, run_here
 
@@ -140,8 +141,15 @@ def submit(
     With ``wait`` the call returns once the run has finished (``esap run``
     without ``--detach``); the run is the same either way.
     """
-    path = _notebook(notebook)
     values = dict(parameters or {})
+    wrong = [str(name) for name in values if not str(name).isidentifier()]
+    if wrong:  # they become assignments in the notebook's parameters cell
+        raise FieldError(
+            "parameters",
+            f"{', '.join(map(repr, wrong))}: not Python names",
+            'name each parameter as in the notebook, e.g. {"threshold": 0.5}',
+        )
+    path = _notebook(notebook)
     job_id = f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(3)}"
     output = path.parent / f"{path.stem}-runs" / job_id
     output.mkdir(parents=True)

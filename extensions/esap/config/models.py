@@ -223,6 +223,14 @@ class HubSection(_Model):
         default_factory=MetricsSettings,
         description="ESAP's Prometheus metrics from every user server in one hub service.",
     )
+    home_quota: Memory | None = Field(
+        default=None,
+        description="The size each user's home may reach, e.g. 10G (the syntax of profiles' "
+        "memory): the lab warns its user past 90%, and new basket downloads and publication "
+        "packages are refused once the home holds this much. Local mode measures homes; on "
+        "Kubernetes it is also the home volume's size (singleuser.storage.capacity), which a "
+        "storage class that enforces volume sizes holds.",
+    )
 
     @model_validator(mode="after")
     def _ports_distinct(self) -> HubSection:

@@ -17,12 +17,14 @@ from esap import __version__, plugins
 from esap.config.adapters import adapter_class
 from esap.config.models import (
     ArchiveEntry,
+    DaskLimits,
     DataServiceEntry,
     EsapConfig,
     SecretRef,
     SoftwareCatalogueEntry,
 )
 from esap.config.options import options_model, secret_variable, split_options
+from esap.config.sizes import memory_bytes
 
 
 def _text(value: object | None) -> str | None:
@@ -75,6 +77,15 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, LookupError | ImportError):
         return f"{exc} (where the hub runs; install it in the hub's environment too)"
     return f"the adapter cannot be used: {type(exc).__name__}: {exc}"
+
+
+def dask_limits(limits: DaskLimits) -> dict[str, Any]:
+    """A ``dask.limits`` entry as data, memory in bytes: what the gateway enforces."""
+    return {
+        "max_clusters": limits.max_clusters,
+        "max_cores": limits.max_cores,
+        "max_memory": None if limits.max_memory is None else memory_bytes(limits.max_memory),
+    }
 
 
 def _adapter(entry: DataServiceEntry | SoftwareCatalogueEntry | ArchiveEntry) -> dict[str, Any]:
@@ -140,7 +151,18 @@ def public(config: EsapConfig, *, secrets: dict[str, SecretRef] | None = None) -
             }
             for profile in config.profiles
         ],
-        "dask": {"enabled": config.dask.enabled},
+        # a user's server shows its Dask use against the limits (esap.core.limits reads them)
+        "dask": {
+            "enabled": config.dask.enabled,
+            "limits": dask_limits(config.dask.limits),
+            "group_limits": {
+                group: dask_limits(limits) for group, limits in config.dask.group_limits.items()
+            },
+        },
+        # bytes, or null: the lab warns near it, downloads and publications stop at it
+        "home_quota": None
+        if config.hub.home_quota is None
+        else memory_bytes(config.hub.home_quota),
         "resolver": config.resolver.model_dump(mode="json"),
         "sky_view": config.sky_view.model_dump(mode="json"),
         "fetch": config.fetch.model_dump(mode="json"),
@@ -174,4 +196,4 @@ def server_environment(config: EsapConfig) -> tuple[dict[str, str], list[str]]:
     return environment, problems
 
 
-__all__ = ["PUBLIC_CONFIG_ENV", "public", "server_environment"]
+__all__ = ["PUBLIC_CONFIG_ENV", "dask_limits", "public", "server_environment"]

@@ -17,11 +17,12 @@ and ``esap search`` on the command line.
 from __future__ import annotations
 
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from esap.data.base import DataService, NotApplicable, Query, ServiceEntry
+from esap.data.found import SearchResult
 from esap.data.request import BadField
 
 if TYPE_CHECKING:
@@ -37,47 +38,6 @@ def _catalog(config: str | Path | None = None) -> Catalog:
     from esap.data.store import UserStore
 
     return Catalog(public_config(config), UserStore())
-
-
-@dataclass
-class SearchResult:
-    """What a federated search found: a table per service, their errors, and all combined."""
-
-    tables: dict[str, Table] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    resolved: dict[str, Any] | None = None
-    elapsed: float = 0.0
-
-    @property
-    def combined(self) -> Table:
-        """Every service's rows in one table, with a ``service`` column first."""
-        from astropy.table import Column, Table, vstack
-
-        parts = []
-        for name, table in self.tables.items():
-            part = Table(table, copy=True)
-            # typed as text even when the service found no rows (an empty list is float)
-            part.add_column(Column([name] * len(part), dtype=str), name="service", index=0)
-            parts.append(part)
-        if not parts:
-            return Table(names=["service"], dtype=[str])
-        try:
-            return vstack(parts, join_type="outer", metadata_conflicts="silent")
-        except (TypeError, ValueError):  # astropy's TableMergeError is a ValueError
-            # same column name, incompatible types: fall back to text columns
-            for part in parts:
-                for name in part.colnames:
-                    part[name] = Column([str(v) for v in part[name]], dtype=str)
-            return vstack(parts, join_type="outer", metadata_conflicts="silent")
-
-    def __repr__(self) -> str:
-        lines = [
-            f"SearchResult: {sum(len(t) for t in self.tables.values())} rows "
-            f"from {len(self.tables)} service(s) in {self.elapsed:.1f} s"
-        ]
-        lines += [f"  {name}: {len(table)} rows" for name, table in self.tables.items()]
-        lines += [f"  {name}: error: {message}" for name, message in self.errors.items()]
-        return "\n".join(lines)
 
 
 def search(
@@ -100,7 +60,7 @@ def search(
     Bad input raises :class:`BadField` naming the field; a service that fails
     or times out is listed in ``.errors`` and the others' rows are kept.
     """
-    from esap.data.searches import prepare, search_request
+    from esap.data.searches import prepare, run, search_request
 
     request = search_request(
         services=services,
@@ -115,24 +75,8 @@ def search(
         maxrec=maxrec,
         params=params,
     )
-    catalog = _catalog(config)
-    prepared = prepare(catalog, request, keep_tables=True)
-    began = _now()
-    result = SearchResult(resolved=prepared.resolved.as_dict() if prepared.resolved else None)
-    for event in prepared.federation.events():
-        if event["event"] == "error":
-            result.errors[event["service"]] = event["message"]
-    for name, outcome in prepared.federation.outcomes.items():
-        if outcome.table is not None:
-            result.tables[name] = outcome.table
-    result.elapsed = _now() - began
-    if catalog.store is not None:
-        catalog.store.add_history(prepared.request, prepared.summary())
-    return result
-
-
-def _now() -> float:
-    return _time.monotonic()
+    # the engine records the search in the user's history, as the lab's and the shell's do
+    return run(prepare(_catalog(config), request, keep_tables=True))
 
 
 def services(config: str | Path | None = None) -> Table:
@@ -237,7 +181,7 @@ def sky_view(
     ``result`` is what :func:`search` answered (or any table with ``s_ra``/``s_dec``
     and ``s_region``); a resolved target gives the centre unless ``ra``/``dec``
     are given. The survey is ``sky_view.hips`` from the hub's config unless
-    ``survey`` names one. See :func:`esap.data.sky.sky_view`.
+    ``survey`` names one. The widget is built by ``esap.data.sky.sky_view``.
     """
     from esap.core.public_config import NotConfigured, public_config
     from esap.data import sky

@@ -3,7 +3,7 @@
 A data service adapter is a short class (like an oauthenticator provider):
 the federation, the result cache, the REST API, the notebook API and the
 command line are written once against this interface. The guide
-"Writing an adapter" (``docs/writing-an-adapter.md``) walks through one.
+"Writing an adapter" (``docs/how-to/write-an-adapter.md``) walks through one.
 
 What an adapter receives: one :class:`ServiceEntry` (name, type, url,
 title, description, timeout, enabled, the raw options), and, as
@@ -47,6 +47,7 @@ pooled, and whose requests time out after the service's own ``timeout``.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -177,10 +178,19 @@ class ServiceSession(requests.Session):
         self.mount("https://", adapter)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        """Send with the thread's service timeout unless the caller gave one."""
+        """Send with the thread's service timeout unless the caller gave one.
+
+        An error answer's body is read at once and offered again as the
+        stream: pyvo parses the stream (a VOTable error document) and would
+        leave nothing of a plain-text or HTML error for the message that
+        quotes the service's own words (``esap.core.failures``).
+        """
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = getattr(_local, "timeout", None)
-        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+        if response.status_code >= 400 and kwargs.get("stream"):
+            response.raw = io.BytesIO(response.content)
+        return response
 
 
 class request_timeout:

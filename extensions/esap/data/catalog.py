@@ -12,13 +12,55 @@ be taken.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from esap import plugins
+from esap.config.models import NAME_PATTERN
 from esap.config.options import unusable
+from esap.core.errors import Conflict, EsapError, FieldError, NotFound
 from esap.data.base import DataService, ServiceEntry
 from esap.data.store import UserStore
+
+#: What a user's own service may be at most: its URL, its title and description.
+MAX_URL, MAX_TEXT = 2000, 500
+_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$")
+
+
+class UnknownService(NotFound, KeyError):
+    """No service of that name (a ``KeyError`` too, as a lookup by name has always raised)."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        shown = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
+        super().__init__(f"no service named {name!r}", f"name one of: {shown or '(none)'}")
+        self.name = name
+
+
+class ServiceExists(Conflict):
+    """A service of that name is offered already (the admin's, or the user's own)."""
+
+    code = "exists"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name!r}: a service of that name exists",
+            "choose another name, or remove your own service of that name first",
+            field="name",
+        )
+
+
+class AdminService(EsapError):
+    """The service is the hub admin's: a user cannot remove it."""
+
+    status = 403
+    code = "admin_service"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name!r} is offered by the hub admin and cannot be removed",
+            "disable it in the search instead, or ask the hub admin",
+        )
 
 
 class BrokenAdapter(DataService):
@@ -65,11 +107,61 @@ class Catalog:
         return [e.name for e in self.entries()]
 
     def entry(self, name: str) -> ServiceEntry:
-        """One service's entry; ``KeyError`` if unknown."""
-        for entry in self.entries():
+        """One service's entry; :class:`UnknownService` (a ``KeyError``) if unknown."""
+        entries = self.entries()
+        for entry in entries:
             if entry.name == name:
                 return entry
-        raise KeyError(name)
+        raise UnknownService(name, [e.name for e in entries])
+
+    def add_own(
+        self,
+        name: str,
+        type_: str,
+        url: str,
+        title: str | None = None,
+        description: str | None = None,
+    ) -> dict[str, Any]:
+        """Add one of the user's own services (kept in ``~/.esap``); as :meth:`describe` lists it.
+
+        The name follows the rule of ``esap.yaml``'s names and may not be
+        taken (the admin's names come first); the type is an installed data
+        service adapter; the URL is http(s). Each refusal names its field.
+        """
+        if not re.match(NAME_PATTERN, name):
+            raise FieldError(
+                "name",
+                f"{name!r}: not a valid service name",
+                "use lower-case letters, digits, - and _, starting with a letter or digit",
+            )
+        types = plugins.names(plugins.DATA_SERVICES)
+        if type_ not in types:
+            raise FieldError("type", f"{type_!r}: unknown", f"use one of {', '.join(types)}")
+        if not _URL.match(url) or len(url) > MAX_URL:
+            raise FieldError(
+                "url",
+                f"{url[:80]!r}: not an http(s) URL",
+                "give the service's base URL, e.g. https://example.org/tap",
+            )
+        for key, text in (("title", title), ("description", description)):
+            if text is not None and len(text) > MAX_TEXT:
+                raise FieldError(key, f"longer than {MAX_TEXT} characters", f"shorten {key}")
+        if self.store is None:
+            raise EsapError("this catalog keeps no services of the user's own")
+        if name in self.names():
+            raise ServiceExists(name)
+        try:
+            self.store.add_service(name, type_, url, title or name, description or "")
+        except KeyError:
+            raise ServiceExists(name) from None
+        return self._describe(self.entry(name))
+
+    def remove_own(self, name: str) -> None:
+        """Remove one of the user's own services; an admin's is :class:`AdminService`."""
+        if self.entry(name).source != "user":
+            raise AdminService(name)
+        if self.store is not None:
+            self.store.remove_service(name)
 
     def adapter(self, entry: ServiceEntry | str) -> DataService:
         """The adapter object for a service (a :class:`BrokenAdapter` if it cannot load)."""
@@ -118,4 +210,4 @@ class Catalog:
         return section if isinstance(section, Mapping) else None
 
 
-__all__ = ["BrokenAdapter", "Catalog"]
+__all__ = ["AdminService", "BrokenAdapter", "Catalog", "ServiceExists", "UnknownService"]

@@ -84,6 +84,8 @@ class Progress:
 
     def event(self, event: dict[str, Any]) -> None:
         """Show one federation event."""
+        from esap.data.failures import error_text
+
         kind = event["event"]
         self._clear()
         if kind == "started":
@@ -105,7 +107,7 @@ class Progress:
                 more = " (truncated by the service)" if event["truncated"] else ""
                 self.stream.write(f"  {name}: {event['total']} rows in {seconds:.1f} s{more}\n")
             else:
-                self.stream.write(f"  {name}: {event['code']}: {event['message']}\n")
+                self.stream.write(f"  {name}: {event['code']}: {error_text(event)}\n")
         elif kind == "done":
             self.stream.write(f"done in {event['elapsed_ms'] / 1000:.1f} s\n")
         self._status()
@@ -115,26 +117,25 @@ def _catalog(config: str | None) -> Any:
     """The services of ``config``, else of the hub or ``$ESAP_CONFIG``, else of ./esap.yaml.
 
     ./esap.yaml is the command's own default (as for ``esap hub``), so it is
-    tried here, only when nothing else configures ESAP.
+    tried here, only when nothing names a config; without it, the user file
+    or the packaged default (``esap.core.public_config``).
     """
     from esap.core.public_config import NotConfigured, public_config
     from esap.data.catalog import Catalog
     from esap.data.store import UserStore
 
     try:
-        offered = public_config(config)
+        offered = public_config(config, defaults=False)
     except NotConfigured:
-        if not Path("esap.yaml").is_file():
-            raise
-        offered = public_config("esap.yaml")
+        offered = public_config("esap.yaml" if Path("esap.yaml").is_file() else None)
     return Catalog(offered, UserStore())
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the search; see the module docstring."""
     from esap.core.errors import EsapError
-    from esap.data import SearchResult
     from esap.data.searches import prepare, search_request
+    from esap.data.searches import run as run_search
 
     err = sys.stderr
     try:
@@ -161,17 +162,8 @@ def run(args: argparse.Namespace) -> int:
     )
     # a bad field (BadField) is printed by esap.cli as "esap search: field: ... — fix", exit 2
     prepared = prepare(catalog, request, keep_tables=True)
-    progress = Progress(err)
-    for event in prepared.federation.events(prepared.extra_events()):
-        progress.event(event)
-    result = SearchResult()
-    for name, outcome in prepared.federation.outcomes.items():
-        if outcome.table is not None:
-            result.tables[name] = outcome.table
-        else:
-            result.errors[name] = outcome.event["message"]
-    if catalog.store is not None:
-        catalog.store.add_history(prepared.request, prepared.summary())
+    # the engine records the search in the history, as the lab's and a notebook's do
+    result = run_search(prepared, on_event=Progress(err).event)
     if not result.tables:
         err.write("esap search: no service answered\n")
         return 1

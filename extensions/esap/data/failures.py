@@ -1,57 +1,75 @@
-"""A data service's failure on a request made to it alone, as an error every face answers alike.
+"""A data service's failure, as an error every face answers alike: the one classification.
 
-In a federated search a failing service is one ``error`` event among the
-others (:func:`esap.data.federation.error_of` words it). A request to one
-service (ADQL, its tables, an asynchronous job, the registry, a data lake's
-files) fails as a whole instead: :func:`failure` turns whatever the adapter
-raised (pyvo's errors, ``requests``' timeouts, an adapter's own) into an
-:class:`~esap.core.errors.EsapError` whose class says its status: a query
-the service refused is the request's fault (400), a service that did not
-answer in time a 504, any other failure the service's own (502).
+Whatever an adapter raised (pyvo's errors, which wrap requests' and the
+socket's, an adapter's own) becomes an :class:`~esap.core.errors.EsapError`
+here, through :func:`esap.core.failures.classify`, the classification the
+software catalogues and the archives use too: a host name that does not
+resolve, a refused connection, a TLS failure, a time-out, an HTTP error
+status with the service's own text, an answer that is no VOTable, a query
+the service refused, each with the fix that fits. A federated search makes
+each failing service's ``error`` event from it (:func:`error_event`); a
+request to one service (ADQL, its tables, a job, the registry, a data
+lake's files) answers it as a whole (:func:`failure`).
 """
 
 from __future__ import annotations
 
-from esap.core.errors import EsapError, UpstreamError
-from esap.data.federation import error_of
+from collections.abc import Mapping
+from typing import Any
+
+from esap.core.errors import EsapError
+from esap.core.failures import classify
 
 
-class ServiceFailure(UpstreamError):
-    """The service failed; ``code`` says how (``unreachable``, ``bad_response``, ...).
+class BadRequest(EsapError):
+    """An adapter refused the request with a plain ``ValueError`` (an older adapter's way)."""
 
-    The code is :func:`~esap.data.federation.error_of`'s, the one a federated
-    search's ``error`` event carries for the same failure.
+    code = "bad_field"
+    fix = "change the request as the message says"
+
+
+def failure(
+    exc: BaseException, service: str, url: str | None = None, timeout: float | None = None
+) -> EsapError:
+    """What ``exc``, raised by ``service``'s adapter (asking ``url``), is for the user.
+
+    ``timeout`` is the service's own (the one an admin raises in
+    ``esap.yaml``, or the user in their service list), named in the fix of
+    a time-out.
     """
-
-    def __init__(self, code: str, message: str, fix: str) -> None:
-        super().__init__(message, fix)
-        self.code = code
-
-
-class QueryRefused(ServiceFailure):
-    """The service refused the query itself (its words say why)."""
-
-    status = 400
-
-
-class ServiceTimeout(ServiceFailure):
-    """The service did not answer in time."""
-
-    status = 504
+    if (
+        isinstance(exc, ValueError)
+        and not isinstance(exc, EsapError)
+        and type(exc).__module__.startswith("esap")
+    ):
+        return BadRequest(str(exc))
+    return classify(
+        exc,
+        service=service,
+        url=url,
+        timeout=timeout,
+        timeout_setting=f"the timeout of {service} (its `timeout` in esap.yaml)",
+    )
 
 
-def failure(exc: BaseException, service: str) -> EsapError:
-    """What ``exc``, raised by ``service``'s adapter, is for the user: an ESAP error as it is."""
-    if isinstance(exc, EsapError):
-        return exc
-    code, message = error_of(exc)
-    if code == "query_error":
-        return QueryRefused(code, message, "correct the query (the message is the service's own)")
-    if code == "timeout":
-        return ServiceTimeout(code, message, f"retry later, or raise {service}'s timeout")
-    if code == "bad_field":  # an esap ValueError that is no EsapError (yet)
-        return QueryRefused(code, message, "change the request as the message says")
-    return ServiceFailure(code, message, f"{service} failed; retry later or ask its operators")
+def error_event(
+    exc: BaseException, service: str, url: str | None = None, timeout: float | None = None
+) -> dict[str, Any]:
+    """A federated search's ``error`` event for ``service``: code, message and fix apart."""
+    error = failure(exc, service, url, timeout)
+    return {
+        "event": "error",
+        "service": service,
+        "code": error.code,
+        "message": error.message,
+        "fix": error.fix,
+    }
 
 
-__all__ = ["QueryRefused", "ServiceFailure", "ServiceTimeout", "failure"]
+def error_text(event: Mapping[str, Any]) -> str:
+    """An ``error`` event as one line, as an ESAP error prints: ``message — fix``."""
+    fix = event.get("fix")
+    return f"{event['message']} — {fix}" if fix else str(event["message"])
+
+
+__all__ = ["BadRequest", "error_event", "error_text", "failure"]

@@ -5,9 +5,9 @@ events — ``started``, one ``rows`` or ``error`` per service in the order they
 finish, ``done`` — either synchronously (:meth:`Federation.events`, for
 notebooks and the command line) or from an event loop
 (:meth:`Federation.aevents`, for the REST API's NDJSON stream). A service that
-hangs past its timeout yields a ``timeout`` error event and nothing else
-waits for it; one that fails yields its own message; the others' rows are
-unaffected.
+hangs past its timeout yields a ``timed_out`` error event and nothing else
+waits for it; one that fails yields an ``error`` event naming how it failed
+(:mod:`esap.data.failures`); the others' rows are unaffected.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from esap import metrics
-from esap.core.errors import EsapError
 from esap.data.base import DataService, Query, request_timeout
+from esap.data.failures import error_event
 from esap.data.results import CHUNK, PAGE, ResultStore, columns_of, table_rows
 
 if TYPE_CHECKING:
@@ -30,45 +30,6 @@ if TYPE_CHECKING:
 
 #: Worker threads at most (a federation of more services queues the rest).
 MAX_WORKERS = 32
-
-
-def error_of(exc: BaseException) -> tuple[str, str]:
-    """(code, message) for an exception raised by an adapter; the service's words first."""
-    import requests
-    from pyvo.dal import exceptions as dal
-
-    if isinstance(exc, EsapError):  # NotApplicable, ServiceError, a BadField...: their own words
-        return exc.code, str(exc)
-    if isinstance(exc, requests.Timeout):
-        return "timeout", f"the service did not answer in time ({exc})"
-    if isinstance(exc, requests.ConnectionError):
-        return "unreachable", _unreachable(exc)
-    if isinstance(exc, dal.DALQueryError):
-        return "query_error", str(exc.reason or exc)
-    if isinstance(exc, dal.DALAccessError):
-        # pyvo wraps a failed connection in whichever error it was raising: a name that
-        # does not resolve is no broken VOTable (DALFormatError), it is an unreachable host
-        cause = getattr(exc, "cause", None)
-        if isinstance(cause, requests.Timeout):
-            return "timeout", f"the service did not answer in time ({cause})"
-        if isinstance(cause, requests.ConnectionError):
-            return "unreachable", _unreachable(cause)
-    if isinstance(exc, dal.DALFormatError):
-        return "bad_response", f"the service's answer is not a valid VOTable: {exc.reason or exc}"
-    if isinstance(exc, dal.DALServiceError):
-        return "service_error", str(exc.reason or exc)
-    if isinstance(exc, ValueError) and exc.__class__.__module__.startswith("esap"):
-        return "bad_field", str(exc)
-    # astropy's VOTable parser raises plain ValueErrors / XML errors on broken documents
-    module = exc.__class__.__module__
-    if (
-        module.startswith(("astropy.io.votable", "xml.", "pyexpat"))
-        or "VOTable" in type(exc).__name__
-    ):
-        return "bad_response", f"the service's answer is not a valid VOTable: {exc}"
-    if isinstance(exc, ValueError) and "votable" in str(exc).lower():
-        return "bad_response", f"the service's answer is not a valid VOTable: {exc}"
-    return "error", f"{type(exc).__name__}: {exc}"
 
 
 def _check_table(service: DataService, table: object) -> None:
@@ -80,17 +41,6 @@ def _check_table(service: DataService, table: object) -> None:
             f"the {service.entry.type} adapter's search() returned {type(table).__name__}, "
             "not an astropy Table"
         )
-
-
-def _unreachable(exc: BaseException) -> str:
-    """Why a connection failed, the name-resolution case said as such."""
-    text = str(exc)
-    if "NameResolutionError" in text or "Failed to resolve" in text:
-        return (
-            "the service's host name does not resolve (no DNS, or no network from this "
-            f"server) ({text})"
-        )
-    return f"cannot connect to the service ({text})"
 
 
 @dataclass
@@ -149,30 +99,18 @@ class Federation:
             event["elapsed_ms"] = round((time.monotonic() - began) * 1000, 1)
             return Outcome(service.name, event, table if self.keep_tables else None)
         except Exception as exc:
-            code, message = error_of(exc)
-            return Outcome(
-                service.name,
-                {
-                    "event": "error",
-                    "service": service.name,
-                    "code": code,
-                    "message": message,
-                    "elapsed_ms": round((time.monotonic() - began) * 1000, 1),
-                },
-            )
+            return self._error(service, exc, began)
+
+    def _error(self, service: DataService, exc: BaseException, began: float) -> Outcome:
+        """The ``error`` event of ``service``: its failure classified (code, message, fix)."""
+        entry = service.entry
+        event = error_event(exc, service.name, entry.url, entry.timeout)
+        event["elapsed_ms"] = round((time.monotonic() - began) * 1000, 1)
+        return Outcome(service.name, event)
 
     def _timeout_event(self, service: DataService, began: float) -> Outcome:
-        return Outcome(
-            service.name,
-            {
-                "event": "error",
-                "service": service.name,
-                "code": "timeout",
-                "message": f"no answer within {service.entry.timeout:g} s "
-                "(the service's timeout in esap.yaml)",
-                "elapsed_ms": round((time.monotonic() - began) * 1000, 1),
-            },
-        )
+        late = TimeoutError(f"no answer within {service.entry.timeout:g} s")
+        return self._error(service, late, began)
 
     def _start(self) -> tuple[concurrent.futures.ThreadPoolExecutor, dict[Any, DataService], float]:
         began = time.monotonic()
@@ -268,4 +206,4 @@ class Federation:
             pool.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["Federation", "Outcome", "error_of"]
+__all__ = ["Federation", "Outcome"]

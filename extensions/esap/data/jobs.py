@@ -22,6 +22,7 @@ from esap.core.runner import JobContext, Kind, Runner
 from esap.core.state import state_dir
 from esap.data.base import SubmitsJobs, request_timeout
 from esap.data.catalog import Catalog
+from esap.data.failures import failure
 from esap.data.request import BadField
 from esap.data.results import ResultStore, columns_of
 
@@ -68,11 +69,20 @@ def check_maxrec(maxrec: Any) -> int | None:
 def submit(
     catalog: Catalog, service: Any, query: Any, maxrec: Any = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Create and start the remote job on ``service``; the job's params and first result."""
+    """Create and start the remote job on ``service``; the job's params and first result.
+
+    Bad input is a :class:`BadField`; the service's refusal or failure,
+    within its timeout, the error of :func:`esap.data.failures.failure`.
+    """
     adapter = tap_adapter(catalog, service)
     adql = check_adql(query)
     limit = check_maxrec(maxrec)
-    url = adapter.submit_job(adql, limit)
+    entry = adapter.entry
+    try:
+        with request_timeout(entry.timeout):
+            url = adapter.submit_job(adql, limit)
+    except Exception as exc:
+        raise failure(exc, entry.name, entry.url, entry.timeout) from None
     params = {"service": adapter.name, "query": adql, "maxrec": limit}
     return params, {"phase": "QUEUED", "job_url": url, "result_id": None}
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from esap.core.errors import NotFound
+from esap.core.failures import classify
 
 
 class ResolveError(NotFound):
@@ -71,8 +72,12 @@ class SesameResolver:
                 coord = SkyCoord.from_name(name)
         except NameResolveError as exc:
             raise ResolveError(f"Sesame could not resolve {name!r}: {exc}") from None
-        except OSError as exc:  # no network, DNS failure, timeout
-            raise ResolveError(f"Sesame is not reachable to resolve {name!r}: {exc}") from None
+        except OSError as exc:  # no network, DNS failure, timeout: no spelling to check
+            why = classify(exc, service="Sesame", timeout=self.timeout)
+            raise ResolveError(
+                f"Sesame cannot be reached to resolve {name!r}: {why.message}",
+                "give ra and dec instead; if this hub should reach Sesame, ask its admin",
+            ) from None
         icrs = coord.icrs
         return Position(name, float(icrs.ra.deg), float(icrs.dec.deg), self.name)
 

@@ -1,19 +1,30 @@
-"""A search from request to federation: checked, target resolved, ready to run.
+"""A federated search, from request to history: checked, resolved, run, recorded once.
 
-The REST handler, the notebook API and the command line each call
-:func:`prepare` and then iterate the federation's events their own way.
+Every face runs a search the same way: :func:`prepare` checks the request
+and resolves its target, then one engine call runs it and records it in the
+user's history exactly once, however it ends (finished, failed, or its
+reader gone): :func:`run` for a notebook and the command line (blocking,
+each event handed to ``on_event``), :func:`stream` for the REST API's NDJSON
+answer (an async iterator of the same events).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from esap.data.catalog import Catalog
+from esap.data.failures import error_text
 from esap.data.federation import Federation
+from esap.data.found import SearchResult
 from esap.data.request import BadField, check_shape, parse_params, parse_query, parse_services
 from esap.data.resolver import Position, ResolveError, resolve
 from esap.data.results import ResultStore
+from esap.data.store import UserStore
 
 
 @dataclass
@@ -23,6 +34,8 @@ class PreparedSearch:
     federation: Federation
     resolved: Position | None
     request: dict[str, Any]
+    #: Where the search is recorded when it ends (the catalog's user store), if anywhere.
+    history: UserStore | None = None
 
     def extra_events(self) -> list[dict[str, Any]]:
         """The ``resolved`` event, when a target was resolved."""
@@ -74,7 +87,68 @@ def prepare(
     query = parse_query(request, position=(resolved.ra, resolved.dec) if resolved else None)
     federation = Federation(adapters, query, store=store, params=params, keep_tables=keep_tables)
     normalised = {key: request[key] for key in request if request[key] is not None}
-    return PreparedSearch(federation, resolved, normalised)
+    return PreparedSearch(federation, resolved, normalised, catalog.store)
+
+
+#: What the federation's ``events`` and ``aevents`` are (annotated there as iterators).
+Events = Generator[dict[str, Any], None, None]
+AsyncEvents = AsyncGenerator[dict[str, Any], None]
+
+
+def _record(prepared: PreparedSearch) -> None:
+    """Put the search in the user's history (once, whatever the services answered)."""
+    if prepared.history is not None:
+        prepared.history.add_history(prepared.request, prepared.summary())
+
+
+def _found(prepared: PreparedSearch, elapsed: float) -> SearchResult:
+    """What the services answered: their tables (when kept) and their errors as one line each."""
+    result = SearchResult(
+        resolved=prepared.resolved.as_dict() if prepared.resolved else None, elapsed=elapsed
+    )
+    for name, outcome in prepared.federation.outcomes.items():
+        if outcome.event["event"] == "error":
+            result.errors[name] = error_text(outcome.event)
+        elif outcome.table is not None:
+            result.tables[name] = outcome.table
+    return result
+
+
+def run(
+    prepared: PreparedSearch, on_event: Callable[[dict[str, Any]], None] | None = None
+) -> SearchResult:
+    """Run the search to its end, handing each event to ``on_event``; what it found.
+
+    The search is in the history once it ends, also when ``on_event`` raises
+    (an interrupted shell): what had answered by then is recorded.
+    """
+    began = time.monotonic()
+    try:
+        # the federation's events are a generator: closed here, its worker threads let go
+        events = cast(Events, prepared.federation.events(prepared.extra_events()))
+        with contextlib.closing(events):
+            for event in events:
+                if on_event is not None:
+                    on_event(event)
+    finally:
+        _record(prepared)
+    return _found(prepared, time.monotonic() - began)
+
+
+async def stream(prepared: PreparedSearch) -> AsyncGenerator[dict[str, Any], None]:
+    """The search's events as they happen, for an event loop; recorded once when it ends.
+
+    It ends when the last event is read, when its reader closes it (a client
+    that went away: use ``contextlib.aclosing``) or on an error; the history
+    is written then, on a worker thread.
+    """
+    try:
+        events = cast(AsyncEvents, prepared.federation.aevents(prepared.extra_events()))
+        async with contextlib.aclosing(events):
+            async for event in events:
+                yield event
+    finally:
+        await asyncio.to_thread(_record, prepared)
 
 
 def search_request(**fields: Any) -> dict[str, Any]:
@@ -82,4 +156,4 @@ def search_request(**fields: Any) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-__all__ = ["PreparedSearch", "prepare", "search_request"]
+__all__ = ["PreparedSearch", "SearchResult", "prepare", "run", "search_request", "stream"]

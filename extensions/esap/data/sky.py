@@ -245,7 +245,12 @@ def sky_view(
     ``esap.yaml`` under ``sky_view.hips``. Rows whose ``s_region`` cannot be
     drawn are skipped, and the first reason is raised only if none can.
     """
-    from esap.data.aladin_widget import EsapAladin
+    from esap import plugins
+
+    try:
+        from esap.data.aladin_widget import EsapAladin
+    except ModuleNotFoundError as exc:  # a lean install: ipyaladin comes with the sky extra
+        raise plugins.missing_library(exc, "the sky view in notebooks", "sky") from exc
 
     if survey is None:
         from esap.config.models import SkyViewSection

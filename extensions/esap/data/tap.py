@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic import Field
 
 from esap.config.options import AdapterOptions
+from esap.core.errors import FieldError
 from esap.data.base import DataService, NotApplicable, Query, overflowed
-from esap.data.cells import json_value
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -79,9 +79,10 @@ def adql_string(value: str) -> str:
 def identifier(value: Any, what: str) -> str:
     """A table or column name checked to be a plain (possibly qualified) ADQL identifier."""
     if not isinstance(value, str) or not _IDENTIFIER.match(value):
-        raise ValueError(
-            f"{what}: {value!r}: not a table or column name — "
-            "write it as schema.table or column, letters, digits and _ only"
+        raise FieldError(
+            what,
+            f"{value!r}: not a table or column name",
+            "write it as schema.table or column, letters, digits and _ only",
         )
     return value
 
@@ -258,6 +259,10 @@ class TapService(DataService):
 
 def _text(value: Any) -> str:
     """A cell as text ('' for masked/None)."""
+    # numpy is imported on first use: a config naming a TAP service loads this module
+    # (its options are checked), and `esap publish` reads the config without searching
+    from esap.data.cells import json_value
+
     cell = json_value(value)
     return "" if cell is None else str(cell)
 

@@ -168,7 +168,8 @@ class ZooniverseService(DataService):
             status = getattr(answer, "status_code", 0)
             if status >= 500 or answer is None:
                 words = _service_words(answer) if answer is not None else str(exc)
-                raise DALServiceError(f"Zooniverse answered {status}: {words}", status) from None
+                # its HTTP status and Panoptes' own words: esap.core.failures' HttpStatus
+                raise DALServiceError(words, status) from None
             words = _service_words(answer) or str(exc)
             if status == 404 and self.token() is None:
                 words += (
@@ -296,7 +297,7 @@ class ZooniverseService(DataService):
             from pyvo.dal import DALServiceError
 
             words = _service_words(answer) if answer is not None else str(exc)
-            raise DALServiceError(f"Zooniverse answered {status}: {words}", status) from None
+            raise DALServiceError(words, status) from None
         rows = []
         for media in (body or {}).get("media", []):
             metadata = media.get("metadata") or {}

@@ -5,9 +5,10 @@ The chart's own ``values.yaml`` holds what never changes (the hub's
 mount, the shared gateway token); this module writes what a given config
 decides: the config itself (in Kubernetes mode), images, the environment
 variables its ``env:NAME`` secrets need (from a Secret the admin creates),
-the single-user default URL and the Dask Gateway backend sizes and limits.
-The result is checked against the upstream charts' values schemas by the
-tests, since their keys are theirs.
+the single-user default URL, the home volume's size (``hub.home_quota``)
+and the Dask Gateway backend sizes and limits. The result is checked
+against the upstream charts' values schemas by the tests, since their keys
+are theirs.
 """
 
 from __future__ import annotations
@@ -160,6 +161,19 @@ def _metrics_hub_values(config: EsapConfig) -> dict[str, Any]:
     }
 
 
+def _home_storage(config: EsapConfig) -> dict[str, Any]:
+    """The home volume's size is ``hub.home_quota``, when set: what the storage class holds.
+
+    zero-to-jupyterhub gives each user a volume of ``singleuser.storage.capacity``
+    (10Gi by default); a storage class that enforces volume sizes (most block
+    storage: Ceph RBD, cloud disks; not hostPath, and NFS only with quotas on
+    the server) then refuses writes past it, and ESAP's own check (in the
+    user's server) has already told the user why.
+    """
+    quota = config.hub.home_quota
+    return {} if quota is None else {"storage": {"capacity": quota}}
+
+
 def chart_values(
     config: EsapConfig,
     hub_image: str = DEFAULT_HUB_IMAGE,
@@ -186,6 +200,7 @@ def chart_values(
             "singleuser": {
                 "image": image(singleuser_image),
                 "defaultUrl": config.hub.singleuser_default_url,
+                **_home_storage(config),
             },
         },
         "dask-gateway": _gateway_values(config, hub_image, singleuser_image),

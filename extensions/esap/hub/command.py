@@ -2,7 +2,9 @@
 
 The hub runs in this process (``exec``), so signals from a terminal, ``make``
 or a test harness reach JupyterHub directly and it cleans up its proxy and
-user servers as it always does.
+user servers as it always does; whatever that clean-up misses, and whatever
+a hub killed outright left, is found by its mark and stopped
+(:mod:`esap.hub.leftovers`).
 
 Only the standard library is imported with this module: ``esap workshop``
 (``esap.hub.workshop_command``) imports it too (for ``link`` and ``end`` as
@@ -66,6 +68,9 @@ def port_problems(config: EsapConfig) -> list[str]:
     messages = []
     for host, port, key, what in wanted:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # as the hub and its proxy bind: the connections of a hub that just stopped
+            # (TIME_WAIT) do not hold the port, only a program listening on it does
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError as exc:
@@ -95,10 +100,12 @@ def exec_hub(config: EsapConfig, config_path: Path) -> int:
     """Run JupyterHub on ``config_path`` in this process, from ``hub.data_dir`` (never returns)."""
     from esap.core.public_config import CONFIG_ENV
     from esap.hub.compose import PORT_ENV
+    from esap.hub.leftovers import MARKER
 
     env = dict(os.environ)
     env[CONFIG_ENV] = str(config_path)
     env[PORT_ENV] = str(config.hub.port)
+    env[MARKER] = str(config.hub.data_dir.resolve())  # the hub's mark, from its first instant
     hub_config = str(files("esap.hub") / "jupyterhub_config.py")
     sys.stdout.flush()
     sys.stderr.flush()
@@ -125,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if config.hub.mode == "local" and not left_behind(config):
+        return 1
     busy = port_problems(config)
     if busy:
         for message in busy:
@@ -132,6 +141,35 @@ def run(args: argparse.Namespace) -> int:
         return 1
     announce(config)
     return exec_hub(config, config_path)
+
+
+def left_behind(config: EsapConfig) -> bool:
+    """Stop what a killed hub left on this data directory; ``False`` if a hub still runs there.
+
+    The servers the last hub's database knows keep running: the new hub
+    adopts them. See :mod:`esap.hub.leftovers`.
+    """
+    from esap.hub import leftovers
+    from esap.hub.state import HubState
+
+    state = HubState(config.hub.data_dir.resolve())
+    running = leftovers.running_hub(state)
+    if running is not None:
+        print(
+            f"hub.data_dir: {state.root}: a hub (process {running}) already runs on it — "
+            f"stop that hub first (Ctrl-C where it runs, or `kill {running}`), or give this "
+            "one another hub.data_dir",
+            file=sys.stderr,
+        )
+        return False
+    stopped = leftovers.clean(state)
+    if stopped:
+        print(
+            "esap hub: stopped what the last hub on this data directory left running "
+            "(it was killed): " + "; ".join(stopped),
+            file=sys.stderr,
+        )
+    return True
 
 
 def announce(config: EsapConfig) -> None:

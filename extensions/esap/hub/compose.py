@@ -10,12 +10,14 @@ from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem, load
 from esap.core.public_config import CONFIG_ENV  # the esap.yaml configure_from_env reads
+from esap.hub import leftovers
 from esap.hub.auth import configure_auth, resolve_secret
 from esap.hub.gateway import configure_gateway
 from esap.hub.kubernetes import configure_kubernetes_gateway
 from esap.hub.services import configure_services
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
+from esap.hub.usage_page import configure_usage
 from esap.workshop.hub import configure_workshop
 
 #: Overrides ``hub.port`` (what ``esap hub --port`` sets).
@@ -70,10 +72,13 @@ def configure(c: Any, config: EsapConfig) -> None:
     else:
         configure_kubernetes_gateway(c, config)
     configure_workshop(c, config, state.root)
+    configure_usage(c, config, state)
     if config.auth.type == "oidc":
         from esap.hub.tokens import configure_tokens  # JupyterHub's API handlers
 
         configure_tokens(c)
+    if hub.mode == "local":
+        leftovers.mark(c, state)  # every process it starts, found again by its mark
 
 
 def configure_local_hub(c: Any, config: EsapConfig, state: HubState) -> None:
@@ -87,9 +92,9 @@ def configure_local_hub(c: Any, config: EsapConfig, state: HubState) -> None:
     command = proxy_command()
     if command:
         c.ConfigurableHTTPProxy.command = command
-    c.ConfigurableHTTPProxy.pid_file = str(state.root / "jupyterhub-proxy.pid")
+    c.ConfigurableHTTPProxy.pid_file = str(state.proxy_pid_file)
     c.JupyterHub.db_url = state.database_url
-    c.JupyterHub.pid_file = str(state.root / "jupyterhub.pid")
+    c.JupyterHub.pid_file = str(state.hub_pid_file)
     c.JupyterHub.cookie_secret_file = str(state.cookie_secret_file)
 
 
@@ -103,6 +108,8 @@ def configure_from_env(c: Any) -> EsapConfig:
     if port:
         config = with_port(config, int(port))
     configure(c, config)
+    if config.hub.mode == "local":  # this is the hub's process: it leaves nothing running
+        leftovers.guard(HubState(config.hub.data_dir.resolve()))
     return config
 
 

@@ -22,13 +22,15 @@ isolate clusters in pods.
 from __future__ import annotations
 
 import math
-import re
 import sys
 from pathlib import Path
 from pprint import pformat
 from typing import Any
 
 from esap.config import ConfigError, EsapConfig, Problem
+from esap.config.public import dask_limits
+from esap.config.sizes import memory_bytes
+from esap.core.limits import SCHEDULER_CORES, SCHEDULER_MEMORY
 from esap.hub import scopes
 from esap.hub.state import HubState
 
@@ -42,26 +44,6 @@ ACCESS_SCOPE = f"access:services!service={SERVICE_NAME}"
 SERVER_TOKEN_SCOPES = [ACCESS_SCOPE, "read:users:groups!user"]
 BACKEND_CLASS = "esap.hub.gateway_policy.LimitedLocalBackend"
 AUTHENTICATOR_CLASS = "dask_gateway_server.auth.JupyterHubAuthenticator"
-#: The scheduler counts toward a user's cores and memory like a worker does.
-SCHEDULER_CORES = 1
-SCHEDULER_MEMORY = 2**30
-
-_MEMORY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([KMGT])(i?)$")
-_POWERS = {"K": 1, "M": 2, "G": 3, "T": 4}
-
-
-def memory_bytes(value: str) -> int:
-    """``4G`` → 4·10⁹, ``512Mi`` → 512·2²⁰: Kubernetes' reading of a memory size.
-
-    ``esap.yaml`` writes sizes as Kubernetes does (profiles and Dask share
-    them); the config models already checked the syntax.
-    """
-    match = _MEMORY.match(value)
-    if match is None:
-        raise ValueError(f"{value!r} is not a memory size such as 4G or 512Mi")
-    number, unit, binary = match.groups()
-    base = 1024 if binary else 1000
-    return int(float(number) * base ** _POWERS[unit])
 
 
 def gateway_dir(state: HubState) -> Path:
@@ -72,14 +54,6 @@ def gateway_dir(state: HubState) -> Path:
 def config_file(state: HubState) -> Path:
     """The generated ``dask_gateway_config.py``."""
     return gateway_dir(state) / "dask_gateway_config.py"
-
-
-def _limits(section: Any) -> dict[str, Any]:
-    return {
-        "max_clusters": section.max_clusters,
-        "max_cores": section.max_cores,
-        "max_memory": None if section.max_memory is None else memory_bytes(section.max_memory),
-    }
 
 
 def policy_settings(config: EsapConfig) -> dict[str, Any]:
@@ -104,8 +78,8 @@ def policy_settings(config: EsapConfig) -> dict[str, Any]:
         "scheduler_cores": SCHEDULER_CORES,
         "scheduler_memory": SCHEDULER_MEMORY,
         "profiles": profiles,
-        "limits": _limits(dask.limits),
-        "group_limits": {group: _limits(limits) for group, limits in dask.group_limits.items()},
+        "limits": dask_limits(dask.limits),
+        "group_limits": {group: dask_limits(limits) for group, limits in dask.group_limits.items()},
     }
 
 

@@ -21,7 +21,6 @@ that set it; a group that leaves a limit unset falls back to ``dask.limits``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from dask_gateway_server.backends.base import ClusterConfig, PublicException
@@ -29,30 +28,10 @@ from dask_gateway_server.backends.local import UnsafeLocalBackend
 from dask_gateway_server.options import Float, Integer, Options, Select
 from traitlets import Dict, Type
 
+from esap.core.limits import effective_limits
+
 GIB = 2**30
 DEFAULT_PROFILE = "default"
-FIELDS = ("max_clusters", "max_cores", "max_memory")
-
-
-@dataclass(frozen=True)
-class Limit:
-    """One limit as it applies to a user: its value (None: none) and its esap.yaml key."""
-
-    value: float | None
-    key: str
-
-
-def effective_limits(policy: dict[str, Any], groups: set[str]) -> dict[str, Limit]:
-    """The user's limits: the most generous group value, else ``dask.limits``."""
-    result = {}
-    for field in FIELDS:
-        best: Limit | None = None
-        for group in sorted(groups):
-            value = policy["group_limits"].get(group, {}).get(field)
-            if value is not None and (best is None or value > (best.value or 0)):
-                best = Limit(value, f"dask.group_limits.{group}.{field}")
-        result[field] = best or Limit(policy["limits"][field], f"dask.limits.{field}")
-    return result
 
 
 def _size(value: float) -> str:

@@ -19,7 +19,7 @@ from tornado import web
 
 from esap.config import EsapConfig
 from esap.config.models import Profile
-from esap.hub.gateway import memory_bytes
+from esap.config.sizes import memory_bytes
 
 #: The variable that tells a user server which profile it runs.
 PROFILE_ENV = "ESAP_PROFILE"

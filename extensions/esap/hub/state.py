@@ -20,7 +20,22 @@ class HubState:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.root / 'jupyterhub.sqlite'}"
+        return f"sqlite:///{self.database_file}"
+
+    @property
+    def hub_pid_file(self) -> Path:
+        """Where JupyterHub writes its process id (``JupyterHub.pid_file``)."""
+        return self.root / "jupyterhub.pid"
+
+    @property
+    def proxy_pid_file(self) -> Path:
+        """Where JupyterHub writes its proxy's process id, to stop a stale one on its next start."""
+        return self.root / "jupyterhub-proxy.pid"
+
+    @property
+    def database_file(self) -> Path:
+        """The hub's SQLite database (users, tokens, and each running server's process id)."""
+        return self.root / "jupyterhub.sqlite"
 
     @property
     def cookie_secret_file(self) -> Path:

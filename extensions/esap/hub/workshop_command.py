@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from esap.hub.command import dry_run, exec_hub, port_problems
+from esap.hub.command import dry_run, exec_hub, left_behind, port_problems
 from esap.hub.state import HubState
 from esap.workshop.link import check_repo, hub_link
 
@@ -166,6 +166,8 @@ def run_start(args: argparse.Namespace) -> int:
         dry_run(config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
+        return 1
+    if config.hub.mode == "local" and not left_behind(config):  # a killed hub's leftovers
         return 1
     busy = port_problems(config)
     if busy:

@@ -103,8 +103,9 @@ class Lab:
                         continue
                     if event["event"] == "rows":
                         return f"{event['total']} rows in {event['elapsed_ms'] / 1000:.2f} s"
-                    if event["event"] == "error":
-                        raise CheckFailed(f"{event['code']}: {event['message']}")
+                    if event["event"] == "error":  # how it failed, and the fix that fits
+                        fix = f" — {event['fix']}" if event.get("fix") else ""
+                        raise CheckFailed(f"{event['code']}: {event['message']}{fix}")
         except httpx.HTTPError as exc:
             raise http_failure("the bot's lab", exc) from None
         raise CheckFailed(f"the search ended without an answer from {name}")

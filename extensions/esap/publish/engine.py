@@ -25,7 +25,9 @@ import httpx
 from esap import plugins
 from esap.config.options import unusable
 from esap.core.errors import EsapError, FieldError, FieldProblem, UpstreamError
+from esap.core.failures import classify, recognise
 from esap.core.ids import BadId, opaque_id
+from esap.core.quota import ensure_room
 from esap.core.state import state_dir as user_state_dir
 from esap.core.tokens import TokenStore
 from esap.publish.base import (
@@ -77,8 +79,12 @@ class PublishError(UpstreamError):
 
     code = "publish_failed"
 
-    def __init__(self, entry: Entry, message: str, fix: str, draft_url: str | None) -> None:
-        super().__init__(message, fix)
+    def __init__(self, entry: Entry, cause: EsapError, fix: str, draft_url: str | None) -> None:
+        super().__init__(cause.message, fix)
+        #: how it stopped (``name_not_resolved``, ``http_status``, ``archive_error``, ...)
+        self.code = cause.code
+        if cause.status >= 500:
+            self.status = cause.status
         self.publication = entry.id
         self.step = STATE_TEXT.get(entry.state, entry.state)
         self.draft_url = draft_url
@@ -107,20 +113,22 @@ class PreparationError(FieldError):
         self.problems = (FieldProblem(field, message, fix),)
 
 
-def describe(exc: BaseException) -> tuple[str, str]:
-    """``(what went wrong, how to fix it)`` for an exception from a step, secret-free."""
-    if isinstance(exc, EsapError):  # the archive's answer (ArchiveError), a changed file, ...
-        return exc.message, exc.fix
-    if isinstance(exc, httpx.TimeoutException):
-        return "the archive did not answer in time", "retry; the draft is resumed, not duplicated"
-    if isinstance(exc, httpx.TransportError):
-        return (
-            f"the connection to the archive failed ({type(exc).__name__})",
-            "check your network and retry; the draft is resumed, not duplicated",
-        )
+def describe(exc: BaseException, archive: str = "the archive") -> EsapError:
+    """What went wrong in a step of a publication to ``archive``, and its fix, secret-free.
+
+    An ESAP error (the archive's answer, a changed file) is its own; a
+    failed request is named by its kind (:func:`esap.core.failures.classify`,
+    as for every data service and catalogue); a file that cannot be read
+    says which.
+    """
+    if isinstance(exc, EsapError):
+        return exc
+    known = recognise(exc, service=archive)
+    if known is not None:
+        return known
     if isinstance(exc, OSError):
-        return f"{exc.strerror or exc} ({exc.filename})", "check the file and retry"
-    return f"{type(exc).__name__}: {exc}", "retry; if it persists, report it with this message"
+        return EsapError(f"{exc.strerror or exc} ({exc.filename})", "check the file and retry")
+    return classify(exc, service=archive)
 
 
 def _content_key(
@@ -286,6 +294,8 @@ class Publisher:
         parsed, package, settings, checked = self.check(
             files, metadata, archive, inputs=inputs, base=base, allow_absolute=allow_absolute
         )
+        # the package is staged in the home: none at the home quota (507 naming size and quota)
+        ensure_room("a publication package", home=self.home)
         self.adapter(settings).close()  # the token is there (or not needed)
         record_id = self._version_target(version_of, settings) if version_of else None
         key = _content_key(settings.name, parsed, package, record_id, checked)
@@ -353,12 +363,12 @@ class Publisher:
             try:
                 return self._steps(entry, archive, progress)
             except Exception as exc:
-                message, fix = describe(exc)
-                entry = self.journal.update(publication, error=message)
+                cause = describe(exc, settings.name)
+                entry = self.journal.update(publication, error=cause.message)
                 draft = Draft.from_dict(entry.draft) if entry.draft else None
                 draft_url = archive.draft_url(draft) if draft else None
-                fix = f"{fix} (retry: esap publish resume {publication})"
-                raise PublishError(entry, message, fix, draft_url) from exc
+                fix = f"{cause.fix} (retry: esap publish resume {publication})"
+                raise PublishError(entry, cause, fix, draft_url) from exc
             finally:
                 archive.close()
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from esap import metrics
 from esap.core.jobs import Job, JobFailed
+from esap.core.quota import ensure_room
 from esap.core.runner import JobContext, Kind, Runner
 from esap.publish.engine import Progress, Publisher, PublishError, describe
 from esap.publish.journal import Entry, JournalBusyError
@@ -27,7 +28,12 @@ KIND = "publish"
 
 
 def start(runner: Runner, publication: str) -> Job:
-    """Run ``publication`` in the background; :class:`JobBusy` if it runs here already."""
+    """Run ``publication`` in the background; :class:`JobBusy` if it runs here already.
+
+    A home at its quota starts no run (:class:`~esap.core.quota.QuotaExceeded`):
+    the run builds the publication's package.
+    """
+    ensure_room("publishing")
     return runner.start(KIND, {"publication": publication}, job_id=publication)
 
 
@@ -55,16 +61,16 @@ def kind(publisher: Callable[[], Publisher]) -> Kind:
             entry = publisher().run(publication, record)
             outcome = True
             return summary(entry)
-        except PublishError as exc:
-            raise JobFailed("publish_failed", exc.message, exc.fix) from exc
+        except PublishError as exc:  # its code says how it stopped (a failure's own kind)
+            raise JobFailed(exc.code, exc.message, exc.fix) from exc
         except Exception as exc:
-            message, fix = describe(exc)
+            cause = describe(exc)
             with contextlib.suppress(KeyError):
-                journal.update(publication, error=message)
+                journal.update(publication, error=cause.message)
             if isinstance(exc, JournalBusyError):
                 outcome = None  # another process runs it: not this run's outcome
-                raise JobFailed("busy", message, "wait for the other run to finish") from exc
-            raise JobFailed("publish_failed", message, fix) from exc
+                raise JobFailed("busy", cause.message, "wait for the other run to finish") from exc
+            raise JobFailed("publish_failed", cause.message, cause.fix) from exc
         finally:
             # counted before the run shows as ended, so a scrape after it sees it
             if outcome is not None:

@@ -3,7 +3,9 @@
 The token goes in the ``Authorization`` header only (never in a URL, so it
 cannot end up in an access log or an error message), and an archive's error
 answer becomes an :class:`ArchiveError` carrying its text — plain text,
-truncated — and the fields it names.
+truncated — and the fields it names; a failure on the archive's side and
+an answer that is not JSON are named as every service's are
+(:mod:`esap.core.failures`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pydantic import Field
 
 from esap import __version__
 from esap.config.options import AdapterOptions
+from esap.core.errors import EsapError
+from esap.core.failures import HttpStatus, classify, excerpt
 from esap.publish.base import Archive, ArchiveError, ArchiveSettings, AuthError, FileSource
 
 #: Longest archive message passed on to the user.
@@ -88,20 +92,25 @@ class HttpArchive(Archive):
             return None
         try:
             return response.json()
-        except ValueError:
-            raise ArchiveError(
-                f"{self.label} answered {method} {url} with a body that is not JSON",
-                status=response.status_code,
-            ) from None
+        except ValueError as exc:  # a BadAnswer, as for every service that answers nonsense
+            raise classify(exc, service=self.settings.name, url=url) from exc
 
-    def error(self, response: httpx.Response) -> ArchiveError:
-        """The archive's error answer as an exception with its own words."""
+    def error(self, response: httpx.Response) -> EsapError:
+        """The archive's error answer as an exception with its own words.
+
+        A refused token is an :class:`AuthError` (its fix: a new token), a
+        refusal of what was sent an :class:`ArchiveError` with the fields
+        the archive names, a failure on the archive's side an
+        :class:`~esap.core.failures.HttpStatus`, as any service's is.
+        """
         message = response.reason_phrase
         details: list[str] = []
         try:
             body = response.json()
         except ValueError:
             body = None
+        if not isinstance(body, dict) and response.text.strip():
+            message = excerpt(response.text)  # an error page: its words, as text
         if isinstance(body, dict):
             message = str(body.get("message") or message)
             for item in body.get("errors") or []:
@@ -123,10 +132,13 @@ class HttpArchive(Archive):
                 "(with the scopes to deposit and publish), then retry",
             )
         if response.status_code >= 500:
-            return ArchiveError(
-                text,
-                status=response.status_code,
-                fix="the archive has a problem; retry later (the draft is resumed)",
+            return HttpStatus(
+                f"{self.label} answered HTTP {response.status_code}: {message}",
+                "the archive failed on its side: retry later (the draft is resumed, "
+                "not duplicated); if it persists, ask its operators",
+                answered=response.status_code,
+                service=self.settings.name,
+                url=str(response.request.url),
             )
         return ArchiveError(text, status=response.status_code)
 

@@ -23,11 +23,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from esap.core.errors import NotFound
+from esap.core.errors import FieldError, NotFound
 
 #: Seconds a link is valid by default, and at most.
 DEFAULT_TTL = 300
 MAX_TTL = 3600
+#: The longest name a table sent to a desktop tool may have.
+MAX_NAME = 200
 #: Links kept at once; the oldest go first past this.
 MAX_LINKS = 1000
 
@@ -52,6 +54,11 @@ class Link:
     expires: float
     created: float = field(default_factory=time.time)
 
+    @property
+    def table_id(self) -> str:
+        """The ``table-id`` a SAMP message gives the table (the link's id is not repeated whole)."""
+        return f"esap-{self.id[:12]}"
+
 
 class LinkStore:
     """The server's live links, by id."""
@@ -62,9 +69,19 @@ class LinkStore:
         self._lock = threading.Lock()
 
     def issue(self, name: str, source: dict[str, Any], ttl: float = DEFAULT_TTL) -> Link:
-        """A new link to ``source``, valid for ``ttl`` seconds."""
+        """A new link to ``source`` named ``name``, valid for ``ttl`` seconds (each a rule)."""
+        if not 0 < len(name) <= MAX_NAME:
+            raise FieldError(
+                "name",
+                f"must be text of 1 to {MAX_NAME} characters",
+                'send e.g. {"name": "M51 images"}',
+            )
         if not 0 < ttl <= MAX_TTL:
-            raise ValueError(f"ttl: {ttl}: must be more than 0 and at most {MAX_TTL} seconds")
+            raise FieldError(
+                "ttl",
+                f"{ttl:g}: must be seconds, more than 0, at most {MAX_TTL}",
+                f"leave ttl out for {DEFAULT_TTL} s",
+            )
         now = self._clock()
         link = Link(secrets.token_urlsafe(32), name, dict(source), now + ttl, now)
         with self._lock:
@@ -90,4 +107,4 @@ class LinkStore:
             del self._links[link_id]
 
 
-__all__ = ["DEFAULT_TTL", "MAX_TTL", "Link", "LinkNotFound", "LinkStore"]
+__all__ = ["DEFAULT_TTL", "MAX_NAME", "MAX_TTL", "Link", "LinkNotFound", "LinkStore"]

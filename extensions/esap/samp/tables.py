@@ -1,6 +1,10 @@
-"""The VOTable a capability link serves: a stored search result (all or some rows) or basket items.
+"""The table a capability link serves: a stored search result (all or some rows) or basket items.
 
-SAMP's ``table.load.votable`` wants a VOTable; astropy writes it
+:func:`share_result` and :func:`share_basket` issue a link once what it
+names is checked (the result or the items exist, the view's rows, sort and
+filter are valid), so a desktop tool never fetches a link to nothing; every
+face sends a table this way. When the tool fetches it, the VOTable is
+written: SAMP's ``table.load.votable`` wants a VOTable; astropy writes it
 (``astropy.io.votable.from_table``) from a Table rebuilt out of the result
 cache's rows and column descriptions, so units, UCDs and descriptions the
 archive gave travel to the desktop tool.
@@ -13,7 +17,9 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from esap.data.results import MAX_LIMIT, ResultStore
+from esap.core.errors import FieldError
+from esap.data.results import MAX_LIMIT, BadPage, ResultStore, UnknownResult
+from esap.samp.links import DEFAULT_TTL, Link, LinkStore
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -187,6 +193,84 @@ def result_votable(store: ResultStore, source: dict[str, Any], name: str) -> Ite
     return stream_votable(info.columns, chunks, name)
 
 
+#: What a view's query may hold.
+VIEW_KEYS = ("sort", "order", "filter")
+
+
+def share_result(
+    links: LinkStore,
+    store: ResultStore,
+    result_id: str,
+    *,
+    rows: Sequence[int] | None = None,
+    query: dict[str, Any] | None = None,
+    name: str | None = None,
+    ttl: float | None = None,
+) -> Link:
+    """A link to a stored result: every row, or the view rows ``rows`` (``query``: the view).
+
+    ``rows`` are positions in the view (its sort and filter applied), as
+    the lab's grid selects them; the view is checked now, not when the tool
+    fetches the link.
+    """
+    if rows is not None and (not rows or any(isinstance(r, bool) or r < 0 for r in rows)):
+        raise FieldError(
+            "rows",
+            "must be a non-empty list of row positions (integers >= 0)",
+            "send the selected rows' positions in the view, or leave rows out for all rows",
+        )
+    view = query or {}
+    if set(view) - set(VIEW_KEYS):
+        raise FieldError(
+            "query",
+            "must be an object with sort, order and filter only",
+            'send the view\'s {"sort", "order", "filter"}',
+        )
+    try:
+        store.describe(result_id)
+        if rows is not None:
+            store.page(
+                result_id, 0, 1, view.get("sort"), view.get("order") or "asc", view.get("filter")
+            )
+    except UnknownResult as exc:
+        raise exc.at("result_id") from None
+    except BadPage as exc:  # the view's sort or order, under query
+        raise BadPage(f"query.{exc.field}", exc.message, exc.fix) from None
+    source = {"result_id": result_id, "rows": None if rows is None else list(rows), "query": view}
+    return links.issue(_name(name, "ESAP result"), source, _ttl(ttl))
+
+
+def share_basket(
+    links: LinkStore,
+    basket: Basket,
+    ids: Sequence[str],
+    *,
+    name: str | None = None,
+    ttl: float | None = None,
+) -> Link:
+    """A link to basket items (the basket's own VOTable export of them)."""
+    from esap.basket.store import ItemNotFound
+
+    if not ids:
+        raise FieldError(
+            "basket_ids", "must be a non-empty list of item ids", "select basket items first"
+        )
+    for item_id in ids:
+        try:
+            basket.get(item_id)
+        except ItemNotFound as exc:
+            raise exc.at("basket_ids") from None
+    return links.issue(_name(name, "ESAP basket"), {"basket_ids": list(ids)}, _ttl(ttl))
+
+
+def _name(name: str | None, default: str) -> str:
+    return default if name is None else name
+
+
+def _ttl(ttl: float | None) -> float:
+    return DEFAULT_TTL if ttl is None else ttl
+
+
 def basket_votable(basket: Basket, ids: Sequence[str]) -> bytes:
     """Basket items as the basket's own VOTable export (one row per item)."""
     from esap.basket.transfer import export_votable
@@ -194,4 +278,13 @@ def basket_votable(basket: Basket, ids: Sequence[str]) -> bytes:
     return export_votable(basket.all(ids=list(ids)))
 
 
-__all__ = ["basket_votable", "result_votable", "rows_table", "stream_votable", "votable_bytes"]
+__all__ = [
+    "VIEW_KEYS",
+    "basket_votable",
+    "result_votable",
+    "rows_table",
+    "share_basket",
+    "share_result",
+    "stream_votable",
+    "votable_bytes",
+]

@@ -30,6 +30,7 @@ from esap.server import (
     samp_handlers,
     software_handlers,
     tutorials_handlers,
+    usage_handlers,
 )
 from esap.server.base import NoRouteHandler
 
@@ -54,6 +55,7 @@ HANDLER_MODULES = (
     publish_tokens_handlers,
     software_handlers,
     samp_handlers,
+    usage_handlers,
 )
 
 

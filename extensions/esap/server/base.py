@@ -4,21 +4,44 @@ from __future__ import annotations
 
 import json
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from jupyter_server.base.handlers import APIHandler
+from pydantic import ValidationError
 from tornado import web
 
 from esap.core.errors import EsapError, FieldError
+from esap.server.bodies import Body, body_refusal, shape
+
+B = TypeVar("B", bound=Body)
 
 #: The fix of an error tornado raised itself, by status, where there is a better one than "retry".
 _TORNADO_FIXES: dict[int, str] = {
-    401: "log in to the hub again, or send a token with access to this server",
-    403: "send the _xsrf cookie's value in the X-XSRFToken header (JupyterLab does this), "
-    "or authenticate with a token (Authorization: token ...) instead of the cookie",
+    403: "ask the hub admin for access to this server, or use a token of its owner",
     404: "check the path against the API description (openapi.yaml)",
     405: "use one of the methods the Allow header lists",
 }
+
+#: A request that carries no login at all (no token, no cookie): what a REST client must send.
+_NO_LOGIN = (
+    "not_authenticated",
+    "no token: send Authorization: token <your API token> or log in",
+    "make an API token on the hub's Token page (/hub/token), or log in to the hub in a browser",
+)
+#: A login (token or cookie) sent, but one with no access to this server.
+_NO_ACCESS = (
+    "forbidden",
+    "the token or login sent has no access to this server",
+    "use a token of the server's owner (or one with its access scope), or ask the hub admin",
+)
+#: A write with the login cookie but without the matching _xsrf value.
+_NO_XSRF = (
+    "xsrf_missing",
+    "missing or wrong _xsrf: send the X-XSRFToken header with the _xsrf cookie's value, "
+    "or authenticate with Authorization: token <token>",
+    "a script is best authenticated by a token, which needs no _xsrf; in the lab, reload "
+    "the page for a fresh _xsrf cookie",
+)
 
 #: The verbs an API route may serve (what an ``Allow`` header can list).
 _VERBS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -115,13 +138,47 @@ class EsapHandler(APIHandler):
             self.set_status(error.status)
             self.finish(json.dumps(error_body(error)))
             return
-        reason = self._reason or "error"
-        body = {
-            "code": reason.lower().replace(" ", "_"),
-            "message": reason,
-            "fix": _TORNADO_FIXES.get(status_code, _GENERIC_FIXES[5]),
-        }
-        self.finish(json.dumps({"error": body}))
+        refusal = self._refusal(status_code, error)
+        if refusal is not None:
+            code, message, fix = refusal
+        else:
+            reason = self._reason or "error"
+            code = reason.lower().replace(" ", "_")
+            message = reason
+            fix = _TORNADO_FIXES.get(status_code, _GENERIC_FIXES[5])
+        self.finish(json.dumps({"error": {"code": code, "message": message, "fix": fix}}))
+
+    def _refusal(
+        self, status_code: int, error: BaseException | None
+    ) -> tuple[str, str, str] | None:
+        """Why jupyter-server refused the request, when it was its login or XSRF check.
+
+        A plain ``Forbidden`` did not say what a REST client must send; both
+        checks answer 403 (an API handler never redirects to a login page),
+        and tornado names the XSRF check in its log message.
+        """
+        if status_code not in (401, 403):
+            return None
+        if status_code == 401 or getattr(self, "_jupyter_current_user", None) is None:
+            request = self.request
+            token = "Authorization" in request.headers or "token" in request.query_arguments
+            cookie = any(name != "_xsrf" for name in request.cookies)
+            # JupyterHub's servers drop a login cookie that comes without its _xsrf
+            if cookie and not token and self._xsrf_refused():
+                return _NO_XSRF
+            return _NO_ACCESS if token or cookie else _NO_LOGIN
+        logged = str(getattr(error, "log_message", "") or "")
+        if "xsrf" in logged.lower():
+            return _NO_XSRF
+        return None
+
+    def _xsrf_refused(self) -> bool:
+        """Whether this request fails the XSRF check (the server's own, JupyterHub's on a hub)."""
+        try:
+            self.check_xsrf_cookie()
+        except web.HTTPError as exc:
+            return "xsrf" in str(exc.log_message or "").lower()
+        return False
 
     def allowed_methods(self) -> list[str]:
         """The verbs this route serves: those its handler defines over tornado's 405."""
@@ -196,6 +253,19 @@ class EsapHandler(APIHandler):
             what = "empty, not a JSON object" if body is None else f"a JSON {kind}, not an object"
             raise FieldError("body", what, fix)
         return body
+
+    def body_as(self, model: type[B]) -> B:
+        """The request's JSON body as ``model``, or one 400 naming every field at fault.
+
+        Every handler that takes a JSON body reads it here: the body's shape
+        is checked in one place, against the model the API description
+        documents (``esap.server.bodies``), and refused in one shape.
+        """
+        body = self.json_object(f"send a JSON object, e.g. {shape(model)}")
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            raise body_refusal(exc, model) from None
 
     def integer(self, name: str, default: int, low: int, high: int) -> int:
         """The query argument ``name`` as a whole number in ``low..high``, or a 400 naming it.

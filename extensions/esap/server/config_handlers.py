@@ -1,24 +1,28 @@
-"""``GET /esap/api/v1/config``: what this hub offers (never its secrets).
+"""``GET /esap/api/v1/config``: what this server offers (never its secrets), and from where.
 
 The config is read by ``esap.core.public_config``, the reader every
-capability uses; its errors (not configured: 503, a broken config: 500)
-are answered like any other.
+capability uses; a broken named config (a 500) is answered like any other
+error. The answer adds ``source`` (``hub``, ``file:<path>`` or ``default``),
+so the panels say which configuration they run on, and ``warnings``: a user
+file that was set aside for its problems, each with its key and fix, for the
+panels to show while they run on the default.
 """
 
 from __future__ import annotations
 
 from tornado import web
 
-from esap.core.public_config import public_config
+from esap.core.public_config import config_in_use
 from esap.server.base import EsapHandler
 
 
 class ConfigHandler(EsapHandler):
-    """The public part of the hub's config: services, catalogues, archives, profiles."""
+    """The public part of the config: services, catalogues, archives, profiles; its source."""
 
     @web.authenticated
     def get(self) -> None:
-        self.write_json(public_config())
+        found = config_in_use()
+        self.write_json({**found.config, "source": found.source, "warnings": list(found.warnings)})
 
 
 default_handlers = [("config", ConfigHandler)]

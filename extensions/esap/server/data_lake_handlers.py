@@ -17,6 +17,7 @@ from esap.core.errors import FieldError
 from esap.data.base import DataService, HoldsFiles
 from esap.data.failures import failure
 from esap.server.base import EsapHandler
+from esap.server.bodies import BringBody
 from esap.server.data_common import catalog, in_thread
 
 #: Seconds a bring may take before the request gives up (a rule is quick; a
@@ -26,12 +27,7 @@ BRING_TIMEOUT = 3600.0
 
 class _LakeHandler(EsapHandler):
     def lake(self, name: str, capability: str) -> HoldsFiles:
-        current = catalog()
-        try:
-            entry = current.entry(name)
-        except KeyError:
-            self.fail(404, "not_found", f"no service named {name!r}", "see GET data/services")
-        adapter = current.adapter(entry)
+        adapter = catalog().adapter(name)  # UnknownService: a 404
         if not isinstance(adapter, HoldsFiles):
             self.fail(
                 400,
@@ -69,23 +65,12 @@ class BringHandler(_LakeHandler):
     @web.authenticated
     async def post(self, name: str) -> None:
         adapter = self.lake(name, "bring")
-        body = self.get_json_body()
-        if not isinstance(body, dict):
-            raise FieldError("body", "not a JSON object", 'send {"did": "scope:name"}')
-        assert isinstance(body, dict)
-        did = self.did(body.get("did"))
-        how = body.get("how")
-        if how not in (None, "rule", "download"):
-            raise FieldError("how", f"{how!r}: unknown", "use rule or download")
-        folder = body.get("folder")
-        if folder is not None and (not isinstance(folder, str) or len(folder) > 500):
-            raise FieldError("folder", "not a path", "give a folder inside your home")
-        unknown = set(body) - {"did", "how", "folder"}
-        if unknown:
-            field = sorted(unknown)[0]
-            raise FieldError(field, "unknown field", "send did, how, folder")
+        body = self.body_as(BringBody)
+        did = self.did(body.did)
         try:
-            answer = await in_thread(lambda: adapter.bring(did, how, folder), BRING_TIMEOUT)
+            answer = await in_thread(
+                lambda: adapter.bring(did, body.how, body.folder), BRING_TIMEOUT
+            )
         except Exception as exc:
             raise failure(exc, name) from None
         self.write_json(answer)

@@ -74,7 +74,7 @@ class RegistryHandler(EsapHandler):
                 timeout,
             )
         except Exception as exc:
-            raise failure(exc, "the registry") from None
+            raise failure(exc, "the registry", url, timeout) from None
         self.write_json({"services": found})
 
 

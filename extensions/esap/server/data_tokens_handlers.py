@@ -14,6 +14,7 @@ from tornado import web
 from esap.core.errors import FieldError
 from esap.data.base import TakesUserToken, user_tokens
 from esap.server.base import EsapHandler
+from esap.server.bodies import TokenBody
 from esap.server.data_common import catalog, in_thread
 
 
@@ -21,12 +22,8 @@ class ServiceTokenHandler(EsapHandler):
     """Whether a service takes and has the user's token; store or forget it."""
 
     def accepting(self, name: str) -> None:
-        """404 for an unknown service, 400 for one that takes no token."""
-        try:
-            adapter = catalog().adapter(name)
-        except KeyError:
-            self.fail(404, "not_found", f"no data service named {name}", "see GET data/services")
-            return
+        """404 for an unknown service (the catalog's), 400 for one that takes no token."""
+        adapter = catalog().adapter(name)
         if not isinstance(adapter, TakesUserToken):
             raise FieldError(
                 "service",
@@ -43,11 +40,7 @@ class ServiceTokenHandler(EsapHandler):
     @web.authenticated
     async def put(self, name: str) -> None:
         self.accepting(name)
-        body = self.get_json_body()
-        token = body.get("token") if isinstance(body, dict) else None
-        if not isinstance(token, str):
-            raise FieldError("token", "must be text", 'send {"token": "..."}')
-        assert isinstance(token, str)
+        token = self.body_as(TokenBody).token
         await in_thread(lambda: user_tokens().set(name, token))  # a bad token: a 400 naming it
         self.set_status(204)
         self.finish()

@@ -5,8 +5,9 @@ job store, with every kind: ``query`` (asynchronous TAP), ``download``
 (basket files), ``launch`` (Open in my lab), ``publish`` (a publication's
 run) and ``run`` (a headless notebook, in a process of its own). Starting a
 job is the only part that differs by kind on the wire: each kind checks its
-own body here and its capability starts the job; reading, cancelling and
-following a job is the same for all (``jobs_handlers``).
+own body (a model of ``esap.server.bodies``) and its capability starts the
+job; reading, cancelling and following a job is the same for all
+(``jobs_handlers``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from esap.basket import jobs as download_jobs
 from esap.bulk import jobs as run_jobs
@@ -26,14 +28,13 @@ from esap.core.paths import user_path
 from esap.core.runner import Runner
 from esap.core.urls import git_remote
 from esap.data import jobs as query_jobs
-from esap.data.failures import failure
 from esap.publish import jobs as publish_jobs
 from esap.server.basket_handlers import user_basket
+from esap.server.bodies import AdqlBody, Body, DownloadBody, LaunchBody, PublishRunBody, RunBody
 from esap.server.data_common import catalog, in_thread, result_store
 from esap.software import jobs as launch_jobs
 
-#: A request body, checked by the kind it starts.
-Body = dict[str, Any]
+B = TypeVar("B", bound=Body)
 
 
 @functools.cache
@@ -75,62 +76,29 @@ def resume(root: str | None, log: Any) -> None:
     threading.Thread(target=recover, name="esap-jobs-recover", daemon=True).start()
 
 
-def _text(body: Body, name: str, fix: str) -> str | None:
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise FieldError(name, "must be text or null", fix)
-    return value
-
-
-def _required(body: Body, name: str, message: str, fix: str) -> str:
-    """``body[name]`` as non-empty text (stripped), else a 400 naming it."""
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise FieldError(name, message, fix)
-    return value.strip()
-
-
-async def _query(root: str, body: Body) -> Job:
-    current, name = catalog(), body.get("service")
-    query_jobs.tap_adapter(current, name)
-    query_jobs.check_adql(body.get("query"))
-    query_jobs.check_maxrec(body.get("maxrec"))
-    try:
-        return await in_thread(
-            lambda: query_jobs.start(
-                runner(root), current, name, body.get("query"), body.get("maxrec")
-            ),
-            current.entry(str(name)).timeout,
-        )
-    except Exception as exc:
-        raise failure(exc, str(name)) from None
-
-
-async def _download(root: str, body: Body) -> Job:
-    ids = body.get("ids")
-    if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
-        raise FieldError("ids", "must be a list of item ids", 'send {"ids": [...]}, or null')
-    folder = _text(body, "folder", "name a folder in your home")
-    return await in_thread(lambda: download_jobs.start(runner(root), user_basket(), ids, folder))
-
-
-async def _launch(root: str, body: Body) -> Job:
-    repository = _required(
-        body,
-        "repository",
-        "missing or not text",
-        "send the git URL of the software, e.g. https://github.com/org/repo",
+async def _query(root: str, body: AdqlBody) -> Job:
+    current = catalog()
+    # the checks, then the submission within the service's timeout (esap.data.jobs)
+    return await in_thread(
+        lambda: query_jobs.start(runner(root), current, body.service, body.query, body.maxrec)
     )
-    ref = _text(body, "ref", "send ref: null")
-    name = _text(body, "name", "send name: null")
-    git_remote(repository, field="repository", home=Path.home())  # 400 if refused
-    return launch_jobs.start(runner(root), repository, ref or None, name or None)
 
 
-async def _publish(root: str, body: Body) -> Job:
+async def _download(root: str, body: DownloadBody) -> Job:
+    return await in_thread(
+        lambda: download_jobs.start(runner(root), user_basket(), body.ids, body.folder)
+    )
+
+
+async def _launch(root: str, body: LaunchBody) -> Job:
+    repository = git_remote(body.repository.strip(), field="repository", home=Path.home())
+    return launch_jobs.start(runner(root), repository, body.ref or None, body.name or None)
+
+
+async def _publish(root: str, body: PublishRunBody) -> Job:
     from esap.server.publish_common import publisher
 
-    publication = opaque_id(body.get("publication"), "publication")
+    publication = opaque_id(body.publication, "publication")
     try:
         entry = await in_thread(lambda: publisher(root).journal.get(publication))
     except KeyError:
@@ -140,41 +108,35 @@ async def _publish(root: str, body: Body) -> Job:
             f"publication {publication} is published already",
             "see its record in My publications",
         )
-    return publish_jobs.start(runner(root), publication)
+    # off the event loop: a home quota measures the home first
+    return await in_thread(lambda: publish_jobs.start(runner(root), publication))
 
 
-async def _run(root: str, body: Body) -> Job:
-    notebook = _required(
-        body,
-        "notebook",
-        "missing; give the notebook's path relative to your home",
-        'send {"notebook": "analysis/run.ipynb", "parameters": {...}}',
-    )
+async def _run(root: str, body: RunBody) -> Job:
     # the path rule (esap.core.paths): inside the home, not through a link out,
     # not into ~/.esap, no NUL or over-long name; a refusal is a 400 naming it
-    path = user_path(notebook, Path(root), field="notebook", allow_absolute=True)
-    parameters = body.get("parameters") or {}
-    if not isinstance(parameters, dict) or not all(
-        isinstance(key, str) and key.isidentifier() for key in parameters
-    ):
-        raise FieldError(
-            "parameters",
-            "not an object of Python names to values",
-            'send {"parameters": {"threshold": 0.5}}',
-        )
+    path = user_path(body.notebook, Path(root), field="notebook", allow_absolute=True)
     try:
-        return await in_thread(lambda: run_jobs.submit(path, parameters))
+        return await in_thread(lambda: run_jobs.submit(path, body.parameters))
     except run_jobs.JobError as exc:
         raise FieldError("notebook", str(exc), "give the path of a .ipynb file") from None
 
 
+@dataclass(frozen=True)
+class Start(Generic[B]):
+    """How a kind starts from a ``POST jobs/<kind>``: its body's model and its start."""
+
+    body: type[B]
+    start: Callable[[str, B], Awaitable[Job]]
+
+
 #: How each kind starts from a ``POST jobs/<kind>`` body.
-STARTS: dict[str, Callable[[str, Body], Awaitable[Job]]] = {
-    query_jobs.KIND: _query,
-    download_jobs.KIND: _download,
-    launch_jobs.KIND: _launch,
-    publish_jobs.KIND: _publish,
-    run_jobs.KIND: _run,
+STARTS: dict[str, Start[Any]] = {
+    query_jobs.KIND: Start(AdqlBody, _query),
+    download_jobs.KIND: Start(DownloadBody, _download),
+    launch_jobs.KIND: Start(LaunchBody, _launch),
+    publish_jobs.KIND: Start(PublishRunBody, _publish),
+    run_jobs.KIND: Start(RunBody, _run),
 }
 
 
@@ -209,4 +171,4 @@ def fresh(root: str, job: Job) -> Job:
     return job
 
 
-__all__ = ["STARTS", "fresh", "resume", "runner", "view"]
+__all__ = ["STARTS", "Start", "fresh", "resume", "runner", "view"]

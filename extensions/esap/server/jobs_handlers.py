@@ -53,8 +53,8 @@ class JobsHandler(_JobsBase):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.json_object(f"send the {self.kind} job's request as a JSON object")
-        job = await STARTS[self.kind](self.root, body)
+        kind = STARTS[self.kind]
+        job = await kind.start(self.root, self.body_as(kind.body))
         self.set_status(202)
         self.write_json(view(self.root, job))
 

@@ -14,6 +14,7 @@ from tornado import web
 from esap.publish.engine import PreparationError
 from esap.publish.metadata import RELATIONS, RESOURCE_TYPES, MetadataError, licenses, parse_metadata
 from esap.server.base import problems_of
+from esap.server.bodies import PublicationBody, PublishBody
 from esap.server.publish_common import PublishBase, in_thread
 
 
@@ -22,30 +23,23 @@ class ValidateHandler(PublishBase):
 
     @web.authenticated
     async def post(self) -> None:
-        body = self.body()
         # every field it is given has its type checked (a 400 as elsewhere),
         # even when the metadata alone is validated
-        files, metadata = body.get("files"), body.get("metadata")
-        parts = self.request_parts(
-            {
-                **body,
-                "files": [] if files is None else files,
-                "metadata": {} if metadata is None else metadata,
-            }
-        )
+        body = self.body_as(PublicationBody)
+        files = body.files
         problems: list[dict[str, str]] = []
         try:
-            parse_metadata(parts["metadata"])
+            parse_metadata(body.metadata or {})
         except MetadataError as exc:
             problems.extend(problems_of(exc))
         if files is not None:
             try:
                 await in_thread(
                     lambda: self.publisher.check(
-                        parts["files"],
+                        files,
                         {"title": "x", "creators": ["x"], "description": "x"},
-                        parts["archive"],
-                        inputs=parts["inputs"],
+                        body.archive,
+                        inputs=body.inputs,
                         allow_absolute=False,
                     )
                 )
@@ -59,15 +53,11 @@ class PreviewHandler(PublishBase):
 
     @web.authenticated
     async def post(self) -> None:
-        parts = self.request_parts(self.body())
+        body = self.body_as(PublishBody)
         # a refused publication is a 422 listing every field at fault (``error.problems``)
         preview: dict[str, Any] = await in_thread(
             lambda: self.publisher.preview(
-                parts["files"],
-                parts["metadata"],
-                parts["archive"],
-                inputs=parts["inputs"],
-                allow_absolute=False,
+                body.files, body.metadata, body.archive, inputs=body.inputs, allow_absolute=False
             )
         )
         self.write_json(preview)

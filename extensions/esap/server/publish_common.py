@@ -1,9 +1,10 @@
-"""What the publish handlers share: the user's publisher and its runs, request bodies, answers.
+"""What the publish handlers share: the user's publisher and its runs, and its answers.
 
 One :class:`Publisher` per server process, over the server's root (the
 user's home) and the state folder the basket and the other stores use, and
 its archives from the public config the hub passed. Paths from the browser
-are relative to the root; an absolute one is refused.
+are relative to the root; an absolute one is refused. The request bodies are
+models of ``esap.server.bodies`` (``PublicationBody``, ``PublishBody``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from esap.core.errors import FieldError
 from esap.core.jobs import Job, JobNotFound
 from esap.core.runner import Runner
 from esap.core.state import state_dir
@@ -61,40 +61,6 @@ class PublishBase(EsapHandler):
             return self.runner.store.get(publish_jobs.KIND, publication)
         except JobNotFound:
             return None
-
-    def body(self) -> dict[str, Any]:
-        return self.json_object()
-
-    def request_parts(self, body: dict[str, Any]) -> dict[str, Any]:
-        """The publication request in a body: files, metadata, archive, inputs, version_of."""
-        files = body.get("files")
-        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-            raise FieldError("files", "must be a list of paths", 'send {"files": ["a.ipynb"]}')
-        metadata = body.get("metadata")
-        if not isinstance(metadata, dict):
-            raise FieldError("metadata", "must be an object", "send the metadata form")
-        archive = body.get("archive")
-        if archive is not None and not isinstance(archive, str):
-            raise FieldError("archive", "must be an archive name", "pick an archive")
-        inputs = body.get("inputs")
-        if inputs is not None and (
-            not isinstance(inputs, list) or not all(isinstance(i, dict) for i in inputs)
-        ):
-            raise FieldError(
-                "inputs",
-                "must be a list of datasets (objects)",
-                'send [{"service": ..., "access_url": ..., "title": ...}], or leave inputs out',
-            )
-        version_of = body.get("version_of")
-        if version_of is not None and not isinstance(version_of, str):
-            raise FieldError("version_of", "must be a publication id", "pick one")
-        return {
-            "files": files,
-            "metadata": metadata,
-            "archive": archive,
-            "inputs": inputs,
-            "version_of": version_of,
-        }
 
     def describe(self, entry: Entry) -> dict[str, Any]:
         """A publication as the lab shows it (text only; archive messages are plain text)."""

@@ -18,6 +18,7 @@ from tornado import web
 from esap.core.jobs import JobBusy
 from esap.publish import jobs as publish_jobs
 from esap.publish.journal import Entry
+from esap.server.bodies import PublishBody
 from esap.server.publish_common import PublishBase, in_thread
 
 ID = r"(?P<publication>[0-9a-f]{32})"
@@ -33,15 +34,15 @@ class PublicationsHandler(PublishBase):
 
     @web.authenticated
     async def post(self) -> None:
-        parts = self.request_parts(self.body())
+        body = self.body_as(PublishBody)
         # a refused publication is a 422 listing every field at fault (``error.problems``)
         entry: Entry = await in_thread(
             lambda: self.publisher.prepare(
-                parts["files"],
-                parts["metadata"],
-                parts["archive"],
-                inputs=parts["inputs"],
-                version_of=parts["version_of"],
+                body.files,
+                body.metadata,
+                body.archive,
+                inputs=body.inputs,
+                version_of=body.version_of,
                 allow_absolute=False,
             )
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tornado import web
 
-from esap.core.errors import FieldError
+from esap.server.bodies import TokenBody
 from esap.server.publish_common import PublishBase, in_thread
 
 ARCHIVE = r"(?P<archive>[a-z0-9][a-z0-9_-]{0,62})"
@@ -54,10 +54,7 @@ class TokenHandler(PublishBase):
     @web.authenticated
     async def put(self, archive: str) -> None:
         self.known(archive)
-        token = self.body().get("token")
-        if not isinstance(token, str):
-            raise FieldError("token", "must be text", 'send {"token": "..."}')
-        assert isinstance(token, str)
+        token = self.body_as(TokenBody).token
         await in_thread(lambda: self.publisher.tokens.set(archive, token))  # a bad one: a 400
         self.set_status(204)
         self.finish()

@@ -23,22 +23,20 @@ import concurrent.futures
 import functools
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from tornado import web
 
 from esap.basket.store import ItemNotFound
-from esap.core.errors import FieldError
-from esap.data.results import BadPage, UnknownResult
+from esap.data.results import UnknownResult
 from esap.samp import links, received, tables
 from esap.server.base import EsapHandler
-from esap.server.basket_handlers import BasketBase, basket_changed, user_basket
+from esap.server.basket_handlers import basket_changed, user_basket
+from esap.server.bodies import LinkBody
 from esap.server.data_common import in_thread, result_store
 
 #: The link's file name: its random id and ``.vot`` (the suffix tools look at).
 LINK = r"(?P<link_file>[A-Za-z0-9_-]{16,64}\.vot)"
-MAX_NAME = 200
 
 
 @functools.cache
@@ -47,111 +45,34 @@ def link_store() -> links.LinkStore:
     return links.LinkStore()
 
 
-class LinksHandler(BasketBase):
+class LinksHandler(EsapHandler):
     """Issue a link to one table (a result, some of its rows, or basket items)."""
-
-    def _name(self, body: dict[str, Any], default: str) -> str:
-        name = body.get("name", default)
-        if not isinstance(name, str) or not 0 < len(name) <= MAX_NAME:
-            raise FieldError(
-                "name",
-                f"must be text of 1 to {MAX_NAME} characters",
-                'send e.g. {"name": "M51 images"}',
-            )
-        return str(name)
-
-    def _ttl(self, body: dict[str, Any]) -> float:
-        ttl = body.get("ttl", links.DEFAULT_TTL)
-        if isinstance(ttl, bool) or not isinstance(ttl, int | float):
-            ttl = -1
-        if not 0 < ttl <= links.MAX_TTL:
-            raise FieldError(
-                "ttl",
-                f"{body.get('ttl')!r}: must be seconds, more than 0, at most {links.MAX_TTL}",
-                f"leave ttl out for {links.DEFAULT_TTL} s",
-            )
-        return float(ttl)
-
-    def _result_source(self, body: dict[str, Any]) -> dict[str, Any]:
-        result_id = body["result_id"]
-        if not isinstance(result_id, str):
-            raise FieldError("result_id", "must be text", "send a result's id")
-        rows = body.get("rows")
-        if isinstance(rows, list):  # JSON's 3.0 is the integer 3 (as JSON Schema says)
-            rows = [int(r) if isinstance(r, float) and r.is_integer() else r for r in rows]
-        if rows is not None and (
-            not isinstance(rows, list)
-            or not rows
-            or not all(isinstance(r, int) and not isinstance(r, bool) and r >= 0 for r in rows)
-        ):
-            raise FieldError(
-                "rows",
-                "must be a non-empty list of row positions (integers >= 0)",
-                "send the selected rows' positions in the view, or leave rows out for all rows",
-            )
-        query = body.get("query") or {}
-        if not isinstance(query, dict) or set(query) - {"sort", "order", "filter"}:
-            raise FieldError(
-                "query",
-                "must be an object with sort, order and filter only",
-                'send the view\'s {"sort", "order", "filter"}',
-            )
-        try:
-            store = result_store()
-            store.describe(result_id)
-            if rows is not None:
-                # the view's sort and filter checked now, not when the tool fetches
-                store.page(
-                    result_id,
-                    0,
-                    1,
-                    query.get("sort"),
-                    query.get("order") or "asc",
-                    query.get("filter"),
-                )
-        except UnknownResult as exc:
-            raise exc.at("result_id") from None
-        except BadPage as exc:  # the view's sort or order, under query
-            raise BadPage(f"query.{exc.field}", exc.message, exc.fix) from None
-        return {"result_id": result_id, "rows": rows, "query": query}
-
-    def _basket_source(self, body: dict[str, Any]) -> dict[str, Any]:
-        ids = body["basket_ids"]
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-            raise FieldError(
-                "basket_ids", "must be a non-empty list of item ids", "select basket items first"
-            )
-        basket = user_basket()
-        for item_id in ids:
-            try:
-                basket.get(item_id)
-            except ItemNotFound as exc:
-                raise exc.at("basket_ids") from None
-        return {"basket_ids": ids}
 
     @web.authenticated
     def post(self) -> None:
-        body = self.body()
-        if ("result_id" in body) == ("basket_ids" in body):
-            raise FieldError(
-                "body",
-                "give either result_id (a search result) or basket_ids (basket items)",
-                'send {"result_id": "...", "rows": [0, 3]} or {"basket_ids": ["..."]}',
+        body = self.body_as(LinkBody)
+        if body.result_id is not None:
+            link = tables.share_result(
+                link_store(),
+                result_store(),
+                body.result_id,
+                rows=body.rows,
+                query=body.query,
+                name=body.name,
+                ttl=body.ttl,
             )
-        if "result_id" in body:
-            source = self._result_source(body)
-            default = "ESAP result"
         else:
-            source = self._basket_source(body)
-            default = "ESAP basket"
-        link = link_store().issue(self._name(body, default), source, self._ttl(body))
+            ids = body.basket_ids or []
+            link = tables.share_basket(
+                link_store(), user_basket(), ids, name=body.name, ttl=body.ttl
+            )
         self.set_status(201)
         self.write_json(
             {
                 "id": link.id,
                 "path": f"samp/tables/{link.id}.vot",
                 "name": link.name,
-                "table_id": f"esap-{link.id[:12]}",
+                "table_id": link.table_id,
                 "expires": link.expires,
             }
         )
@@ -253,8 +174,8 @@ class ReceivedHandler(EsapHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        name = (self.get_argument("name", "") or "").strip()[:MAX_NAME] or "SAMP table"
-        sender = (self.get_argument("sender", "") or "").strip()[:MAX_NAME] or None
+        name = (self.get_argument("name", "") or "").strip()[: links.MAX_NAME] or "SAMP table"
+        sender = (self.get_argument("sender", "") or "").strip()[: links.MAX_NAME] or None
         body = self.request.body
         table = await in_thread(lambda: received.keep(body))  # BadTable: a 400 naming the body
         basket = user_basket()

@@ -1,9 +1,8 @@
 """``software...``: search the software catalogues, read a record (``jobs/launch`` opens one).
 
-Search asks every catalogue on worker threads (the OSSR is a remote API);
-a catalogue that fails is reported beside the hits, as the data federation
-does, so one unreachable catalogue does not hide the others. Each hit
-carries its BinderHub link when its catalogue names a BinderHub.
+The search is the engine's (``esap.software.searches``, as a notebook's):
+every catalogue asked at once, a failing one reported beside the hits. Each
+hit carries its BinderHub link when its catalogue names a BinderHub.
 """
 
 from __future__ import annotations
@@ -15,11 +14,9 @@ from tornado import web
 
 from esap.core.errors import FieldError
 from esap.server.base import EsapHandler
-from esap.software import binder_url, offered, record, search_all
+from esap.software import binder_url, offered, record
 from esap.software.base import SoftwareQuery, SoftwareRecord, UnknownCatalogue
-
-#: Most hits a search returns per catalogue.
-MAX_LIMIT = 200
+from esap.software.searches import MAX_LIMIT, find
 
 
 def _entries() -> list[dict[str, Any]]:
@@ -71,9 +68,6 @@ class SearchHandler(EsapHandler):
 
     @web.authenticated
     async def get(self) -> None:
-        raw_limit = self.get_argument("limit", "50")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-            raise FieldError("limit", f"{raw_limit!r} is not 1..{MAX_LIMIT}", "send limit=50")
         query = SoftwareQuery(
             text=self.get_argument("q", "").strip() or None,
             language=self.get_argument("language", "").strip() or None,
@@ -81,31 +75,16 @@ class SearchHandler(EsapHandler):
             or self.get_argument("licence", "").strip()
             or None,
             runtime=self.get_argument("runtime", "").strip() or None,
-            limit=int(raw_limit),
+            limit=self.integer("limit", 50, 1, MAX_LIMIT),
         )
-        entries = _entries()
-        chosen = [n.strip() for n in self.get_argument("catalogues", "").split(",") if n.strip()]
-        unknown = sorted(set(chosen) - {e["name"] for e in entries})
-        if unknown:
-            raise FieldError(
-                "catalogues",
-                f"no catalogue {', '.join(map(repr, unknown))}",
-                "name catalogues listed by GET software/catalogues, separated by commas",
-            )
-        if chosen:
-            searched = [e for e in entries if e["name"] in chosen]
-        else:
-            searched = [e for e in entries if e.get("enabled", True) is not False]
-        results = await asyncio.gather(
-            *(asyncio.to_thread(search_all, [e], query, [e["name"]]) for e in searched)
-        )
-        hits: list[dict[str, Any]] = []
-        errors: dict[str, str] = {}
-        for entry, (records, failed) in zip(searched, results, strict=True):
-            hits += [hit(entry, record) for record in records]
-            errors.update(failed)
+        names = [n.strip() for n in self.get_argument("catalogues", "").split(",") if n.strip()]
+        found = await asyncio.to_thread(find, _entries(), query, names)
         self.write_json(
-            {"hits": hits, "errors": errors, "catalogues": [e["name"] for e in searched]}
+            {
+                "hits": [hit(entry, record) for entry, record in found.hits],
+                "errors": found.errors,
+                "catalogues": found.searched,
+            }
         )
 
 

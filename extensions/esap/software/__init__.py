@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import Field, HttpUrl
 
 from esap.config.options import AdapterOptions, unusable
+from esap.core.errors import EsapError
+from esap.core.failures import recognise
 from esap.software.base import (
     CatalogueEntry,
     CatalogueError,
@@ -78,16 +80,22 @@ def catalogue(
 
 
 def contained(name: str, call: Callable[[], Result]) -> Result:
-    """``call()``, with anything but ``CatalogueError``/``LookupError`` made the catalogue's error.
+    """``call()``, with anything but an ESAP error or ``LookupError`` made the catalogue's error.
 
     A third-party catalogue may raise anything; the faces (REST, notebook,
-    CLI) then still get one documented exception that names the catalogue.
+    CLI) then still get one documented exception: a network failure named
+    by the one classification (:mod:`esap.core.failures`, as the built-in
+    catalogues raise it), anything else a :class:`CatalogueError` naming
+    the catalogue.
     """
     try:
         return call()
-    except (CatalogueError, LookupError):
+    except (EsapError, LookupError):
         raise
     except Exception as exc:
+        known = recognise(exc, service=name)
+        if known is not None:
+            raise known from exc
         raise CatalogueError(f"{name}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -114,7 +122,7 @@ def search_all(
         try:
             records = contained(name, functools.partial(_search_one, entry, query))
             found.extend(r for r in records if isinstance(r, SoftwareRecord))
-        except CatalogueError as exc:
+        except EsapError as exc:  # a CatalogueError, or a failure named by its kind
             errors[name] = exc.message
         except LookupError as exc:
             errors[name] = str(exc)
@@ -131,14 +139,22 @@ def search(
     limit: int = 50,
     config: str | Path | dict[str, Any] | None = None,
 ) -> Table:
-    """Software matching every criterion, across catalogues, as an astropy Table."""
+    """Software matching every criterion, across catalogues, as an astropy Table.
+
+    The catalogues are chosen and asked as the Software panel asks them
+    (``esap.software.searches.find``); a failing one is printed, the
+    others' hits kept.
+    """
     from astropy.table import Table
 
-    records, errors = search_all(
+    from esap.software.searches import find
+
+    found = find(
         offered(config), SoftwareQuery(text, language, licence, runtime, limit), catalogues
     )
-    for name, message in errors.items():
+    for name, message in found.errors.items():
         print(f"{name}: {message}")
+    records = [record for _, record in found.hits]
     names = ["catalogue", "identifier", "name", "version", "licence", "languages", "repository"]
     rows = [
         [
@@ -166,7 +182,7 @@ def get(
 
 
 def record(entry: dict[str, Any], identifier: str) -> SoftwareRecord:
-    """One record of one catalogue: :class:`RecordNotFound` if none, ``CatalogueError`` if failed.
+    """One record of one catalogue: :class:`RecordNotFound` if none, an ESAP error if failed.
 
     An adapter says "none" with any ``LookupError`` (``KeyError`` included).
     """

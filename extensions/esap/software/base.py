@@ -15,7 +15,12 @@ A catalogue adapter overrides two methods:
 
 Errors: raise :class:`CatalogueError` when the catalogue cannot answer (its
 message says what and what to do) and ``LookupError`` from ``get`` when
-there is no such record. Anything else an adapter raises is contained too:
+there is no such record. A failed request (httpx's or requests' errors)
+may go through as it is: it is named by its kind (a host that does not
+resolve, a refused connection, a time-out, an HTTP error with the
+catalogue's text...) by :func:`esap.core.failures.classify`, the one
+classification every adapter's failures go through (the built-in adapters
+raise its result themselves). Anything else an adapter raises is contained too:
 a search reports it as that catalogue's error beside the other catalogues'
 hits, and a record answers 502 naming the catalogue.
 

@@ -2,7 +2,8 @@
 
 ``path`` is a folder searched for ``*.json`` codemeta documents; ``url``
 (and ``options.urls``) name codemeta.json documents, or JSON lists of them,
-fetched with httpx. The catalogue is small and read once per instance.
+fetched with httpx (a failure named by :func:`esap.core.failures.classify`).
+The catalogue is small and read once per instance.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import httpx
 from pydantic import Field, HttpUrl
 
 from esap.config.options import AdapterOptions
+from esap.core.failures import classify
 from esap.software import BinderOptions
 from esap.software.base import (
     CatalogueEntry,
@@ -37,6 +39,9 @@ class CodemetaOptions(BinderOptions):
         "HTTP(S), after the path's files and the url's document.",
         examples=[["https://example.org/gammapy/codemeta.json"]],
     )
+    timeout: float = Field(
+        default=30.0, gt=0, description="Seconds to wait for each document read over HTTP(S)."
+    )
 
 
 class CodemetaCatalogue(SoftwareCatalogue):
@@ -56,8 +61,8 @@ class CodemetaCatalogue(SoftwareCatalogue):
             folder = Path(path) if Path(path).is_absolute() else self.base / path
             if not folder.is_dir():
                 raise CatalogueError(
-                    f"software_catalogues.{self.name}.path: {folder} is not a folder — "
-                    "name a folder of codemeta.json files"
+                    f"software_catalogues.{self.name}.path: {folder} is not a folder",
+                    "name a folder of codemeta.json files",
                 )
             for file in sorted(folder.rglob("*.json")):
                 try:
@@ -68,13 +73,20 @@ class CodemetaCatalogue(SoftwareCatalogue):
                     ) from None
         urls: list[str] = [self.entry.url] if self.entry.url else []
         urls += [str(url) for url in self.options.urls]
+        timeout = self.options.timeout
         for url in urls:
             try:
-                response = httpx.get(str(url), timeout=30, follow_redirects=True)
+                response = httpx.get(str(url), timeout=timeout, follow_redirects=True)
                 response.raise_for_status()
                 found.append((str(url), response.json()))
-            except (httpx.HTTPError, ValueError) as exc:
-                raise CatalogueError(f"{self.name}: cannot read {url} ({exc})") from None
+            except (httpx.HTTPError, ValueError) as exc:  # named by the one classification
+                raise classify(
+                    exc,
+                    service=self.name,
+                    url=str(url),
+                    timeout=timeout,
+                    timeout_setting=f"options.timeout of the catalogue {self.name} in esap.yaml",
+                ) from exc
         return found
 
     def records(self) -> list[SoftwareRecord]:

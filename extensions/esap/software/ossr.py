@@ -19,11 +19,11 @@ from pydantic import Field
 
 from esap import __version__
 from esap.config.options import AdapterOptions
+from esap.core.failures import classify
 from esap.core.ids import url_segment
 from esap.software import BinderOptions
 from esap.software.base import (
     CatalogueEntry,
-    CatalogueError,
     SoftwareCatalogue,
     SoftwareQuery,
     SoftwareRecord,
@@ -61,26 +61,27 @@ class OssrCatalogue(SoftwareCatalogue):
         self.timeout = self.options.timeout
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        url = f"{self.url}/{path}"
         try:
             response = httpx.get(
-                f"{self.url}/{path}",
+                url,
                 params=params,
                 timeout=self.timeout,
                 follow_redirects=True,
                 headers={"Accept": "application/json", "User-Agent": f"esap-hub/{__version__}"},
             )
-        except httpx.HTTPError as exc:
-            raise CatalogueError(
-                f"{self.name}: {self.url} did not answer ({exc}) — retry later"
-            ) from None
-        if response.status_code == 404:
-            raise LookupError(f"{self.name}: no record at {path}")
-        if response.status_code >= 400:
-            raise CatalogueError(
-                f"{self.name}: {self.url}/{path} answered HTTP {response.status_code}: "
-                f"{response.text[:300]} — retry later"
-            )
-        return response.json()
+            if response.status_code == 404:
+                raise LookupError(f"{self.name}: no record at {path}")
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:  # named by the one classification
+            raise classify(
+                exc,
+                service=self.name,
+                url=url,
+                timeout=self.timeout,
+                timeout_setting=f"options.timeout of the catalogue {self.name} in esap.yaml",
+            ) from exc
 
     def record(self, hit: dict[str, Any]) -> SoftwareRecord:
         """A search hit or a record as a SoftwareRecord (Zenodo metadata terms)."""

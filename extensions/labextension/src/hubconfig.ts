@@ -26,6 +26,28 @@ export interface IOffering {
 }
 
 /**
+ * One problem of a configuration file: its key path, what is wrong, the fix.
+ */
+export interface IConfigProblem {
+  field: string;
+  message: string;
+  fix: string;
+}
+
+/**
+ * A user file the server set aside for its problems: the panels run on the
+ * default configuration meanwhile.
+ */
+export interface IConfigWarning {
+  code: string;
+  /** The path of the file set aside. */
+  file: string;
+  message: string;
+  fix: string;
+  problems: IConfigProblem[];
+}
+
+/**
  * The public part of the hub configuration, as answered by `GET config`.
  */
 export interface IHubConfig {
@@ -35,6 +57,9 @@ export interface IHubConfig {
   software_catalogues: IOffering[];
   archives: IOffering[];
   dask: { enabled: boolean };
+  /** Where it comes from: `hub`, `file:<path>` or `default`; `null` when not said. */
+  source: string | null;
+  warnings: IConfigWarning[];
 }
 
 function asString(value: unknown, fallback = ''): string {
@@ -68,6 +93,29 @@ function asOfferings(value: unknown): IOffering[] {
   return offerings;
 }
 
+function asRecords(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value)
+    ? (value as unknown[]).filter(
+        (item): item is Record<string, unknown> =>
+          typeof item === 'object' && item !== null
+      )
+    : [];
+}
+
+function asWarnings(value: unknown): IConfigWarning[] {
+  return asRecords(value).map(warning => ({
+    code: asString(warning.code),
+    file: asString(warning.file),
+    message: asString(warning.message),
+    fix: asString(warning.fix),
+    problems: asRecords(warning.problems).map(problem => ({
+      field: asString(problem.field),
+      message: asString(problem.message),
+      fix: asString(problem.fix)
+    }))
+  }));
+}
+
 /**
  * Read a `GET config` answer defensively: unknown fields are ignored and
  * missing lists become empty, so a newer or older server still renders.
@@ -87,7 +135,9 @@ export function parseHubConfig(raw: unknown): IHubConfig {
     data_services: asOfferings(data.data_services),
     software_catalogues: asOfferings(data.software_catalogues),
     archives: asOfferings(data.archives),
-    dask: { enabled: dask.enabled === true }
+    dask: { enabled: dask.enabled === true },
+    source: typeof data.source === 'string' && data.source ? data.source : null,
+    warnings: asWarnings(data.warnings)
   };
 }
 

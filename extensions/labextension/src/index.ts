@@ -5,7 +5,7 @@ import {
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { refreshIcon } from '@jupyterlab/ui-components';
+import { CommandToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
 import { basketPlugin } from './basket/plugin';
 import { bulkPlugin } from './bulk/plugin';
@@ -18,6 +18,7 @@ import { publishPlugin } from './publish/plugin';
 import { sampPlugin } from './samp/plugin';
 import { softwarePlugin } from './software/plugin';
 import { tutorialsPlugin } from './tutorials/plugin';
+import { UsageCommandIDs, usagePlugin } from './usage/plugin';
 
 /**
  * The command ids of the ESAP extension.
@@ -59,6 +60,15 @@ const sidebarPlugin: JupyterFrontEndPlugin<void> = {
       refreshCommand: CommandIDs.refreshSidebar,
       translator: appTranslator
     });
+    // "My usage" beside the refresh button (its command is the usage plugin's)
+    sidebar.toolbar.addItem(
+      'usage',
+      new CommandToolbarButton({
+        commands: app.commands,
+        id: UsageCommandIDs.open,
+        label: ''
+      })
+    );
     app.shell.add(sidebar, 'left', { rank: 200 });
 
     if (palette) {
@@ -83,5 +93,6 @@ export default [
   basketPlugin,
   publishPlugin,
   softwarePlugin,
-  sampPlugin
+  sampPlugin,
+  usagePlugin
 ];

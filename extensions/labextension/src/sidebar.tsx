@@ -273,6 +273,9 @@ export class EsapSidebar extends EsapSidePanel {
         : state.status === 'loading'
           ? state.previous
           : null;
+    if (config) {
+      this.showConfigSource(config.source, config.warnings, this._esapTrans);
+    }
     const title = config?.title ?? this._esapTrans.__('ESAP');
     this.heading.setText(
       title,

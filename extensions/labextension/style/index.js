@@ -6,3 +6,4 @@ import './bulk.css';
 import './basket.css';
 import './publish.css';
 import './software.css';
+import './usage.css';
