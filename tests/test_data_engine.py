@@ -7,8 +7,11 @@ Expectations are recomputed from the shipped CSV files (helpers from
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import pytest
 import pyvo
@@ -202,13 +205,13 @@ def test_a_search_is_in_the_history_once_however_it_ends(catalog, sources):
                 return event
         return None
 
-    assert asyncio.run(first_event())["event"] == "started"
+    assert in_own_loop(first_event)["event"] == "started"
     assert len(history.history(1000)) == 3
 
     async def every_event():
         return [event async for event in search_stream(prepare(catalog, request))]
 
-    assert asyncio.run(every_event())[-1]["event"] == "done"
+    assert in_own_loop(every_event)[-1]["event"] == "done"
     newest = history.history(1000)
     assert len(newest) == 4
     assert newest[0]["summary"]["error"] == "error"
@@ -354,3 +357,13 @@ def test_user_services_are_listed_after_the_admins(catalog, dachs):
     assert ("tap", "user", "scs") not in listed
     with pytest.raises(KeyError):
         catalog.store.add_service("mine", "scs", dachs.scs_url, "again", "")
+
+
+def in_own_loop(make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine in an event loop of its own thread, as a server's loop runs apart.
+
+    ``asyncio.run`` refuses a thread where another loop runs (a browser test's
+    earlier in the same session may leave one), so the coroutine gets a thread.
+    """
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()

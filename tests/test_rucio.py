@@ -133,7 +133,7 @@ def test_wrong_scope_and_token_are_named_and_the_token_stays_secret(
     errors = [e for e in events if e["event"] == "error"]
     assert len(errors) == 1
     assert "scope 'nosuchscope' does not exist" in errors[0]["message"]
-    assert "lofar" in errors[0]["message"]  # the scopes there, to pick from
+    assert "lofar" in errors[0]["fix"]  # the scopes there, to pick from
     good = list(Federation([service], Query(text="obs1")).events())
     assert [e["event"] for e in good if e["event"] in ("rows", "error")] == ["rows"]
     text = json.dumps(events + good) + caplog.text

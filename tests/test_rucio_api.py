@@ -80,5 +80,6 @@ def test_a_search_without_a_token_says_so_in_the_lake_status_line(lake_api) -> N
     errors = [e for e in events if e["event"] == "error"]
     assert [e["service"] for e in errors] == ["lake"]
     assert "ESAP_ACCESS_TOKEN" in errors[0]["message"]
-    assert "log in again" in errors[0]["message"]  # the event's message carries the fix
+    assert "log in again" in errors[0]["fix"]  # the fix is its own field, said once
+    assert "log in again" not in errors[0]["message"]
     assert events[-1]["event"] == "done"

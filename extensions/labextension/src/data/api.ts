@@ -105,6 +105,8 @@ export type SearchEvent =
       service: string;
       code: string;
       message: string;
+      /** What to do about it; never repeated in the message. */
+      fix?: string;
       elapsed_ms: number;
     }
   | { event: 'done'; search_id: string; elapsed_ms: number };

@@ -340,7 +340,7 @@ function statusText(status: ServiceStatus, trans: TranslationBundle): string {
         ? trans.__('%1 rows (truncated)', status.total.toLocaleString())
         : rowCount(status.total, trans);
     case 'error':
-      return status.message;
+      return status.fix ? `${status.message} — ${status.fix}` : status.message;
   }
 }
 

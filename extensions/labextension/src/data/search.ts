@@ -24,6 +24,7 @@ export type ServiceStatus =
       readonly state: 'error';
       readonly code: string;
       readonly message: string;
+      readonly fix: string;
       readonly elapsedMs: number;
     };
 
@@ -160,6 +161,7 @@ export class SearchRun {
           state: 'error',
           code: event.code,
           message: event.message,
+          fix: event.fix ?? '',
           elapsedMs: event.elapsed_ms
         });
         break;
