@@ -1,4 +1,4 @@
-"""``openapi.yaml`` and the request body models agree: names, required, JSON types, closedness.
+"""``openapi.yaml`` and the body and answer models agree: names, required, JSON types, closedness.
 
 The document is written by hand (its prose, examples and bounds are for
 people and for the fuzzing in ``test_api_schemathesis``); the models in
@@ -7,16 +7,20 @@ This test holds them together, operation by operation: for every operation
 whose body is JSON, the model's JSON Schema (``model_json_schema()``) and the
 document's schema list the same properties, require the same ones, give each
 the same JSON types (``null`` included) down through arrays and objects, and
-refuse other properties in the same places.
+refuse other properties in the same places. The same holds for every JSON
+answer (2xx; an NDJSON stream's lines) and its model in ``esap.server.answers``,
+which every handler answers through, and for the error body.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
 
+from esap.server.answers import ANSWERS, ERROR
 from esap.server.bodies import OPERATIONS
 from esap.server.openapi_handlers import openapi_document
 
@@ -236,3 +240,117 @@ def test_a_json_integer_may_be_written_with_a_fraction_of_zero() -> None:
     assert LinkBody.model_validate({"result_id": "r", "rows": [3.0, 1]}).rows == [3, 1]
     refused = _refused(LinkBody, {"result_id": "r", "rows": [True, 1.5]})
     assert [p["field"] for p in refused["problems"]] == ["rows[0]", "rows[1]"]
+
+
+# ---------------------------------------------------------------- answers
+
+#: The media types of a JSON answer: one document, or an NDJSON stream of them (a model a line).
+JSON_MEDIA = ("application/json", "application/x-ndjson")
+
+
+def _json_answers() -> dict[tuple[str, int], Any]:
+    """Every documented 2xx JSON answer, by operation and status: its schema."""
+    document = openapi_document()
+    shared = document["components"]["responses"]
+    found = {}
+    for path, item in document["paths"].items():
+        for verb, operation in item.items():
+            if verb not in VERBS:
+                continue
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith("2"):
+                    continue
+                if "$ref" in response:
+                    response = shared[response["$ref"].rsplit("/", 1)[-1]]
+                for media, content in response.get("content", {}).items():
+                    if media in JSON_MEDIA:
+                        found[(f"{verb.upper()} {path}", int(status))] = content["schema"]
+    return found
+
+
+ANSWER_SCHEMAS = _json_answers()
+
+
+def listing(found: Outline) -> Outline:
+    """``found`` with every object whose properties it lists closed.
+
+    The document lists every property an answer has (``additionalProperties``
+    stays open so the API may grow); the models refuse any other, so that a
+    handler cannot answer a property the document does not list.
+    """
+    return replace(
+        found,
+        closed=found.closed or found.properties is not None,
+        properties=None
+        if found.properties is None
+        else {name: listing(sub) for name, sub in found.properties.items()},
+        items=None if found.items is None else listing(found.items),
+        values=None if found.values is None else listing(found.values),
+    )
+
+
+def _agree(where: str, schema: Any, model: Any) -> list[str]:
+    schemas = openapi_document()["components"]["schemas"]
+    produced = model.model_json_schema()
+    return differences(
+        where, listing(outline(schema, schemas)), outline(produced, produced.get("$defs", {}))
+    )
+
+
+def test_every_json_answer_has_its_model_and_every_model_its_answer() -> None:
+    documented = set(ANSWER_SCHEMAS)
+    assert documented == set(ANSWERS), (
+        f"documented without a model: {sorted(documented - set(ANSWERS))}; "
+        f"a model for no documented answer: {sorted(set(ANSWERS) - documented)}"
+    )
+
+
+@pytest.mark.parametrize("answer", sorted(ANSWERS), ids=lambda key: f"{key[0]} {key[1]}")
+def test_the_answer_model_and_the_document_agree(answer: tuple[str, int]) -> None:
+    found = _agree(f"{answer[0]} {answer[1]}", ANSWER_SCHEMAS[answer], ANSWERS[answer])
+    assert not found, "\n".join(found)
+
+
+def test_the_error_model_and_the_document_agree() -> None:
+    found = _agree("Error", {"$ref": "#/components/schemas/Error"}, ERROR)
+    assert not found, "\n".join(found)
+
+
+def test_every_error_body_fits_the_error_model() -> None:
+    from esap.core.errors import EsapError, FieldError, FieldProblem
+    from esap.server.base import error_body
+
+    several = FieldError("title", "missing", "add a title")
+    several.problems = (FieldProblem("title", "missing", "add a title"), FieldProblem("x", "y", ""))
+    for error in (EsapError("it failed", ""), FieldError("ra", "not a number", "send ra"), several):
+        ERROR.model_validate_json(json.dumps(error_body(error)))
+
+
+def test_an_answer_the_document_does_not_describe_is_refused() -> None:
+    """A property not listed, a required one missing, a wrong type or ``null``: each refused."""
+    from pydantic import ValidationError
+
+    from esap.server.answers import ResolvedAnswer, ServiceTokenAnswer, TutorialsAnswer
+
+    good = {"target": "M31", "ra": 10.68, "dec": 41, "resolver": "sesame"}
+    ResolvedAnswer.model_validate_json(json.dumps(good))
+    for bad in (
+        {**good, "extra": 1},
+        {k: v for k, v in good.items() if k != "ra"},
+        {**good, "ra": "10.68"},
+        {**good, "resolver": None},
+    ):
+        with pytest.raises(ValidationError):
+            ResolvedAnswer.model_validate_json(json.dumps(bad))
+    with pytest.raises(ValidationError):  # true is no integer, nor a string
+        ServiceTokenAnswer.model_validate_json(
+            '{"service": true, "accepts_token": 1, "has_token": 0}'
+        )
+    TutorialsAnswer.model_validate_json('{"folder": "t", "copied": [], "kept": [], "first": null}')
+    open_ = outline(
+        {"type": "object", "properties": {"a": {"type": "object", "properties": {}}}}, {}
+    )
+    listed = listing(open_)
+    assert listed.closed
+    assert listed.properties is not None
+    assert listed.properties["a"].closed

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from tornado import web
 
 from esap.core.errors import EsapError, FieldError
+from esap.server.answers import AnswerModel
 from esap.server.bodies import Body, body_refusal, shape
 
 B = TypeVar("B", bound=Body)
@@ -113,6 +114,13 @@ def error_body(error: EsapError) -> dict[str, Any]:
         body.update(problems[0])
         body["problems"] = problems
     return {"error": body}
+
+
+def _checked(model: AnswerModel, data: Any, *, allow_nan: bool = True) -> str:
+    """``data`` as the JSON text sent, once ``model`` has read that text without a fault."""
+    text = json.dumps(data, allow_nan=allow_nan)
+    model.model_validate_json(text)
+    return text
 
 
 class EsapHandler(APIHandler):
@@ -295,10 +303,21 @@ class EsapHandler(APIHandler):
         """
         raise ApiError(status, code, message, fix, field=field)
 
-    def write_json(self, payload: Any) -> None:
-        """Answer with a JSON document."""
+    def write_answer(self, model: AnswerModel, data: Any) -> None:
+        """Answer ``data``, checked first against ``model``: what the API description says.
+
+        Every JSON answer goes out here (the models: ``esap.server.answers``).
+        The check reads the very text sent, so the wire is ``data`` as given
+        (key order, numbers as written); an answer the document does not
+        describe raises ``ValidationError``: a fault of the server (a 500 with
+        its traceback in the log), never a surprise for the client.
+        """
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(payload))
+        self.finish(_checked(model, data))
+
+    def write_line(self, model: AnswerModel, data: Any, *, allow_nan: bool = True) -> None:
+        """One line of an NDJSON stream, checked against ``model`` as :meth:`write_answer` does."""
+        self.write(_checked(model, data, allow_nan=allow_nan) + "\n")
 
 
 class NoRouteHandler(EsapHandler):

@@ -20,6 +20,14 @@ from esap.basket.edits import add_items, change
 from esap.basket.models import KINDS, item_dict
 from esap.basket.store import MAX_PAGE, Basket, ItemNotFound
 from esap.core.errors import FieldError
+from esap.server.answers import (
+    AddedAnswer,
+    BasketItemAnswer,
+    BasketPage,
+    CellAnswer,
+    ChangedAnswer,
+    RemovedAnswer,
+)
 from esap.server.base import EsapHandler
 from esap.server.bodies import CellBody, GroupBody, IdsBody, ItemChangesBody, ItemsBody
 
@@ -74,7 +82,8 @@ class BasketHandler(BasketBase):
             group=self.get_argument("group", None),
             text=self.get_argument("q", None) or None,
         )
-        self.write_json(
+        self.write_answer(
+            BasketPage,
             {
                 "items": page.items,
                 "total": page.total,
@@ -82,7 +91,7 @@ class BasketHandler(BasketBase):
                 "limit": page.limit,
                 "counts": page.counts,
                 "groups": basket.groups(),
-            }
+            },
         )
 
     @web.authenticated
@@ -92,7 +101,7 @@ class BasketHandler(BasketBase):
         # checked in one pass by the store (a bad item adds nothing, and is named)
         ids = await asyncio.get_running_loop().run_in_executor(None, add_items, basket, items)
         self.set_status(201)
-        self.write_json({"ids": ids, "total": basket_changed(basket)})
+        self.write_answer(AddedAnswer, {"ids": ids, "total": basket_changed(basket)})
 
     @web.authenticated
     def delete(self) -> None:
@@ -108,7 +117,9 @@ class ItemHandler(BasketBase):
 
     @web.authenticated
     def get(self, item_id: str) -> None:
-        self.write_json(item_dict(user_basket().get(item_id)))  # ItemNotFound: a 404
+        self.write_answer(
+            BasketItemAnswer, item_dict(user_basket().get(item_id))
+        )  # ItemNotFound: a 404
 
     @web.authenticated
     def patch(self, item_id: str) -> None:
@@ -116,7 +127,7 @@ class ItemHandler(BasketBase):
         item = change(
             user_basket(), item_id, title=changes.title, notes=changes.notes, group=changes.group
         )
-        self.write_json(item_dict(item))
+        self.write_answer(BasketItemAnswer, item_dict(item))
 
     @web.authenticated
     def delete(self, item_id: str) -> None:
@@ -136,7 +147,7 @@ class RemoveHandler(BasketBase):
         basket = user_basket()
         removed = basket.remove(self.body_as(IdsBody).ids)
         basket_changed(basket)
-        self.write_json({"removed": removed})
+        self.write_answer(RemovedAnswer, {"removed": removed})
 
 
 class GroupHandler(BasketBase):
@@ -145,7 +156,7 @@ class GroupHandler(BasketBase):
     @web.authenticated
     def post(self) -> None:
         body = self.body_as(GroupBody)
-        self.write_json({"changed": user_basket().set_group(body.ids, body.group)})
+        self.write_answer(ChangedAnswer, {"changed": user_basket().set_group(body.ids, body.group)})
 
 
 class CellHandler(BasketBase):
@@ -154,7 +165,7 @@ class CellHandler(BasketBase):
     @web.authenticated
     def post(self) -> None:
         body = self.body_as(CellBody)
-        self.write_json({"code": cell(body.ids, kind=body.kind)})
+        self.write_answer(CellAnswer, {"code": cell(body.ids, kind=body.kind)})
 
 
 default_handlers = [

@@ -12,6 +12,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from esap.basket.transfer import export, import_data
+from esap.server.answers import AddedAnswer
 from esap.server.base import EsapHandler
 from esap.server.basket_handlers import basket_changed, user_basket
 
@@ -48,7 +49,7 @@ class ImportHandler(EsapHandler):
             None, import_data, basket, data, name, "body"
         )
         self.set_status(201)
-        self.write_json({"ids": ids, "total": basket_changed(basket)})
+        self.write_answer(AddedAnswer, {"ids": ids, "total": basket_changed(basket)})
 
 
 default_handlers = [("basket/export", ExportHandler), ("basket/import", ImportHandler)]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from tornado import web
 
 from esap.core.public_config import config_in_use
+from esap.server.answers import PublicConfigAnswer
 from esap.server.base import EsapHandler
 
 
@@ -22,7 +23,10 @@ class ConfigHandler(EsapHandler):
     @web.authenticated
     def get(self) -> None:
         found = config_in_use()
-        self.write_json({**found.config, "source": found.source, "warnings": list(found.warnings)})
+        self.write_answer(
+            PublicConfigAnswer,
+            {**found.config, "source": found.source, "warnings": list(found.warnings)},
+        )
 
 
 default_handlers = [("config", ConfigHandler)]

@@ -16,6 +16,7 @@ from tornado import web
 from esap.core.errors import FieldError
 from esap.data.base import DataService, HoldsFiles
 from esap.data.failures import failure
+from esap.server.answers import BroughtAnswer, LakeFilesAnswer
 from esap.server.base import EsapHandler
 from esap.server.bodies import BringBody
 from esap.server.data_common import catalog, in_thread
@@ -56,7 +57,7 @@ class FilesHandler(_LakeHandler):
             files = await in_thread(lambda: adapter.files(did), timeout)
         except Exception as exc:  # the lake's refusals (a 400, 403, 404) answer themselves
             raise failure(exc, name) from None
-        self.write_json({"files": files})
+        self.write_answer(LakeFilesAnswer, {"files": files})
 
 
 class BringHandler(_LakeHandler):
@@ -73,7 +74,7 @@ class BringHandler(_LakeHandler):
             )
         except Exception as exc:
             raise failure(exc, name) from None
-        self.write_json(answer)
+        self.write_answer(BroughtAnswer, answer)
 
 
 default_handlers = [

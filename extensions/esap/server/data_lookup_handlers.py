@@ -8,6 +8,7 @@ from esap.core.errors import FieldError
 from esap.data.failures import failure
 from esap.data.registry import DEFAULT_REGISTRY, SERVICE_TYPES, WAVEBANDS, find_services
 from esap.data.resolver import ResolveError, resolve
+from esap.server.answers import HistoryAnswer, RegistryAnswer, ResolvedAnswer
 from esap.server.base import EsapHandler
 from esap.server.data_common import catalog, in_thread, user_store
 
@@ -22,7 +23,7 @@ class HistoryHandler(EsapHandler):
         raw = self.get_argument("limit", "50")
         if not raw.isdigit() or not 1 <= int(raw) <= 1000:
             raise FieldError("limit", f"{raw!r}: not a number from 1 to 1000", "give e.g. limit=50")
-        self.write_json({"history": user_store().history(int(raw))})
+        self.write_answer(HistoryAnswer, {"history": user_store().history(int(raw))})
 
 
 class ResolveHandler(EsapHandler):
@@ -39,7 +40,7 @@ class ResolveHandler(EsapHandler):
             position = await in_thread(lambda: resolve(name, section), timeout)
         except ResolveError as exc:  # a 404 of its own, from the field ``name``
             raise exc.at("name") from None
-        self.write_json(position.as_dict())
+        self.write_answer(ResolvedAnswer, position.as_dict())
 
 
 class RegistryHandler(EsapHandler):
@@ -75,7 +76,7 @@ class RegistryHandler(EsapHandler):
             )
         except Exception as exc:
             raise failure(exc, "the registry", url, timeout) from None
-        self.write_json({"services": found})
+        self.write_answer(RegistryAnswer, {"services": found})
 
 
 default_handlers = [

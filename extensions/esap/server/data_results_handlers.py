@@ -5,6 +5,7 @@ from __future__ import annotations
 from tornado import web
 
 from esap.data.results import MAX_LIMIT, MAX_ROWS, PAGE
+from esap.server.answers import ResultPageAnswer
 from esap.server.base import EsapHandler
 from esap.server.data_common import in_thread, result_store
 
@@ -23,7 +24,7 @@ class ResultHandler(EsapHandler):
         page = await in_thread(
             lambda: result_store().page(result_id, offset, limit, sort, order, text)
         )
-        self.write_json(page)
+        self.write_answer(ResultPageAnswer, page)
 
 
 default_handlers = [(r"data/results/(?P<result_id>[^/]+)", ResultHandler)]

@@ -12,13 +12,13 @@ ends, also when the client went away.
 from __future__ import annotations
 
 import contextlib
-import json
 
 from tornado import web
 from tornado.iostream import StreamClosedError
 
 from esap.data.adql import run_adql
 from esap.data.searches import prepare, stream
+from esap.server.answers import RowsEvent, SearchEvent
 from esap.server.base import EsapHandler
 from esap.server.bodies import AdqlBody, SearchBody
 from esap.server.data_common import catalog, in_thread, result_store
@@ -40,7 +40,7 @@ class SearchHandler(EsapHandler):
         try:
             async with contextlib.aclosing(stream(prepared)) as events:
                 async for event in events:
-                    self.write(json.dumps(event, allow_nan=False) + "\n")
+                    self.write_line(SearchEvent, event, allow_nan=False)
                     await self.flush()
         except StreamClosedError:
             self.log.info("search %s: the client went away", prepared.federation.search_id)
@@ -54,10 +54,11 @@ class AdqlHandler(EsapHandler):
     async def post(self) -> None:
         body, current = self.body_as(AdqlBody), catalog()
         # the service's own timeout applies inside (esap.data.adql)
-        self.write_json(
+        self.write_answer(
+            RowsEvent,
             await in_thread(
                 lambda: run_adql(current, body.service, body.query, body.maxrec, result_store())
-            )
+            ),
         )
 
 

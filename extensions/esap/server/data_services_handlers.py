@@ -10,6 +10,7 @@ from __future__ import annotations
 from tornado import web
 
 from esap.data.adql import tables
+from esap.server.answers import DataServiceAnswer, DataServicesAnswer, TablesAnswer
 from esap.server.base import EsapHandler
 from esap.server.bodies import NewServiceBody
 from esap.server.data_common import catalog, in_thread
@@ -20,14 +21,14 @@ class ServicesHandler(EsapHandler):
 
     @web.authenticated
     def get(self) -> None:
-        self.write_json({"services": catalog().describe()})
+        self.write_answer(DataServicesAnswer, {"services": catalog().describe()})
 
     @web.authenticated
     def post(self) -> None:
         body = self.body_as(NewServiceBody)
         added = catalog().add_own(body.name, body.type, body.url, body.title, body.description)
         self.set_status(201)
-        self.write_json(added)
+        self.write_answer(DataServiceAnswer, added)
 
 
 class ServiceHandler(EsapHandler):
@@ -46,7 +47,7 @@ class TablesHandler(EsapHandler):
     @web.authenticated
     async def get(self, name: str) -> None:
         current = catalog()
-        self.write_json({"tables": await in_thread(lambda: tables(current, name))})
+        self.write_answer(TablesAnswer, {"tables": await in_thread(lambda: tables(current, name))})
 
 
 default_handlers = [

@@ -13,6 +13,7 @@ from tornado import web
 
 from esap.core.errors import FieldError
 from esap.data.base import TakesUserToken, user_tokens
+from esap.server.answers import ServiceTokenAnswer
 from esap.server.base import EsapHandler
 from esap.server.bodies import TokenBody
 from esap.server.data_common import catalog, in_thread
@@ -35,7 +36,9 @@ class ServiceTokenHandler(EsapHandler):
     async def get(self, name: str) -> None:
         self.accepting(name)
         has = await in_thread(lambda: user_tokens().has(name))
-        self.write_json({"service": name, "accepts_token": True, "has_token": bool(has)})
+        self.write_answer(
+            ServiceTokenAnswer, {"service": name, "accepts_token": True, "has_token": bool(has)}
+        )
 
     @web.authenticated
     async def put(self, name: str) -> None:

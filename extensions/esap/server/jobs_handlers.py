@@ -12,13 +12,13 @@ then one ``done`` line. Every answer is the one job model of
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from tornado import web
 from tornado.iostream import StreamClosedError
 
 from esap.core.runner import Runner
+from esap.server.answers import JOB_ANSWERS, JobAnswer, JobEvent, JobListAnswer
 from esap.server.base import EsapHandler
 from esap.server.data_common import in_thread
 from esap.server.job_kinds import STARTS, fresh, runner, view
@@ -49,14 +49,14 @@ class JobsHandler(_JobsBase):
     @web.authenticated
     async def get(self) -> None:
         listed = await in_thread(lambda: self.runner.list(self.kind))
-        self.write_json({"jobs": [view(self.root, job) for job in listed]})
+        self.write_answer(JobListAnswer, {"jobs": [view(self.root, job) for job in listed]})
 
     @web.authenticated
     async def post(self) -> None:
         kind = STARTS[self.kind]
         job = await kind.start(self.root, self.body_as(kind.body))
         self.set_status(202)
-        self.write_json(view(self.root, job))
+        self.write_answer(JOB_ANSWERS[self.kind], view(self.root, job))
 
 
 class JobHandler(_JobsBase):
@@ -65,7 +65,7 @@ class JobHandler(_JobsBase):
     @web.authenticated
     async def get(self, kind: str, job_id: str) -> None:
         job = await in_thread(lambda: fresh(self.root, self.runner.get(kind, job_id)))
-        self.write_json(view(self.root, job))
+        self.write_answer(JobAnswer, view(self.root, job))
 
     @web.authenticated
     async def delete(self, kind: str, job_id: str) -> None:
@@ -84,11 +84,11 @@ class EventsHandler(_JobsBase):
         self.set_header("Cache-Control", "no-cache")
         try:
             while job.active:
-                self.write(json.dumps({"type": "progress", **view(self.root, job)}) + "\n")
+                self.write_line(JobEvent, {"type": "progress", **view(self.root, job)})
                 await self.flush()
                 await asyncio.sleep(EVENTS_EVERY)
                 job = await in_thread(lambda: self.runner.store.get(kind, job_id))
-            self.write(json.dumps({"type": "done", **view(self.root, job)}) + "\n")
+            self.write_line(JobEvent, {"type": "done", **view(self.root, job)})
             self.finish()
         except StreamClosedError:
             return

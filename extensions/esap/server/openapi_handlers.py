@@ -10,6 +10,7 @@ import yaml
 from tornado import web
 
 from esap import __version__
+from esap.server.answers import FreeObject
 from esap.server.base import EsapHandler
 
 
@@ -28,7 +29,7 @@ class OpenAPIHandler(EsapHandler):
 
     @web.authenticated
     def get(self) -> None:
-        self.write_json(openapi_document())
+        self.write_answer(FreeObject, openapi_document())
 
 
 default_handlers = [("openapi.json", OpenAPIHandler)]

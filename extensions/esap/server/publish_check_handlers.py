@@ -13,6 +13,7 @@ from tornado import web
 
 from esap.publish.engine import PreparationError
 from esap.publish.metadata import RELATIONS, RESOURCE_TYPES, MetadataError, licenses, parse_metadata
+from esap.server.answers import ChoicesAnswer, PreviewAnswer, ValidationAnswer
 from esap.server.base import problems_of
 from esap.server.bodies import PublicationBody, PublishBody
 from esap.server.publish_common import PublishBase, in_thread
@@ -45,7 +46,7 @@ class ValidateHandler(PublishBase):
                 )
             except (MetadataError, PreparationError) as exc:
                 problems.extend(problems_of(exc))
-        self.write_json({"valid": not problems, "problems": problems})
+        self.write_answer(ValidationAnswer, {"valid": not problems, "problems": problems})
 
 
 class PreviewHandler(PublishBase):
@@ -60,7 +61,7 @@ class PreviewHandler(PublishBase):
                 body.files, body.metadata, body.archive, inputs=body.inputs, allow_absolute=False
             )
         )
-        self.write_json(preview)
+        self.write_answer(PreviewAnswer, preview)
 
 
 class LicensesHandler(PublishBase):
@@ -68,12 +69,13 @@ class LicensesHandler(PublishBase):
 
     @web.authenticated
     def get(self) -> None:
-        self.write_json(
+        self.write_answer(
+            ChoicesAnswer,
             {
                 "licenses": [{"id": key, "name": name} for key, name in licenses().items()],
                 "resource_types": list(RESOURCE_TYPES),
                 "relations": list(RELATIONS),
-            }
+            },
         )
 
 

@@ -18,6 +18,7 @@ from tornado import web
 from esap.core.jobs import JobBusy
 from esap.publish import jobs as publish_jobs
 from esap.publish.journal import Entry
+from esap.server.answers import PublicationAnswer, PublicationsAnswer
 from esap.server.bodies import PublishBody
 from esap.server.publish_common import PublishBase, in_thread
 
@@ -30,7 +31,9 @@ class PublicationsHandler(PublishBase):
     @web.authenticated
     async def get(self) -> None:
         entries = await in_thread(self.publisher.publications)
-        self.write_json({"publications": [self.describe(entry) for entry in entries]})
+        self.write_answer(
+            PublicationsAnswer, {"publications": [self.describe(entry) for entry in entries]}
+        )
 
     @web.authenticated
     async def post(self) -> None:
@@ -50,7 +53,7 @@ class PublicationsHandler(PublishBase):
             with contextlib.suppress(JobBusy):  # the same publication, running already
                 publish_jobs.start(self.runner, entry.id)
         self.set_status(200 if entry.published else 202)
-        self.write_json(self.describe(entry))
+        self.write_answer(PublicationAnswer, self.describe(entry))
 
 
 class _OnePublication(PublishBase):
@@ -75,7 +78,7 @@ class PublicationHandler(_OnePublication):
     @web.authenticated
     async def get(self, publication: str) -> None:
         entry = await in_thread(lambda: self.entry(publication))
-        self.write_json(self.describe(entry))
+        self.write_answer(PublicationAnswer, self.describe(entry))
 
 
 default_handlers = [

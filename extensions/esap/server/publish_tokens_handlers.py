@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tornado import web
 
+from esap.server.answers import ArchiveTokensAnswer
 from esap.server.bodies import TokenBody
 from esap.server.publish_common import PublishBase, in_thread
 
@@ -36,7 +37,7 @@ class TokensHandler(PublishBase):
                 )
             return found
 
-        self.write_json({"archives": await in_thread(listing)})
+        self.write_answer(ArchiveTokensAnswer, {"archives": await in_thread(listing)})
 
 
 class TokenHandler(PublishBase):

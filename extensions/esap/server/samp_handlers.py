@@ -30,6 +30,7 @@ from tornado import web
 from esap.basket.store import ItemNotFound
 from esap.data.results import UnknownResult
 from esap.samp import links, received, tables
+from esap.server.answers import LinkAnswer, ReceivedAnswer
 from esap.server.base import EsapHandler
 from esap.server.basket_handlers import basket_changed, user_basket
 from esap.server.bodies import LinkBody
@@ -67,14 +68,15 @@ class LinksHandler(EsapHandler):
                 link_store(), user_basket(), ids, name=body.name, ttl=body.ttl
             )
         self.set_status(201)
-        self.write_json(
+        self.write_answer(
+            LinkAnswer,
             {
                 "id": link.id,
                 "path": f"samp/tables/{link.id}.vot",
                 "name": link.name,
                 "table_id": link.table_id,
                 "expires": link.expires,
-            }
+            },
         )
 
 
@@ -182,14 +184,15 @@ class ReceivedHandler(EsapHandler):
         item = received.basket_item(table, name, sender)
         (item_id,) = await in_thread(lambda: basket.add_many([item]))
         self.set_status(201)
-        self.write_json(
+        self.write_answer(
+            ReceivedAnswer,
             {
                 "id": item_id,
                 "name": name,
                 "rows": table.rows,
                 "columns": table.columns,
                 "total": basket_changed(basket),
-            }
+            },
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from tornado import web
 
 from esap.core.errors import FieldError
+from esap.server.answers import CataloguesAnswer, SoftwareHitsAnswer, SoftwareRecordAnswer
 from esap.server.base import EsapHandler
 from esap.software import binder_url, offered, record
 from esap.software.base import SoftwareQuery, SoftwareRecord, UnknownCatalogue
@@ -45,7 +46,8 @@ class CataloguesHandler(EsapHandler):
 
     @web.authenticated
     def get(self) -> None:
-        self.write_json(
+        self.write_answer(
+            CataloguesAnswer,
             {
                 "catalogues": [
                     {
@@ -59,7 +61,7 @@ class CataloguesHandler(EsapHandler):
                     }
                     for entry in _entries()
                 ]
-            }
+            },
         )
 
 
@@ -79,12 +81,13 @@ class SearchHandler(EsapHandler):
         )
         names = [n.strip() for n in self.get_argument("catalogues", "").split(",") if n.strip()]
         found = await asyncio.to_thread(find, _entries(), query, names)
-        self.write_json(
+        self.write_answer(
+            SoftwareHitsAnswer,
             {
                 "hits": [hit(entry, record) for entry, record in found.hits],
                 "errors": found.errors,
                 "catalogues": found.searched,
-            }
+            },
         )
 
 
@@ -102,7 +105,7 @@ class RecordHandler(EsapHandler):
         entry = _entry(catalogue_name)
         # no such record is a 404, a failing catalogue a 502 (their own errors)
         found = await asyncio.to_thread(lambda: record(entry, identifier))
-        self.write_json(hit(entry, found, details=True))
+        self.write_answer(SoftwareRecordAnswer, hit(entry, found, details=True))
 
 
 default_handlers = [

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tornado import web
 
+from esap.server.answers import TutorialsAnswer
 from esap.server.base import EsapHandler
 from esap.tutorials import copy_tutorials
 
@@ -33,7 +34,7 @@ class TutorialsCopyHandler(EsapHandler):
                 f"the tutorials could not be written to your home: {exc.strerror}",
                 "free some space in your home (or fix its permissions), then try again",
             )
-        self.write_json(asdict(report))
+        self.write_answer(TutorialsAnswer, asdict(report))
 
 
 default_handlers = [("tutorials/copy", TutorialsCopyHandler)]

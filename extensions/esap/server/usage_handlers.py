@@ -13,6 +13,7 @@ from pathlib import Path
 from tornado import web
 
 from esap.core.errors import FieldError
+from esap.server.answers import UsageAnswer
 from esap.server.base import EsapHandler
 from esap.server.data_common import in_thread
 from esap.server.job_kinds import runner
@@ -31,7 +32,7 @@ class UsageHandler(EsapHandler):
             raise FieldError("fresh", f"{raw[:40]!r}: must be true or false", "give fresh=true")
         root = str(Path(self.settings.get("server_root_dir") or Path.home()).expanduser())
         jobs = await in_thread(lambda: runner(root).store.active())
-        self.write_json(await my_usage(jobs, fresh=_BOOLEANS[raw]))
+        self.write_answer(UsageAnswer, await my_usage(jobs, fresh=_BOOLEANS[raw]))
 
 
 default_handlers = [("usage", UsageHandler)]
