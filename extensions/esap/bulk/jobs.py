@@ -36,6 +36,7 @@ from esap.core.clock import stamp
 from esap.core.errors import FieldError
 from esap.core.jobs import Job, JobFailed, JobStore
 from esap.core.runner import JobContext, Kind, run_here
+from esap.core.state import STATE_ENV
 
 KIND = "run"
 LOG = logging.getLogger("esap.bulk.jobs")
@@ -176,7 +177,7 @@ def submit(
         )
         env = dict(os.environ)
         if state is not None:
-            env["ESAP_STATE_DIR"] = str(state)
+            env[STATE_ENV] = str(state)
         with (output / "run.log").open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "esap.bulk.runner", job.id],

@@ -7,9 +7,7 @@ output going to the job's ``run.log``; it outlives the lab that started it.
 from __future__ import annotations
 
 import logging
-import os
 import sys
-from pathlib import Path
 
 from esap.bulk.jobs import run_job
 from esap.core.jobs import ERROR
@@ -23,8 +21,7 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(
         level=logging.INFO, stream=sys.stdout, format="%(asctime)s %(levelname)s %(message)s"
     )
-    state = os.environ.get("ESAP_STATE_DIR")
-    job = run_job(argv[0], state=Path(state) if state else None)
+    job = run_job(argv[0])  # the state folder is the one the parent named ($ESAP_STATE_DIR)
     return 1 if job.state == ERROR else 0
 
 
