@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, WithJsonSchema
 
-from esap.server.bodies import JsonInt, Omittable
+from esap.server.bodies import JsonInt, Omittable, SearchBody
 
 
 class Answer(BaseModel):
@@ -213,20 +213,12 @@ class ResultPageAnswer(Answer):
     total: JsonInt
 
 
-class SearchRequestAnswer(Answer):
-    """``SearchRequest`` as the history keeps it."""
+class SearchRequestAnswer(SearchBody):
+    """``SearchRequest`` as the history keeps it: the body the search was asked with.
 
-    services: list[str] | None = None
-    target: str | None = None
-    ra: float | None = None
-    dec: float | None = None
-    radius: Omittable[float] = None
-    band: list[float] | None = None
-    time: list[str | float] | None = None
-    collection: str | None = None
-    text: str | None = None
-    maxrec: JsonInt | None = None
-    params: dict[str, Free] | None = None
+    The same fields and rules as the request (``bodies.SearchBody``, closed
+    and strict like every answer), so the two cannot drift apart.
+    """
 
 
 class PastSearch(Answer):
