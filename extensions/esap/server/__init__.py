@@ -15,6 +15,7 @@ from esap.server import (
     basket_handlers,
     basket_transfer_handlers,
     config_handlers,
+    data_common,
     data_lake_handlers,
     data_lookup_handlers,
     data_results_handlers,
@@ -73,6 +74,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     # last, so it answers only the paths under the prefix that no route matches
     routes.append((url_path_join(base_url, API_PREFIX) + "(?:/.*)?", NoRouteHandler))
     serverapp.web_app.add_handlers(".*$", routes)
+    data_common.warm_imports()
     basket_handlers.record_basket_at_start(serverapp.log)
     job_kinds.resume(serverapp.web_app.settings.get("server_root_dir"), serverapp.log)
     serverapp.web_app.settings["esap_cluster_watch"] = watch.start_watching(serverapp.log)

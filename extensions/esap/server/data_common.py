@@ -50,11 +50,21 @@ async def in_thread(func: Callable[[], T], timeout: float | None = None) -> T:
 
 
 def _warm() -> None:
-    """Import pyvo and astropy in the background, so the first search does not pay for it."""
     import astropy.table  # noqa: F401
     import pyvo.dal  # noqa: F401
 
 
-threading.Thread(target=_warm, name="esap-warm-imports", daemon=True).start()
+def warm_imports() -> None:
+    """Import pyvo and astropy in the background, so the first search does not pay for it.
 
-__all__ = ["catalog", "in_thread", "result_store", "user_store"]
+    Started by the server extension when it loads, never at import: a thread
+    importing pyvo while another thread imports a module that pyvo imports
+    too (a test collecting its modules, a notebook importing ``esap.server``)
+    can deadlock on the import locks of numpy's and astropy's extension
+    modules.  In the server the extension loads before any request thread
+    imports anything.
+    """
+    threading.Thread(target=_warm, name="esap-warm-imports", daemon=True).start()
+
+
+__all__ = ["catalog", "in_thread", "result_store", "user_store", "warm_imports"]
