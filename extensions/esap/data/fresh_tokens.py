@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import httpx
 
+from esap.core.hub_env import HUB_API_URL_ENV, HUB_TOKEN_ENV
+
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _fresh: dict[str, str] = {}
@@ -40,8 +42,8 @@ def renew(variable: str, timeout: float = 30) -> str | None:
     when the hub cannot refresh the login (the user must log in again), or
     when it gives no such variable; the reason is logged, never a token.
     """
-    api_url = os.environ.get("JUPYTERHUB_API_URL", "").rstrip("/")
-    api_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    api_url = os.environ.get(HUB_API_URL_ENV, "").rstrip("/")
+    api_token = os.environ.get(HUB_TOKEN_ENV, "")
     user = os.environ.get("JUPYTERHUB_USER", "")
     if not (api_url and api_token and user):
         return None

@@ -41,6 +41,7 @@ from tornado import web
 from tornado.httpserver import HTTPServer
 
 from esap.config import EsapConfig
+from esap.core.hub_env import HUB_API_URL_ENV, HUB_TOKEN_ENV
 from esap.core.scrape import free_port, scrape_app
 
 SERVICE_NAME = "esap-metrics"
@@ -191,8 +192,8 @@ class Gatherer:
 
 def make_app(env: dict[str, str]) -> web.Application:
     """The service's application, from the environment JupyterHub gives a managed service."""
-    token = env["JUPYTERHUB_API_TOKEN"]
-    api_url = env["JUPYTERHUB_API_URL"]
+    token = env[HUB_TOKEN_ENV]
+    api_url = env[HUB_API_URL_ENV]
     prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
     gatherer = Gatherer(api_url, env[SERVERS_URL_ENV], token)
     auth = HubAuth(api_token=token, api_url=api_url, cache_max_age=60)

@@ -17,8 +17,9 @@ import os
 import sys
 from typing import Any
 
+from esap.core.hub_env import HUB_TOKEN_ENV
+
 HELP = "show everyone's usage per user and per group: home, servers, Dask, jobs"
-TOKEN_ENV = "JUPYTERHUB_API_TOKEN"  # noqa: S105 - a variable name
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -29,7 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Ask a running hub for its users and each running server for its usage, "
         "and print a table per user (groups, servers and how long they run, home against "
         "hub.home_quota, Dask clusters, cores and memory, jobs running) and per group. "
-        f"Needs an admin's token in ${TOKEN_ENV}, or a service of hub.services whose scopes "
+        f"Needs an admin's token in ${HUB_TOKEN_ENV}, or a service of hub.services whose scopes "
         "include list:users, read:users and access:servers.",
     )
     parser.add_argument("--user", help="only this user")
@@ -160,10 +161,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"fix {args.config} (check it with `esap config check {args.config}`)")
     if args.hub_url is None and config.hub.mode != "local":
         return _fail("this hub runs on Kubernetes: give its address, --hub-url https://...")
-    token = os.environ.get(TOKEN_ENV) or service_token(config)
+    token = os.environ.get(HUB_TOKEN_ENV) or service_token(config)
     if not token:
         return _fail(
-            f"no token: export {TOKEN_ENV} with an admin's hub token, or add a service to "
+            f"no token: export {HUB_TOKEN_ENV} with an admin's hub token, or add a service to "
             f"hub.services in {args.config} with the scopes list:users, read:users and "
             "access:servers"
         )

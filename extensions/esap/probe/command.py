@@ -14,8 +14,9 @@ import asyncio
 import os
 import sys
 
+from esap.core.hub_env import HUB_TOKEN_ENV
+
 HELP = "run the hub's probe once: spawn, search, basket, publish, Dask; a report"
-TOKEN_ENV = "JUPYTERHUB_API_TOKEN"  # noqa: S105 - a variable name
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"fix {args.config} (check it with `esap config check {args.config}`)")
     if args.hub_url is None and config.hub.mode != "local":
         return _fail("this hub runs on Kubernetes: give its address, --hub-url https://...")
-    token = os.environ.get(TOKEN_ENV)
+    token = os.environ.get(HUB_TOKEN_ENV)
     if config.probe.token is not None:
         try:
             token = config.probe.token.resolve()
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     if not token:
         return _fail(
             f"no token: set probe.token in {args.config} (the esap-probe service's token, "
-            f"by reference) or export {TOKEN_ENV} with a hub token that may manage the bot "
+            f"by reference) or export {HUB_TOKEN_ENV} with a hub token that may manage the bot "
             f"{config.probe.user!r} (admin:users, servers and tokens on that user)"
         )
     plan = Plan.from_config(config, args.hub_url or hub_url(config))

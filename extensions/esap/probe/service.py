@@ -30,6 +30,7 @@ import httpx
 from tornado import web
 
 from esap.config import EsapConfig
+from esap.core.hub_env import HUB_API_URL_ENV, HUB_TOKEN_ENV
 from esap.core.scrape import free_port, scrape_app
 from esap.probe.metrics import ProbeMetrics
 from esap.probe.plan import Plan
@@ -144,9 +145,7 @@ def make_app(env: dict[str, str], schedule: Schedule) -> web.Application:
     from jupyterhub.services.auth import HubAuth
 
     prefix = env.get("JUPYTERHUB_SERVICE_PREFIX", f"/services/{SERVICE_NAME}/")
-    auth = HubAuth(
-        api_token=env["JUPYTERHUB_API_TOKEN"], api_url=env["JUPYTERHUB_API_URL"], cache_max_age=60
-    )
+    auth = HubAuth(api_token=env[HUB_TOKEN_ENV], api_url=env[HUB_API_URL_ENV], cache_max_age=60)
 
     async def exposition() -> bytes:
         return schedule.metrics.exposition()
@@ -159,9 +158,9 @@ def make_app(env: dict[str, str], schedule: Schedule) -> web.Application:
 def schedule_from(env: dict[str, str]) -> Schedule:
     """The schedule of the plan in ``env``, against the hub's own API URL."""
     plan = Plan.from_json(env[PLAN_ENV])
-    api_url = env.get("JUPYTERHUB_API_URL", "").rstrip("/") or plan.api_url
+    api_url = env.get(HUB_API_URL_ENV, "").rstrip("/") or plan.api_url
     plan = dataclasses.replace(plan, api_url=api_url)
-    return Schedule(plan, env["JUPYTERHUB_API_TOKEN"])
+    return Schedule(plan, env[HUB_TOKEN_ENV])
 
 
 async def serve(env: dict[str, str]) -> None:

@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 
 from esap.core.errors import Unavailable
+from esap.core.hub_env import HUB_API_URL_ENV, HUB_TOKEN_ENV
 
-API_URL_ENV = "JUPYTERHUB_API_URL"
-TOKEN_ENV = "JUPYTERHUB_API_TOKEN"  # noqa: S105 - a variable name
 USER_ENV = "JUPYTERHUB_USER"
 #: Seconds the hub has to answer.
 TIMEOUT = 10.0
@@ -35,7 +34,7 @@ def user_name() -> str | None:
 
 async def own_model() -> dict[str, Any]:
     """This user's model at the hub; :class:`HubUnreachable` when it cannot be read."""
-    api, token, name = os.environ.get(API_URL_ENV), os.environ.get(TOKEN_ENV), user_name()
+    api, token, name = os.environ.get(HUB_API_URL_ENV), os.environ.get(HUB_TOKEN_ENV), user_name()
     if not (api and token and name):
         raise HubUnreachable(
             "this server was not started by a JupyterHub, so it has no servers to list",

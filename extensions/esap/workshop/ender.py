@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from esap.core.hub_env import HUB_API_URL_ENV, HUB_TOKEN_ENV
 from esap.workshop.roster import RosterFile
 
 #: Scopes the service's role needs: find, stop and delete the participants.
@@ -58,8 +59,8 @@ def run(roster_dir: Path, every: float) -> None:
     """Wait for the end, then remove the participants; keep them removed."""
     roster_file = RosterFile(roster_dir)
     api = httpx.Client(
-        base_url=os.environ["JUPYTERHUB_API_URL"].rstrip("/") + "/",
-        headers={"Authorization": f"token {os.environ['JUPYTERHUB_API_TOKEN']}"},
+        base_url=os.environ[HUB_API_URL_ENV].rstrip("/") + "/",
+        headers={"Authorization": f"token {os.environ[HUB_TOKEN_ENV]}"},
         timeout=60,
     )
     while True:
