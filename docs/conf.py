@@ -52,6 +52,7 @@ nitpick_ignore = [
     ("py:class", "Catalog"),  # esap.data.catalog.Catalog, behind esap.data.JobHandle
     ("py:class", "Job"),  # esap.core.jobs.Job, what esap.data.JobHandle.info reads
     ("py:class", "esap.publish.journal.Entry"),
+    ("py:class", "esap.publish.engine.Publisher"),
     ("py:class", "esap.data.results.ResultStore"),
 ]
 

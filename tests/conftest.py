@@ -13,6 +13,7 @@ pytest_plugins = [
     "harness.faults",
     "harness.hips",
     "harness.data_hub",
+    "harness.vo_mirrors",
     "harness.oidc",
     "harness.dask_hub",
     "harness.software_hub",

@@ -91,6 +91,10 @@ INVALID_ONLY = {
     ("POST", "/jobs/launch"),
     # a download fetches the basket's data items, which fuzzing gave random access URLs
     ("POST", "/jobs/download"),
+    # a view job fetches the product's URL, which fuzzing makes up
+    ("POST", "/jobs/view"),
+    # a reproduction reads the record a generated DOI or URL names from its archive
+    ("POST", "/jobs/reproduce"),
 }
 
 #: Valid requests the server rightly refuses, by operation: (status, what its
@@ -109,8 +113,10 @@ REFUSALS: dict[str, list[tuple[int, str, str]]] = {
         (400, "not a date", "a schema can only approximate the ISO 8601 dates astropy reads"),
         (400, '"field": "target"', "a target must be a name the hub's resolver knows"),
         (400, "missing while", "ra and dec go together: a rule across fields (if/then)"),
+        (400, "not with all_vo", "all_vo excludes services and params: a rule across fields"),
     ],
     "POST /data/adql": [(400, "unknown service", LISTED)],
+    "POST /data/crossmatch": [(400, "unknown service", LISTED)],
     "POST /jobs/query": [(400, "unknown service", LISTED)],
     "GET /software/search": [(400, "no catalogue", LISTED)],
     "GET /data/registry": [
@@ -120,6 +126,34 @@ REFUSALS: dict[str, list[tuple[int, str, str]]] = {
     "POST /basket": [(400, "an item's id is already", TAKEN)],
     "POST /basket/import": [(400, "not a readable VOTable", VOTABLE), (400, "an item's id", TAKEN)],
     "POST /jobs/run": [(400, '"field": "notebook"', IN_HOME)],
+    "POST /jobs/cutout": [
+        (
+            400,
+            '"code": "bad_region"',
+            "exactly one of radius and box, and low < high in a "
+            "range: rules across fields and items that OpenAPI cannot state",
+        ),
+        (400, '"field": "to"', IN_HOME),
+    ],
+    "POST /data/cutouts/options": [
+        (400, '"code": "bad_item"', "an item must name a product (a service and its DID)"),
+        (400, '"code": "no_soda"', "an item must name a product an archive of the hub holds"),
+    ],
+    **{
+        operation: [
+            (400, '"field": "path"', IN_HOME),
+            (400, "give either path", "OpenAPI cannot require exactly one of two query parameters"),
+        ]
+        for operation in (
+            "GET /view/info",
+            "GET /view/limits",
+            "GET /view/tile",
+            "GET /view/world",
+            "GET /view/grid",
+            "POST /view/overlay",
+            "POST /view/region",
+        )
+    },
     "POST /jobs/publish": [
         (404, "no publish job", "a publication id must be one the journal holds")
     ],
@@ -132,7 +166,7 @@ REFUSALS: dict[str, list[tuple[int, str, str]]] = {
 
 #: Which hub serves which paths.
 HUB_PATHS = {
-    "data_hub": "^/(data|basket|samp|jobs|config|openapi|tutorials|usage)",
+    "data_hub": "^/(data|basket|samp|jobs|config|openapi|tutorials|usage|view|projects|shares)",
     "publish_hub": "^/publish/",
     "software_hub": "^/software/",
 }

@@ -377,6 +377,7 @@ def test_public_has_the_documented_shape() -> None:
         "resolver",
         "sky_view",
         "fetch",
+        "all_vo",
         "home_quota",
     }
     assert view["title"] == "Astro Hub"

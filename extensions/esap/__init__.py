@@ -24,7 +24,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 #: Capabilities a notebook reaches as ``esap.<name>`` after a bare ``import esap``
 #: (and, as for any package, as ``from esap import <name>``).
-CAPABILITIES = ("basket", "bulk", "data", "publish", "samp", "software")
+CAPABILITIES = ("basket", "bulk", "data", "publish", "samp", "software", "view")
 
 
 def __getattr__(name: str) -> object:

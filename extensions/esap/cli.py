@@ -50,7 +50,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "helm": ("esap.helm.command", "write values for the helm/esap-hub chart"),
     "search": ("esap.data.command", "search data services at once (TAP, SIAv2, SCS, SSA)"),
+    "crossmatch": (
+        "esap.data.crossmatch_command",
+        "match a table file by position against a catalogue of a TAP service",
+    ),
+    "cutout": (
+        "esap.data.cutout_command",
+        "cut part of an archive's image or cube (SODA) into a FITS file",
+    ),
     "publish": ("esap.publish.command", "publish files to an archive record with a DOI"),
+    "reproduce": (
+        "esap.publish.reproduction.command",
+        "re-run a published notebook from its DOI and compare its outputs",
+    ),
     "probe": (
         "esap.probe.command",
         "run the hub's probe once: spawn, search, basket, publish, Dask; a report",

@@ -72,6 +72,16 @@ REGISTRY_CAPABILITIES_CSV = RESOURCE_SRC / "data" / "registry_capabilities.csv"
 SERVER_URL_PLACEHOLDER = "{serverURL}"
 #: The PostgreSQL setting rr.interface substitutes for the placeholder.
 SERVER_URL_SETTING = "esaptest.server_url"
+#: The PostgreSQL setting listing a server's mirrors of the archive (``name=baseURL,...``):
+#: each is one more registry resource with the archive's TAP, SIAv2 and cone search under
+#: that base URL (see ``registry.rd``).
+MIRRORS_SETTING = "esaptest.mirrors"
+#: Where a mirror's interfaces are, below its base URL.
+MIRROR_PATHS = {
+    "tap": "/tap",
+    "sia2": f"/{RESOURCE}/q/sia2/siap2.xml",
+    "scs": f"/{RESOURCE}/q/cone/scs.xml",
+}
 
 #: Debian's command search path; the venv's bin must not shadow anything.
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -419,11 +429,20 @@ class Server:
     log_path: Path
 
     @classmethod
-    def start(cls, directory: Path, port: int) -> Server:
-        """Start the server on ``port`` in its own process group; returns without waiting."""
+    def start(cls, directory: Path, port: int, mirrors: dict[str, str] | None = None) -> Server:
+        """Start the server on ``port`` in its own process group; returns without waiting.
+
+        ``mirrors`` (name -> base URL, e.g. a delaying proxy in front of the
+        archive) are listed by this server's registry besides the shipped records.
+        """
         env = dachs_env(write_settings(directory, port))
         # rr.interface fills this server's URL into the test archive's records
         env["PGOPTIONS"] = f"-c {SERVER_URL_SETTING}=http://127.0.0.1:{port}"
+        if mirrors:
+            listed = ",".join(f"{name}={url}" for name, url in mirrors.items())
+            if any(c in listed for c in " \\'\""):
+                raise DachsError(f"mirror names and URLs must not hold spaces or quotes: {listed}")
+            env["PGOPTIONS"] += f" -c {MIRRORS_SETTING}={listed}"
         log_path = directory / f"server-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(

@@ -111,6 +111,8 @@ def data_hub(
             "resolver": {"type": "table", "targets": TARGETS},
             # the sky view's background: the tests' own survey on loopback
             "sky_view": {"hips": hips.url},
+            # an all-VO search here (the fuzzing's) meets a failing registry, never the internet
+            "all_vo": {"registry": faults.error, "timeout": 5},
         },
     )  # fmt: skip
     running = start_hub(directory, config)

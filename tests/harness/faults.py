@@ -10,7 +10,10 @@ Paths (any suffix, so ``<base>/hang/tap`` is a "TAP service" whose ``/sync`` han
 * ``/delay/<ms>/...`` waits ``ms`` milliseconds, then forwards the rest of the
   path (query and body included) to ``upstream`` and relays the answer — the
   "archive far away" of the federated-search benchmark.
-* ``/replay/<ms>/...`` the same, but a request seen before (same method, path
+* ``/nomaxrec/...`` forwards to ``upstream`` without the request's ``MAXREC``
+  parameter: a service that ignores the row limit a client asks for and
+  sends every row it has.
+* ``/replay/<ms>/...`` the same as ``/delay``, but a request seen before (same method, path
   and body) is answered from the recorded answer after sleeping ``ms`` plus
   the time ``upstream`` took to make it the first time: an archive on a
   machine of its own, whose work costs the clients' machine no CPU (the
@@ -77,6 +80,7 @@ class FaultHandler(BaseHTTPRequestHandler):
         parts = self.path.split("/", 3)
         kind = parts[1] if len(parts) > 1 else ""
         if kind == "hang":
+            self.server.hung.append(time.monotonic())
             self.server.stopping.wait(600)
             self.close_connection = True
             return
@@ -95,6 +99,10 @@ class FaultHandler(BaseHTTPRequestHandler):
             ms, _, rest = parts[2], None, parts[3]
             time.sleep(int(ms) / 1000)
             self._forward("/" + rest, body)
+            return
+        if kind == "nomaxrec" and len(parts) > 2 and self.server.upstream:
+            rest = "/".join(parts[2:])
+            self._forward("/" + without_maxrec(rest), without_maxrec(body.decode()).encode())
             return
         if kind == "replay" and len(parts) > 3 and self.server.upstream:
             self._replay("/" + parts[3], body, int(parts[2]) / 1000)
@@ -138,6 +146,15 @@ class FaultHandler(BaseHTTPRequestHandler):
     do_POST = _handle
 
 
+def without_maxrec(text: str) -> str:
+    """A path with a query string, or a form body, without its MAXREC parameter."""
+    path, mark, query = text.rpartition("?") if "?" in text else ("", "", text)
+    if "=" not in query:
+        return text
+    kept = [p for p in query.split("&") if p.split("=", 1)[0].upper() != "MAXREC"]
+    return f"{path}{mark}{'&'.join(kept)}"
+
+
 @dataclass(frozen=True)
 class Recorded:
     """An upstream answer as relayed (hop-by-hop headers left out) and its service time (s)."""
@@ -162,6 +179,8 @@ class FaultServer(ThreadingHTTPServer):
         self._holds: dict[str, threading.Event] = {}
         #: When each forwarded answer was sent (``time.monotonic``), for benchmarks.
         self.answered: list[float] = []
+        #: When each /hang request arrived (``time.monotonic``), for benchmarks.
+        self.hung: list[float] = []
         #: /replay answers by (method, path, body).
         self.recorded: dict[tuple[str, str, bytes], Recorded] = {}
         self._holds_lock = threading.Lock()

@@ -19,9 +19,16 @@ Covered (what ESAP Hub uses, with InvenioRDM's checks and error bodies):
   parent's (concept) DOI; ``POST /api/records/:id/versions`` → the next
   version's draft, the same one while it is unpublished.
 
+* reading published records (public): ``GET /api/records/:id/files``
+  (``entries`` with ``checksum`` and ``links.content``), ``GET
+  /api/records/:id/files/:key/content`` (the bytes) and ``GET
+  /api/records?q=pids.doi.identifier:"..."`` (``q`` matches the quoted DOIs,
+  the record's or its parent's, exactly).
+
 Not covered: communities and review requests, access restrictions and
 embargoes, file import into new versions, vocabularies beyond a few ids,
-search syntax (``q`` is a substring match). DOIs use the test prefix 10.5072.
+search syntax (``q`` is a substring match, or quoted DOIs for the public
+search). DOIs use the test prefix 10.5072.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import secrets
 import shutil
 import threading
@@ -159,7 +167,7 @@ class RdmHandler(StandinHandler):
                     "self_html": f"{self.base}/records/{r.id}"
                     if r.published
                     else f"{self.base}/uploads/{r.id}",
-                    "files": f"{api}/draft/files",
+                    "files": f"{api}/files" if r.published else f"{api}/draft/files",
                     "publish": f"{api}/draft/actions/publish",
                     "versions": f"{api}/versions",
                 },
@@ -195,6 +203,71 @@ class Records(RdmHandler):
             )
             self.state.records[record_id] = r
         await self.answer(201, self.render(r), fault)
+
+
+class PublishedRecords(RdmHandler):
+    """The public side: search published records by DOI, list and read their files."""
+
+    def published_one(self, record_id: str) -> RdmRecord:
+        r = self.state.records.get(record_id)
+        if r is None or not r.published:
+            self.fail_json(
+                404, {"status": 404, "message": "The persistent identifier does not exist."}
+            )
+        assert r is not None
+        return r
+
+    def file_entry(self, r: RdmRecord, key: str) -> dict[str, Any]:
+        api = f"{self.base}/api/records/{r.id}/files/{key}"
+        return {
+            **self.entry(r, key),
+            "links": {"self": api, "content": f"{api}/content"},
+        }
+
+
+class RecordSearch(Records, PublishedRecords):
+    """``/api/records``: POST makes a draft (``Records``), GET searches the published ones."""
+
+    async def get(self) -> None:
+        fault = self.before("search")
+        wanted = {
+            value.lower() for value in re.findall(r'"([^"]+)"', self.get_query_argument("q", ""))
+        }
+        found = [
+            r
+            for r in self.state.records.values()
+            if r.published
+            and (
+                not wanted or f"10.5072/rdm.{r.id}" in wanted or f"10.5072/rdm.{r.parent}" in wanted
+            )
+        ]
+        found.sort(key=lambda r: -r.version_index)
+        hits = {"hits": [self.render(r) for r in found], "total": len(found)}
+        await self.answer(200, {"hits": hits}, fault)
+
+
+class RecordFiles(PublishedRecords):
+    async def get(self, record_id: str) -> None:
+        r = self.published_one(record_id)
+        fault = self.before("files")
+        entries = [self.file_entry(r, key) for key in r.files]
+        await self.answer(200, {"enabled": True, "entries": entries}, fault)
+
+
+class RecordFileContent(PublishedRecords):
+    async def get(self, record_id: str, key: str) -> None:
+        r = self.published_one(record_id)
+        info = r.files.get(unquote(key))
+        if info is None or not info.get("path"):
+            self.fail_json(404, {"status": 404, "message": "File not found."})
+        assert info is not None
+        self.before("download")
+        self.set_header("Content-Type", "application/octet-stream")
+        with open(info["path"], "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
 
 
 class UserRecords(RdmHandler):
@@ -369,7 +442,9 @@ def make_app(state: RdmState) -> web.Application:
     rid = r"([a-z0-9]{5}-[a-z0-9]{5})"
     return web.Application(
         [
-            (r"/api/records", Records, kwargs),
+            (r"/api/records", RecordSearch, kwargs),
+            (rf"/api/records/{rid}/files", RecordFiles, kwargs),
+            (rf"/api/records/{rid}/files/(.+)/content", RecordFileContent, kwargs),
             (r"/api/user/records", UserRecords, kwargs),
             (rf"/api/records/{rid}", RecordItem, kwargs),
             (rf"/api/records/{rid}/draft", DraftItem, kwargs),

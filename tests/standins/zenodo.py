@@ -21,8 +21,15 @@ Covered (the part ESAP Hub uses, with Zenodo's checks and error bodies):
   effect (as documented); the new draft inherits metadata and files and,
   once published, shares the ``conceptdoi``.
 
-Not covered: the old multipart ``/files`` upload, sorting, communities'
-curation, embargo and restricted access, file download. DOIs use the test
+* the public records API (no token needed): ``GET /api/records/:id`` (a
+  published record, with ``files: [{key, size, checksum: "md5:...",
+  links.self}]`` as zenodo.org answers it), ``GET
+  /api/records/:id/files/:key/content`` (the file's bytes), and ``GET
+  /api/records?q=doi:"..." OR conceptdoi:"..."`` (``{"hits": {"hits",
+  "total"}}``, newest first; ``q`` matches the quoted DOIs exactly).
+
+Not covered: the old multipart ``/files`` upload, communities' curation,
+embargo and restricted access, search syntax beyond DOIs. DOIs use the test
 prefix 10.5072, as the Zenodo sandbox does.
 """
 
@@ -444,10 +451,100 @@ class BucketObject(StreamedUpload, Bucket):
         await self.answer(204, None, fault)
 
 
+class RecordHandler(ZenodoHandler):
+    """The public records API: published records, anyone may read them."""
+
+    def published_one(self, record_id: str) -> Deposition:
+        d = self.state.depositions.get(int(record_id))
+        if d is None or not d.submitted:
+            self.fail_json(
+                404, {"status": 404, "message": "The persistent identifier does not exist."}
+            )
+        assert d is not None
+        return d
+
+    def render_record(self, d: Deposition) -> dict[str, Any]:
+        api = f"{self.base}/api/records/{d.id}"
+        return {
+            "id": d.id,
+            "recid": str(d.id),
+            "conceptrecid": str(d.conceptrecid),
+            "doi": d.doi,
+            "conceptdoi": f"10.5072/zenodo.{d.conceptrecid}",
+            "doi_url": f"https://doi.org/{d.doi}",
+            "created": d.created,
+            "title": d.metadata.get("title", ""),
+            "metadata": copy.deepcopy(d.metadata),
+            "links": {
+                "self": api,
+                "self_html": f"{self.base}/records/{d.id}",
+                "doi": f"https://doi.org/{d.doi}",
+                "files": f"{api}/files",
+            },
+            "files": [
+                {
+                    "id": info["id"],
+                    "key": key,
+                    "size": info["size"],
+                    "checksum": f"md5:{info['md5']}",
+                    "links": {"self": f"{api}/files/{quote(key)}/content"},
+                }
+                for key, info in d.files.items()
+            ],
+            "status": "published",
+            "state": "done",
+            "submitted": True,
+        }
+
+
+class RecordSearch(RecordHandler):
+    async def get(self) -> None:
+        fault = self.before("search")
+        wanted = {
+            value.lower() for value in re.findall(r'"([^"]+)"', self.get_query_argument("q", ""))
+        }
+        found = [
+            d
+            for d in sorted(self.state.published(), key=lambda d: -d.id)
+            if not wanted
+            or (d.doi or "").lower() in wanted
+            or f"10.5072/zenodo.{d.conceptrecid}" in wanted
+        ]
+        hits = {"hits": [self.render_record(d) for d in found], "total": len(found)}
+        await self.answer(200, {"hits": hits}, fault)
+
+
+class RecordItem(RecordHandler):
+    async def get(self, record_id: str) -> None:
+        d = self.published_one(record_id)
+        fault = self.before("record")
+        await self.answer(200, self.render_record(d), fault)
+
+
+class RecordFileContent(RecordHandler):
+    async def get(self, record_id: str, key: str) -> None:
+        d = self.published_one(record_id)
+        key = unquote(key)
+        info = d.files.get(key)
+        if info is None or not info.get("path"):
+            self.fail_json(404, {"status": 404, "message": "File does not exist."})
+        assert info is not None
+        self.before("download")
+        self.set_header("Content-Type", "application/octet-stream")
+        with open(info["path"], "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                self.write(chunk)
+                await self.flush()
+        self.finish()
+
+
 def make_app(state: ZenodoState) -> web.Application:
     kwargs = {"state": state}
     return web.Application(
         [
+            (r"/api/records/?", RecordSearch, kwargs),
+            (r"/api/records/(\d+)", RecordItem, kwargs),
+            (r"/api/records/(\d+)/files/(.+)/content", RecordFileContent, kwargs),
             (r"/api/deposit/depositions/?", DepositionList, kwargs),
             (r"/api/deposit/depositions/(\d+)", DepositionItem, kwargs),
             (r"/api/deposit/depositions/(\d+)/actions/(\w+)", DepositionAction, kwargs),

@@ -84,12 +84,21 @@ EXAMPLES: dict[str, Any] = {
     "data_services[].options.vo": "def",
     "data_services[].options.rse": "LAB-DISK",
     "data_services[].options.mount": "/lake",
+    "projects": [{"name": "lofar", "write_groups": ["lofar-team"], "size": "500G"}],
+    "projects[].read_groups": ["lofar-friends"],
+    "projects[].write_groups": ["lofar-team"],
+    "projects[].size": "500G",
 }
 #: The keys beside one key in its example, by the key's path (an entry of a type it suits).
 BESIDE: dict[str, dict[str, Any]] = {
     "data_services[].options": {"name": "gavo-dc", "type": "tap", "url": "https://dc.g-vo.org/tap"},
     "archives[].options": {"name": "zenodo", "type": "zenodo", "url": "https://zenodo.org/api"},
     "archives[].url": {"name": "zenodo", "type": "zenodo"},
+    # a project names at least one group
+    **{
+        f"projects[].{key}": {"write_groups": ["lofar-team"]}
+        for key in ("name", "title", "description", "read_groups", "size")
+    },
 }
 #: What an example of one key needs elsewhere in the file, by the key's path (a cross-check's
 #: other half).

@@ -13,6 +13,8 @@ The notebook face::
     esap.basket.export_file("mine.json"); esap.basket.import_file("colleague.vot")
     esap.basket.entries(kind="data")       # typed items (DataItem, ServiceItem, SoftwareItem)
     esap.basket.inputs()                   # data items as publication input datasets
+    esap.basket.project("lofar").items()   # a project's shared basket (.open, .copy_to_mine)
+    esap.basket.publish_to("lofar", ids)   # your items into it (project writers)
 
 The same store serves the Basket panel (REST under ``basket``) and
 ``esap basket`` on the command line; see ``store`` for its guarantees.
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from astropy.table import Table
 
     from esap.basket.download import FileResult
+    from esap.basket.shared import ProjectBasket
 
 _default: Basket | None = None
 _default_path: Path | None = None
@@ -315,6 +318,32 @@ def import_file(path: str | Path) -> builtins.list[str]:
     return run(basket(), Path(path).expanduser())
 
 
+def project(name: str) -> ProjectBasket:
+    """The shared basket of your project ``name`` (``~/projects/<name>``).
+
+    ``esap.basket.project("lofar").items()`` lists it, ``.open(item_id)``
+    opens an item as ``esap.basket.open`` does, ``.copy_to_mine()`` copies it
+    into your basket; a writer adds to it with ``.publish(...)`` or
+    :func:`publish_to`.
+    """
+    from esap.basket.shared import ProjectBasket
+
+    return ProjectBasket(name)
+
+
+def publish_to(name: str, things: Iterable[Any] | None = None, *, replace: bool = False) -> int:
+    """Publish items of your basket (default: all) to project ``name``'s shared basket.
+
+    Returns the size of the project's basket after; ``replace=True`` makes
+    it hold these items only.
+    """
+    from esap.basket.shared import publish_mine
+
+    ids = None if things is None else [_id(thing) for thing in things]
+    _, size = publish_mine(name, ids, "replace" if replace else "add")
+    return size
+
+
 def cell(ids: Sequence[str] = (), kind: str | None = None) -> str:
     """The code a notebook cell runs to load these items (what "Open in notebook" inserts)."""
     from esap.basket.cells import cell as make
@@ -346,6 +375,8 @@ __all__ = [
     "items",
     "note",
     "open",
+    "project",
+    "publish_to",
     "remove",
     "rename",
 ]

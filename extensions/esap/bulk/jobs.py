@@ -136,11 +136,17 @@ def submit(
     *,
     state: Path | None = None,
     wait: bool = False,
+    kernel: str | None = None,
+    kernels: Path | None = None,
 ) -> Job:
     """Record a run of ``notebook`` and start it in its own session; return the job.
 
     With ``wait`` the call returns once the run has finished (``esap run``
-    without ``--detach``); the run is the same either way.
+    without ``--detach``); the run is the same either way. ``kernel`` names
+    the kernelspec to run it with (default: the notebook's own), looked up
+    in ``kernels`` too when given (a folder with ``kernels/<name>/kernel.json``,
+    put on the run's ``JUPYTER_PATH``): a reproduction runs the notebook in
+    the environment it rebuilt, with the same runner as ``esap run``.
     """
     values = dict(parameters or {})
     wrong = [str(name) for name in values if not str(name).isidentifier()]
@@ -168,9 +174,12 @@ def submit(
     jobs = store(state)
     owner = jobs.owner()  # held by the run's process from here on
     try:
+        params: dict[str, Any] = {"notebook": str(path), "parameters": values}
+        if kernel:
+            params["kernel"] = kernel
         job = jobs.create(
             KIND,
-            {"notebook": str(path), "parameters": values},
+            params,
             job_id=job_id,
             owner=owner.token,
             result=result,
@@ -178,6 +187,10 @@ def submit(
         env = dict(os.environ)
         if state is not None:
             env[STATE_ENV] = str(state)
+        if kernels is not None:
+            env["JUPYTER_PATH"] = os.pathsep.join(
+                part for part in (str(kernels), env.get("JUPYTER_PATH", "")) if part
+            )
         with (output / "run.log").open("ab") as log:
             process = subprocess.Popen(
                 [sys.executable, "-m", "esap.bulk.runner", job.id],
@@ -211,6 +224,7 @@ def work(job: JobContext) -> dict[str, Any]:
             notebook,
             result["executed_notebook"],
             parameters=parameters,
+            kernel_name=job.params.get("kernel"),
             log_output=True,
             progress_bar=False,
             cwd=str(Path(notebook).parent),

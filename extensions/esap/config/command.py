@@ -13,6 +13,7 @@ import os
 import sys
 
 from esap import plugins
+from esap.config.crosschecks import config_warnings
 from esap.config.errors import ConfigError
 from esap.config.loading import load
 from esap.config.models import EsapConfig
@@ -109,6 +110,8 @@ def run_check(args: argparse.Namespace) -> int:
     config = _load(args.path)
     if config is None:
         return 1
+    for warning in config_warnings(config):
+        print(f"{args.path}: warning: {warning}", file=sys.stderr)
     print(summary(args.path, config))
     return 0
 

@@ -45,4 +45,63 @@ def cross_problems(config: EsapConfig) -> list[tuple[Loc, Problem]]:
     return rucio_audiences(config)
 
 
-__all__ = ["cross_problems", "rucio_audiences"]
+def _named_groups(config: EsapConfig) -> set[str]:
+    """The groups the config names outside ``projects``: those an admin already spelt once."""
+    named: set[str] = set()
+    oidc = config.auth.oidc if config.auth.type == "oidc" else None
+    if oidc is not None:
+        named |= set(oidc.allowed_groups) | set(oidc.admin_groups)
+    for profile in config.profiles:
+        named |= set(profile.groups)
+    named |= set(config.dask.group_limits)
+    return named
+
+
+def project_group_warnings(config: EsapConfig) -> list[Problem]:
+    """Project groups that may be misspelt: allowed (groups come and go at the provider), warned.
+
+    A group the hub does not know yet is not an error: its members appear
+    when the identity provider (or the hub's admin page) puts someone in it.
+    A name written nowhere else in the file is worth a second look, and so
+    is a name without the leading ``/`` the WLCG profile gives its groups.
+    """
+    named = _named_groups(config)
+    oidc = config.auth.oidc if config.auth.type == "oidc" else None
+    paths = oidc is not None and oidc.groups_claim == "wlcg.groups"
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for index, project in enumerate(config.projects):
+        for key in ("read_groups", "write_groups"):
+            for position, group in enumerate(getattr(project, key)):
+                if group in seen:  # one warning per name, where it is first written
+                    continue
+                seen.add(group)
+                where = render_path(("projects", index, key, position))
+                if paths and not group.startswith("/"):
+                    found.append(
+                        Problem(
+                            where,
+                            render_value(group),
+                            "the WLCG profile names groups as paths, so no user will be in it",
+                            f"write /{group}",
+                        )
+                    )
+                elif group not in named:
+                    found.append(
+                        Problem(
+                            where,
+                            render_value(group),
+                            "a group named nowhere else in esap.yaml (allowed: its members "
+                            "come from the identity provider or the hub's admin page)",
+                            "check its spelling against the groups your users have",
+                        )
+                    )
+    return found
+
+
+def config_warnings(config: EsapConfig) -> list[Problem]:
+    """What in a valid config is allowed but worth the admin's second look."""
+    return project_group_warnings(config)
+
+
+__all__ = ["config_warnings", "cross_problems", "project_group_warnings", "rucio_audiences"]

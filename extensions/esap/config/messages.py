@@ -593,6 +593,25 @@ def _own_code(loc: Loc, value: Any, error: ErrorDetails) -> Problem | None:
         return _unknown_type(loc, value)
     if code == models.PORT_CLASH:
         return _port_clash(loc, value, *detail.partition(":")[::2])
+    if code == models.GROUP_NAME:
+        suggestion = re.sub(r"\s+", "-", detail.strip()) or "escape"
+        return Problem(
+            path,
+            render_value(detail),
+            "an empty group name"
+            if not detail.strip()
+            else "not a group name: a hub group's name has no spaces (IAM writes escape or "
+            "escape/admins, the WLCG profile /escape)",
+            f"write the group as the hub shows it, e.g. {suggestion}",
+        )
+    if code == models.PROJECT_NO_GROUPS:
+        return Problem(
+            render_path((*loc, "read_groups")),
+            MISSING,
+            "the project names no group, so no one could open it",
+            "list the groups that may read it under read_groups, and those that may write "
+            "it under write_groups, e.g. write_groups: [escape]",
+        )
     if code == models.AUDIENCE_NAME:
         fixed = re.sub(r"[^a-z0-9_]", "_", detail.lower()).lstrip("_0123456789")[:31] or "rucio"
         return Problem(

@@ -49,6 +49,8 @@ UNKNOWN_TYPE = "unknown_type"
 PORT_CLASH = "port_clash"
 AUDIENCE_NAME = "audience_name"
 FETCH_SCHEME = "fetch_scheme"
+GROUP_NAME = "group_name"
+PROJECT_NO_GROUPS = "project_no_groups"
 
 
 class SecretRef(str):
@@ -607,6 +609,53 @@ class SkyViewSection(_Model):
     )
 
 
+class AllVoSection(_Model):
+    """Searching the whole Virtual Observatory at once: the registry asked and the limits.
+
+    An all-VO search asks the registry for every service of the chosen types
+    (ObsCore TAP, SIAv2, cone search), then all of them, at most
+    ``concurrency`` at a time, each for at most ``maxrec`` rows.
+    """
+
+    registry: HttpUrl | None = Field(
+        default=None,
+        description="RegTAP endpoint the services come from; default: the first data service "
+        "of type registry, else GAVO's registry (https://reg.g-vo.org/tap, needs the internet).",
+    )
+    concurrency: int = Field(
+        default=32,
+        ge=1,
+        le=256,
+        description="Services asked at once at most; the others wait their turn (a few of "
+        "the fastest first, then the slowest, as remembered from earlier searches).",
+    )
+    timeout: float = Field(
+        default=15.0,
+        gt=0,
+        le=600,
+        description="Seconds each service may take, from when its own request starts.",
+    )
+    maxrec: int = Field(
+        default=1000,
+        ge=1,
+        le=100000,
+        description="Rows asked of each service unless the search says; a service that "
+        "sends more is cut there (and marked truncated).",
+    )
+    max_services: int = Field(
+        default=500,
+        ge=1,
+        le=10000,
+        description="Services searched at most; the registry's others are counted, not asked.",
+    )
+    cache_max_age: int = Field(
+        default=86400,
+        ge=0,
+        description="Seconds a registry answer is used as it is; an older one is still used "
+        "and refreshed in the background (0: refreshed at every search).",
+    )
+
+
 def _fetch_scheme(scheme: str) -> str:
     """A scheme an admin may add to what ESAP fetches: one fsspec knows, never http(s) or file."""
     if scheme in ("http", "https"):
@@ -634,6 +683,94 @@ class FetchSection(_Model):
         description="URL schemes fetched besides http and https, through fsspec, e.g. [ftp]. "
         "Each needs its fsspec file system where user servers run (ftp is built in; s3 needs "
         "s3fs, gcs gcsfs). file: URLs are fetched only inside the user's own home, always.",
+    )
+
+
+def _group_name(value: str) -> str:
+    """A hub group's name as JupyterHub and the identity provider write it: no blanks."""
+    if not value or value != value.strip() or any(ch.isspace() for ch in value):
+        raise ValueError(f"{GROUP_NAME}:{value}")
+    return value
+
+
+#: The name of a hub group: IAM's (``escape``, ``escape/admins``) or a WLCG path (``/escape``).
+GroupName = Annotated[str, Field(max_length=255), AfterValidator(_group_name)]
+
+
+class ProjectEntry(_Model):
+    """A project folder a group works in: who reads it, who writes it, how large it may grow.
+
+    Every member finds it as ``~/projects/<name>``. Local mode keeps it below
+    ``hub.data_dir`` (``projects/<name>``) and links it into each member's
+    home at spawn; the Helm chart gives it a volume of its own, mounted
+    read-only for the read groups' members.
+    """
+
+    name: Annotated[
+        str,
+        Field(
+            pattern=NAME_PATTERN,
+            description="Short id: the folder's name (~/projects/<name>), unique in the list.",
+        ),
+    ]
+    title: str | None = Field(default=None, description="Name shown in the lab; defaults to name.")
+    description: str = Field(default="", description="One line shown in the lab.")
+    read_groups: list[GroupName] = Field(
+        default_factory=list,
+        description="Hub groups whose members may read the folder and open its shared basket.",
+    )
+    write_groups: list[GroupName] = Field(
+        default_factory=list,
+        description="Hub groups whose members may also write it (and publish baskets to it); "
+        "a member of both kinds of group writes.",
+    )
+    size: Memory | None = Field(
+        default=None,
+        description="How large the folder may grow, e.g. 500G: on Kubernetes the size of its "
+        "volume (held where the storage class enforces sizes); locally a hint the lab shows.",
+    )
+
+    @model_validator(mode="after")
+    def _has_members(self) -> ProjectEntry:
+        """A project no group may read is a folder nobody would ever see."""
+        if not self.read_groups and not self.write_groups:
+            raise ValueError(PROJECT_NO_GROUPS)
+        return self
+
+
+class SharingSection(_Model):
+    """Sharing a running lab with a colleague, through JupyterHub's own shares.
+
+    A share names a user or a group, read-only or full, and ends at a set
+    time: a hub service (``esap-sharing``) revokes it then. JupyterHub itself
+    keeps the shares and checks them on every request.
+    """
+
+    enabled: bool = Field(
+        default=False,
+        description="Let users share their running lab (the lab's Share dialog and Shared "
+        "view); every user may then read the names of users and groups, which sharing by "
+        "name needs.",
+    )
+    max_hours: float = Field(
+        default=168,
+        gt=0,
+        le=87600,
+        description="The longest a share may last, in hours; a share made outside the lab "
+        "(JupyterHub's own API, an accepted link) ends this long after it was made.",
+    )
+    check_every: int = Field(
+        default=60,
+        ge=1,
+        le=3600,
+        description="Seconds between two looks of the esap-sharing service for shares whose "
+        "time is up; a share ends at most this much after its time.",
+    )
+    realtime: bool = Field(
+        default=False,
+        description="Real-time collaboration (jupyter-collaboration): people in one shared lab "
+        "edit the same notebook together. Needs the jupyter-collaboration package where user "
+        "servers run; off, an installed jupyter-collaboration is kept disabled.",
     )
 
 
@@ -775,12 +912,26 @@ class EsapConfig(_Model):
         default_factory=FetchSection,
         description="URL schemes ESAP fetches for users (basket downloads) beyond http(s).",
     )
+    all_vo: AllVoSection = Field(
+        default_factory=AllVoSection,
+        description="All-VO search: the registry it asks, services at once, time-out, rows.",
+    )
     probe: ProbeSection = Field(
         default_factory=ProbeSection,
         description="Synthetic monitoring: a bot that spawns, searches, publishes on a schedule.",
     )
+    projects: list[ProjectEntry] = Field(
+        default_factory=list,
+        description="Project folders groups share (~/projects/<name>), read or written by group.",
+    )
+    sharing: SharingSection = Field(
+        default_factory=SharingSection,
+        description="Sharing a running lab with users or groups, read-only or full, for a time.",
+    )
 
-    @field_validator("data_services", "software_catalogues", "archives", "profiles", mode="wrap")
+    @field_validator(
+        "data_services", "software_catalogues", "archives", "profiles", "projects", mode="wrap"
+    )
     @classmethod
     def _names_unique(cls, entries: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         """Names are ids (in the REST API, the basket, the journal): one entry per name.

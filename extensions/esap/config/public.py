@@ -166,6 +166,7 @@ def public(config: EsapConfig, *, secrets: dict[str, SecretRef] | None = None) -
         "resolver": config.resolver.model_dump(mode="json"),
         "sky_view": config.sky_view.model_dump(mode="json"),
         "fetch": config.fetch.model_dump(mode="json"),
+        "all_vo": config.all_vo.model_dump(mode="json"),
     }
 
 

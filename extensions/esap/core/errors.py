@@ -102,6 +102,13 @@ class NotFound(EsapError, LookupError):
     code = "not_found"
 
 
+class Forbidden(EsapError, PermissionError):
+    """The request is understood, but the user may not do it (a read-only share, a project)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class Conflict(EsapError):
     """The request clashes with the state of things (a name taken, a run still going)."""
 
@@ -128,6 +135,7 @@ __all__ = [
     "EsapError",
     "FieldError",
     "FieldProblem",
+    "Forbidden",
     "NotFound",
     "Unavailable",
     "UpstreamError",

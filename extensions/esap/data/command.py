@@ -3,6 +3,7 @@
     esap search M31 --radius 0.2 --service gavo-dc --service cadc -o m31.vot
     esap search --ra 10.68 --dec 41.27 --format csv > m31.csv
     esap search --list-services
+    esap search M31 --all-vo --type tap --type sia2 --keywords galaxy -o m31-vo.vot
 
 Services come from ``--config`` (an esap.yaml), else the hub's config in the
 environment (inside an ESAP Hub), else ``$ESAP_CONFIG`` or ``./esap.yaml``.
@@ -10,6 +11,13 @@ Progress — one line per service as it answers or fails — goes to stderr;
 the combined table (with a ``service`` column) goes to stdout or ``--output``
 as VOTable, CSV or ECSV (astropy's writers). Exit status: 0 when at least one
 service answered, 1 when all failed, 2 on bad input.
+
+``--all-vo`` searches every service of the ``--type`` given (ObsCore TAP,
+SIAv2, cone search; all three by default) that the IVOA registry lists,
+narrowed by ``--keywords`` and ``--waveband`` (:mod:`esap.data.allvo`):
+progress is then one line per service that answered, the services that
+failed or timed out one summary line at the end, and the output the
+combined view (every product once, with the service that gave it).
 """
 
 from __future__ import annotations
@@ -50,6 +58,20 @@ def add_parser(subparsers: Any) -> None:
         help="a service to search (repeat; default: every enabled one)",
     )
     parser.add_argument("--maxrec", type=int, help="rows per service at most")
+    parser.add_argument(
+        "--all-vo",
+        action="store_true",
+        help="search every service the IVOA registry lists (of --type), not the configured ones",
+    )
+    parser.add_argument(
+        "--type",
+        action="append",
+        dest="types",
+        choices=["tap", "sia2", "scs"],
+        help="with --all-vo: a service type (repeat; default: tap (ObsCore), sia2 and scs)",
+    )
+    parser.add_argument("--keywords", help="with --all-vo: words the registry records must have")
+    parser.add_argument("--waveband", help="with --all-vo: e.g. optical, radio, x-ray")
     parser.add_argument("--config", "-c", help="an esap.yaml (default: the hub's, or ./esap.yaml)")
     parser.add_argument(
         "--format",
@@ -71,6 +93,24 @@ class Progress:
         self.live = stream.isatty()
         self.waiting: list[str] = []
         self.began = time.monotonic()
+        #: An all-VO search: failures are summed up at the end, not one line each.
+        self.vo = False
+
+    def _summary(self, event: dict[str, Any]) -> None:
+        combined = event["combined"]
+        self.stream.write(
+            f"  {combined['total']} products from {event['answered']} services "
+            f"({combined['duplicates']} duplicates left out)\n"
+        )
+        failed = [s for s in event["services"] if s["state"] != "rows"]
+        if failed:
+            reasons = "; ".join(f"{s['service']} ({s.get('code', 'error')})" for s in failed)
+            self.stream.write(f"  {len(failed)} failed or timed out: {reasons}\n")
+
+    def _status_waiting(self) -> str:
+        if self.vo and len(self.waiting) > 3:
+            return f"{len(self.waiting)} services"
+        return ", ".join(self.waiting)
 
     def _clear(self) -> None:
         if self.live:
@@ -79,7 +119,7 @@ class Progress:
     def _status(self) -> None:
         if self.live and self.waiting:
             elapsed = time.monotonic() - self.began
-            self.stream.write(f"  waiting for {', '.join(self.waiting)} ({elapsed:.0f} s)")
+            self.stream.write(f"  waiting for {self._status_waiting()} ({elapsed:.0f} s)")
         self.stream.flush()
 
     def event(self, event: dict[str, Any]) -> None:
@@ -88,11 +128,22 @@ class Progress:
 
         kind = event["event"]
         self._clear()
-        if kind == "started":
-            self.waiting = list(event["services"])
+        if kind == "registry":
+            self.vo = True
             self.stream.write(
-                f"searching {len(self.waiting)} service(s): {', '.join(self.waiting)}\n"
+                f"  {len(event['services'])} services from the registry {event['registry']} "
+                f"(its answer {event['age_s']:.0f} s old"
+                f"{', refreshing' if event['refreshing'] else ''})\n"
             )
+        elif kind == "summary":
+            self._summary(event)
+        elif kind == "error" and self.vo:  # listed once, in the summary
+            if event["service"] in self.waiting:
+                self.waiting.remove(event["service"])
+        elif kind == "started":
+            self.waiting = list(event["services"])
+            shown = ", ".join(self.waiting[:10]) + (", ..." if len(self.waiting) > 10 else "")
+            self.stream.write(f"searching {len(self.waiting)} service(s): {shown}\n")
         elif kind == "resolved":
             self.stream.write(
                 f"  {event['target']} -> ra {event['ra']:.5f}, "
@@ -148,7 +199,14 @@ def run(args: argparse.Namespace) -> int:
             state = "" if entry.enabled else " (disabled)"
             err.write(f"{entry.name:20} {entry.type:9} {entry.url}{state}\n")
         return 0
+    all_vo = None
+    if args.all_vo:
+        all_vo = {"types": args.types, "keywords": args.keywords, "waveband": args.waveband}
+    elif args.types or args.keywords or args.waveband:
+        err.write("esap search: --type, --keywords and --waveband go with --all-vo\n")
+        return 2
     request = search_request(
+        all_vo=all_vo,
         services=args.services,
         target=args.target,
         ra=args.ra,

@@ -83,11 +83,14 @@ def find_services(
     registry_url: str = DEFAULT_REGISTRY,
     session: requests.Session | None = None,
     maxrec: int = 200,
+    datamodel: str | None = None,
 ) -> list[dict[str, Any]]:
     """Registry resources matching the constraints, one entry per usable interface.
 
     ``servicetype`` is an ESAP adapter type (tap, sia2, scs, ssa); without it
     every resource with one of those interfaces is listed once per interface.
+    ``datamodel`` (pyvo's name of one, e.g. ``obscore``) keeps the resources
+    that declare serving it (the all-VO search's ObsCore TAP services).
     """
     from pyvo.dal import TAPService
     from pyvo.registry.regtap import RegistryQuery, get_RegTAP_query
@@ -98,6 +101,8 @@ def find_services(
         constraints["keywords"] = keywords.split()
     if servicetype:
         constraints["servicetype"] = SERVICE_TYPES[servicetype]
+    if datamodel:
+        constraints["datamodel"] = datamodel
     bands = [waveband_constraint(waveband)] if waveband else []
     service = TAPService(registry_url, session=session)
     adql = get_RegTAP_query(*bands, service=service, **constraints)

@@ -180,6 +180,7 @@ KNOWN_FIELDS = frozenset(
         "text",
         "maxrec",
         "params",
+        "all_vo",
     }
 )
 

@@ -131,6 +131,8 @@ class ResultStore:
         self._counts: dict[tuple[str, str], int] = {}
         #: When this store last wrote each result's ``accessed`` time.
         self._touched: dict[str, float] = {}
+        #: Results still growing (see ``open``): their filter counts are not kept.
+        self._growing: set[str] = set()
         with transaction(self._conn()) as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS results (id TEXT PRIMARY KEY, service TEXT, "
@@ -222,6 +224,54 @@ class ResultStore:
             conn.execute("UPDATE results SET complete = 1 WHERE id = ?", (result_id,))
         self._evict(keep=result_id)
 
+    def open(self, service: str, columns: list[dict[str, Any]]) -> str:
+        """A result that grows as rows are :meth:`append`-ed, readable at once; its id.
+
+        The all-VO search's combined result: every service's rows join it as
+        that service answers, so the lab pages, sorts and filters what has
+        arrived while the slower services are still working. It ends with
+        :meth:`close`.
+        """
+        result_id = secrets.token_hex(8)
+        names = ", ".join(f"c{i}" for i in range(len(columns))) or "c0"
+        now = time.time()
+        with transaction(self._conn()) as conn:
+            conn.execute(f'CREATE TABLE "r_{result_id}" ({names})')
+            conn.execute(
+                "INSERT INTO results VALUES (?, ?, ?, 0, 0, ?, ?, 1)",
+                (result_id, service, json.dumps(columns), now, now),
+            )
+        with self._pending_lock:
+            self._growing.add(result_id)
+        return result_id
+
+    def append(self, result_id: str, rows: list[list[Any]]) -> None:
+        """Add ``rows`` to a growing result, on the writer thread, in the order appended."""
+        if not rows:
+            return
+        marks = ", ".join("?" for _ in rows[0])
+
+        def run() -> None:
+            with transaction(self._conn()) as conn:
+                conn.executemany(
+                    f'INSERT INTO "r_{_safe(result_id)}" VALUES ({marks})',  # noqa: S608
+                    rows,
+                )
+                conn.execute(
+                    "UPDATE results SET total = total + ? WHERE id = ?", (len(rows), result_id)
+                )
+
+        self._submit(run)
+
+    def close(self, result_id: str) -> None:
+        """The growing result is whole (after the rows appended so far are in)."""
+
+        def run() -> None:
+            with self._pending_lock:
+                self._growing.discard(result_id)
+
+        self._submit(run)
+
     def _evict(self, keep: str) -> None:
         """Drop least recently used results while the cache holds more than ``max_rows``."""
         conn = self._conn()
@@ -281,8 +331,13 @@ class ResultStore:
         sort: str | None = None,
         order: str = "asc",
         filter: str | None = None,
+        service: str | None = None,
     ) -> dict[str, Any]:
-        """One page, optionally sorted by a column and filtered by a substring in any cell."""
+        """One page, optionally sorted by a column and filtered by a substring in any cell.
+
+        ``service``: only the rows of that service (the facet of a combined
+        result, whose ``service`` column names where each row came from).
+        """
         info = self.describe(result_id)
         if offset < 0:
             raise BadPage("offset", f"{offset}: must be >= 0", "give offset=0 or more")
@@ -305,7 +360,16 @@ class ResultStore:
                 + ")"
             )
             args.extend([pattern] * len(names))
-        where = f" WHERE {clauses[0]}" if clauses else ""
+        if service is not None:
+            if "service" not in names:
+                raise BadPage(
+                    "service",
+                    f"{service!r}: this result has no service column",
+                    "give service= only for a combined (all-VO) result",
+                )
+            clauses.append(f"c{names.index('service')} = ?")
+            args.append(service)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         ordering = " ORDER BY rowid"
         if sort is not None:
             if sort not in names:
@@ -332,16 +396,18 @@ class ResultStore:
                 [*args, limit, offset],
             ).fetchall()
         total = info.total
-        if filter:
+        if clauses:
             # a stored result never changes, so neither does a filter's count:
             # counted once (a scan of every row), not again for every page
-            counted = self._counts.get((result_id, filter))
+            key = (result_id, f"{service}\0{filter}" if service is not None else filter or "")
+            counted = self._counts.get(key)
             if counted is None:
                 counted = conn.execute(f"SELECT COUNT(*) FROM {table}{where}", args).fetchone()[0]  # noqa: S608
                 with self._pending_lock:
                     if len(self._counts) >= MAX_COUNTS:
                         self._counts.pop(next(iter(self._counts)))
-                    self._counts[(result_id, filter)] = counted
+                    if result_id not in self._growing:  # a growing result's count grows
+                        self._counts[key] = counted
             total = counted
         self._touch(result_id)
         if (

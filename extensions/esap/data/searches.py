@@ -5,7 +5,9 @@ and resolves its target, then one engine call runs it and records it in the
 user's history exactly once, however it ends (finished, failed, or its
 reader gone): :func:`run` for a notebook and the command line (blocking,
 each event handed to ``on_event``), :func:`stream` for the REST API's NDJSON
-answer (an async iterator of the same events).
+answer (an async iterator of the same events). A request with ``all_vo``
+instead of ``services`` searches every service the registry lists
+(:mod:`esap.data.allvo`), through the same federation.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 from typing import Any, cast
 
+from esap.data.allvo import AllVoSearch, parse_all_vo
 from esap.data.catalog import Catalog
 from esap.data.failures import error_text
 from esap.data.federation import Federation
@@ -36,12 +39,13 @@ class PreparedSearch:
     request: dict[str, Any]
     #: Where the search is recorded when it ends (the catalog's user store), if anywhere.
     history: UserStore | None = None
+    #: The all-VO part of the search, when it is one.
+    all_vo: AllVoSearch | None = None
 
     def extra_events(self) -> list[dict[str, Any]]:
-        """The ``resolved`` event, when a target was resolved."""
-        if self.resolved is None:
-            return []
-        return [{"event": "resolved", **self.resolved.as_dict()}]
+        """The ``resolved`` event, when a target was resolved (and an all-VO search's own)."""
+        events = [] if self.resolved is None else [{"event": "resolved", **self.resolved.as_dict()}]
+        return events + (self.all_vo.extra_events() if self.all_vo else [])
 
     def summary(self) -> dict[str, Any]:
         """service -> rows found, or "error" (what the history keeps)."""
@@ -64,15 +68,27 @@ def prepare(
     cannot be resolved is a bad ``target``).
     """
     request = check_shape(request)
-    known = catalog.names()
-    names = parse_services(request.get("services"), known)
-    adapters = catalog.adapters(names)
-    if not adapters:
-        raise BadField(
-            "services", None, "no enabled service", "name the services to search explicitly"
-        )
-    schemas = {a.name: a.query_schema for a in catalog.adapters(known)}
-    params = parse_params(request.get("params"), schemas)
+    all_vo = None
+    if request.get("all_vo") is not None:
+        all_vo = parse_all_vo(request["all_vo"])
+        for key in ("services", "params"):
+            if request.get(key) is not None:
+                raise BadField(
+                    key, request[key], "not with all_vo",
+                    f"leave {key} out: an all-VO search asks every service the registry lists",
+                )  # fmt: skip
+        adapters: list[Any] = []
+        params: dict[str, dict[str, Any]] = {}
+    else:
+        known = catalog.names()
+        names = parse_services(request.get("services"), known)
+        adapters = catalog.adapters(names)
+        if not adapters:
+            raise BadField(
+                "services", None, "no enabled service", "name the services to search explicitly"
+            )
+        schemas = {a.name: a.query_schema for a in catalog.adapters(known)}
+        params = parse_params(request.get("params"), schemas)
     resolved = None
     target = request.get("target")
     if target is not None and target != "":
@@ -85,9 +101,15 @@ def prepare(
         except ResolveError as exc:
             raise BadField("target", target, exc.message, exc.fix) from None
     query = parse_query(request, position=(resolved.ra, resolved.dec) if resolved else None)
+    # the registry is asked (or its kept answer read) once the rest of the request is good
+    vo = AllVoSearch.prepare(catalog, all_vo, store) if all_vo is not None else None
+    if vo is not None:
+        adapters, query = vo.adapters(catalog), vo.query(query)
     federation = Federation(adapters, query, store=store, params=params, keep_tables=keep_tables)
+    if vo is not None:
+        vo.attach(federation)
     normalised = {key: request[key] for key in request if request[key] is not None}
-    return PreparedSearch(federation, resolved, normalised, catalog.store)
+    return PreparedSearch(federation, resolved, normalised, catalog.store, vo)
 
 
 #: What the federation's ``events`` and ``aevents`` are (annotated there as iterators).
@@ -111,7 +133,7 @@ def _found(prepared: PreparedSearch, elapsed: float) -> SearchResult:
             result.errors[name] = error_text(outcome.event)
         elif outcome.table is not None:
             result.tables[name] = outcome.table
-    return result
+    return prepared.all_vo.result(result) if prepared.all_vo else result
 
 
 def run(

@@ -72,6 +72,33 @@ ALERTS: dict[str, Any] = {
 }
 
 
+#: ``esap.projects``: the volumes of project folders (templates/projects.yaml).
+PROJECTS: dict[str, Any] = {
+    "type": "object",
+    "description": "The volumes of project folders (esap.yaml projects:), one "
+    "PersistentVolumeClaim per project.",
+    "additionalProperties": False,
+    "properties": {
+        "storageClass": {
+            "type": "string",
+            "description": "Storage class of the project volumes (one offering ReadWriteMany: "
+            "CephFS, NFS, Azure Files, EFS, Filestore); empty: the cluster's default.",
+        },
+        "accessMode": {
+            "type": "string",
+            "enum": ["ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"],
+            "description": "ReadWriteMany, for members' pods on several nodes; ReadWriteOnce "
+            "only on a single-node cluster.",
+        },
+        "size": {
+            "type": "string",
+            "pattern": r"^[0-9]+(\.[0-9]+)?([KMGTPE]i?)?$",
+            "description": "The size of a project that gives none in esap.yaml, e.g. 100Gi.",
+        },
+    },
+}
+
+
 def _draft07(node: Any) -> Any:
     """Rewrite ``#/$defs/X`` references (pydantic's, draft 2020-12) as ``#/definitions/X``."""
     if isinstance(node, dict):
@@ -125,6 +152,7 @@ def values_schema() -> dict[str, Any]:
                         "reference of esap.yaml.",
                     },
                     "alerts": ALERTS,
+                    "projects": PROJECTS,
                 },
             },
             "jupyterhub": {

@@ -25,6 +25,7 @@ from esap.helm.images import DEFAULT_HUB_IMAGE, DEFAULT_SINGLEUSER_IMAGE
 from esap.hub.gateway import SERVICE_PREFIX, policy_settings, render_kube_config
 from esap.hub.kubernetes import GATEWAY_FULLNAME, GATEWAY_TOKEN_KEY, SECRET_NAME
 from esap.hub.metrics_service import KUBERNETES_PORT
+from esap.hub.sharing_service import KUBERNETES_PORT as SHARING_PORT
 from esap.probe.service import KUBERNETES_PORT as PROBE_PORT
 
 #: Where the hub pod mounts the ConfigMap, and where its state lives (z2jh's hub PVC).
@@ -133,7 +134,7 @@ def _gateway_values(config: EsapConfig, hub_image: str, singleuser_image: str) -
 
 
 def _metrics_hub_values(config: EsapConfig) -> dict[str, Any]:
-    """The proxy may reach the esap-metrics and esap-probe services in the hub pod, when on.
+    """The proxy may reach the esap-metrics, esap-probe and esap-sharing services, when on.
 
     z2jh's hub Service and NetworkPolicy open only the hub's port 8081; the
     services listen beside it, on :data:`esap.hub.metrics_service.KUBERNETES_PORT`
@@ -144,6 +145,8 @@ def _metrics_hub_values(config: EsapConfig) -> dict[str, Any]:
         ports.append(("esap-metrics", KUBERNETES_PORT))
     if config.probe.enabled:
         ports.append(("esap-probe", PROBE_PORT))
+    if config.sharing.enabled:  # user servers reach it through the proxy
+        ports.append(("esap-sharing", SHARING_PORT))
     if not ports:
         return {}
     return {

@@ -14,7 +14,9 @@ from esap.hub import leftovers
 from esap.hub.auth import configure_auth, resolve_secret
 from esap.hub.gateway import configure_gateway
 from esap.hub.kubernetes import configure_kubernetes_gateway
+from esap.hub.projects import configure_projects
 from esap.hub.services import configure_services
+from esap.hub.sharing import configure_sharing
 from esap.hub.spawner import configure_spawner
 from esap.hub.state import HubState
 from esap.hub.usage_page import configure_usage
@@ -73,6 +75,8 @@ def configure(c: Any, config: EsapConfig) -> None:
         configure_kubernetes_gateway(c, config)
     configure_workshop(c, config, state.root)
     configure_usage(c, config, state)
+    configure_projects(c, config, state)
+    configure_sharing(c, config, state)
     if config.auth.type == "oidc":
         from esap.hub.tokens import configure_tokens  # JupyterHub's API handlers
 

@@ -40,6 +40,17 @@ def singleuser_command() -> list[str]:
     return [str(Path(sys.executable).parent / "jupyterhub-singleuser")]
 
 
+def add_server_args(c: Any, *args: str) -> None:
+    """Add command-line settings of every user's server (``c.Spawner.args``), keeping the rest.
+
+    Projects and sharing each set a jupyter-server class there (the contents
+    manager, the authorizer), whichever is configured first.
+    """
+    current = c.Spawner.args
+    existing = list(current) if isinstance(current, list) else []
+    c.Spawner.args = existing + [arg for arg in args if arg not in existing]
+
+
 def configure_spawner(c: Any, config: EsapConfig, state: HubState) -> None:
     """Set the spawner on the traitlets config ``c``."""
     if config.hub.mode == "kubernetes":

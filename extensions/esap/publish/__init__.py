@@ -13,6 +13,7 @@ From a notebook::
     pub.doi, pub.url
     esap.publish.publications()          # "My publications", finished or not
     esap.publish.resume(pub.id)          # after a failure: the same draft, not a new one
+    esap.publish.reproduce("10.5281/zenodo.123")   # re-run a record, compare its outputs
 
 The engine (``engine.Publisher``) does the work; the REST API and the
 ``esap publish`` command call the same code.
@@ -26,13 +27,16 @@ import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from esap.publish.base import Archive, ArchiveError, ArchiveSettings
 from esap.publish.engine import PreparationError, Progress, Publisher, PublishError
 from esap.publish.journal import STATE_TEXT, Entry
 from esap.publish.metadata import Metadata, MetadataError, licenses, parse_metadata
 from esap.publish.paths import PathError
+
+if TYPE_CHECKING:
+    from esap.publish.reproduction import Reproduction
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,37 @@ def publications() -> list[Publication]:
     return [Publication.from_entry(entry) for entry in _publisher().publications()]
 
 
+def reproduce(
+    source: str,
+    *,
+    nearest: bool = False,
+    packages: Sequence[str] | dict[str, str] | None = None,
+    fresh: bool = False,
+    progress: bool = True,
+) -> Reproduction:
+    """Reproduce a publication: re-run its notebook from ``source`` and compare the outputs.
+
+    ``source`` is a DOI, a record's URL or one of your publications' ids. The
+    record's files are fetched (checksums checked), its environment rebuilt
+    from its lock with uv, its inputs fetched again, its notebook re-run
+    headless and its outputs compared, cell by cell and file by file; the
+    report (``report.html``, ``report.json``) is in ``~/esap-reproductions/``.
+    ``nearest=True`` runs in this lab's environment when the lock cannot be
+    rebuilt; ``packages=["numpy==2.1.0"]`` changes pins on purpose; ``fresh=True``
+    rebuilds the environment even when one built from the same lock is kept.
+    """
+    from esap.publish.reproduction import reproduce as run
+
+    return run(
+        source,
+        nearest=nearest,
+        packages=packages,
+        fresh=fresh,
+        progress=progress,
+        publisher=_publisher(),
+    )
+
+
 def set_token(archive: str, token: str) -> None:
     """Keep your personal token for ``archive`` in ``~/.esap`` (owner-only); it is never shown."""
     publisher = _publisher()
@@ -157,6 +192,7 @@ __all__ = [
     "parse_metadata",
     "publications",
     "publish",
+    "reproduce",
     "resume",
     "set_token",
 ]

@@ -35,6 +35,14 @@ To add an archive, subclass :class:`Archive` and override:
 ``publish(draft)``
     Publish, and return the :class:`Record` with its URL and DOI.
 
+An adapter may also read published records back, which ``esap reproduce``
+needs (:class:`RecordReader`, a typed protocol the built-in adapters
+follow): ``published(record_id)`` lists a record's files with their
+checksums and where to read each, ``read(file)`` streams one, and
+``find_doi(doi)`` answers the id of the record carrying a DOI. An adapter
+without them still publishes; reproducing from it says the archive cannot
+be read back.
+
 Set ``needs_token = True`` when the archive needs the user's own token, set
 ``checksums`` to what a file is hashed with while it streams (MD5 always;
 SHA-256 only where the RO-Crate should carry it, as each hash costs upload
@@ -61,7 +69,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from esap.config.options import AdapterOptions, FreeOptions, options_for
 from esap.core.errors import UpstreamError
@@ -169,6 +177,47 @@ class DraftStatus:
     published: bool
     files: dict[str, RemoteFile]
     record: Record | None = None
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """A file of a published record as the archive lists it, and where to read it from."""
+
+    name: str
+    size: int | None
+    md5: str | None
+    #: Where the archive serves its bytes (``https://...``, or ``file://`` for a local archive).
+    url: str
+    #: The SHA-256 the archive keeps (a local archive's bag manifest), if it keeps one.
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class PublishedRecord:
+    """A published record read back: where it is, its identifiers and its files."""
+
+    id: str
+    url: str
+    title: str
+    doi: str | None
+    files: tuple[PublishedFile, ...]
+
+
+@runtime_checkable
+class RecordReader(Protocol):
+    """The optional ability to read published records back (what reproducing needs)."""
+
+    def published(self, record_id: str) -> PublishedRecord:
+        """The published record ``record_id`` and its files; :class:`ArchiveError` if none."""
+        ...
+
+    def find_doi(self, doi: str) -> str | None:
+        """The id of the published record whose DOI is ``doi`` (a version's or the concept's)."""
+        ...
+
+    def read(self, file: PublishedFile) -> Iterator[bytes]:
+        """The bytes of ``file`` in chunks of at most :data:`CHUNK_SIZE` (constant memory)."""
+        ...
 
 
 class FileSource:
@@ -317,6 +366,9 @@ __all__ = [
     "Draft",
     "DraftStatus",
     "FileSource",
+    "PublishedFile",
+    "PublishedRecord",
     "Record",
+    "RecordReader",
     "RemoteFile",
 ]

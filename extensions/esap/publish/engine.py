@@ -40,6 +40,7 @@ from esap.publish.base import (
     Record,
     RemoteFile,
 )
+from esap.publish.digest import digest_url
 from esap.publish.journal import STATE_TEXT, Entry, Journal
 from esap.publish.metadata import Metadata, parse_metadata
 from esap.publish.package import (
@@ -50,6 +51,7 @@ from esap.publish.package import (
     build_crate,
     environment_lock,
     notebook_inputs,
+    notebook_runtime,
     parse_inputs,
 )
 from esap.publish.paths import PackageFile, PathError, resolve_files
@@ -588,6 +590,9 @@ class Publisher:
         uploads = self.journal.uploads(entry.id)
         crate_path = self.journal.staging_dir(entry.id) / CRATE_NAME
         if entry.crate is None:
+            entry = self._digest_inputs(entry, report, sent)
+            notebook_file = next((f for f in files if f.name == entry.notebook), None)
+            runtime = notebook_runtime(notebook_file.path) if notebook_file else {}
             crate_files = [
                 CrateFile(
                     archive.remote_name(f.name),
@@ -603,6 +608,7 @@ class Publisher:
                 inputs=parse_inputs(entry.inputs),
                 notebook=archive.remote_name(entry.notebook) if entry.notebook else None,
                 environment=archive.remote_name(ENVIRONMENT_NAME),
+                runtime=runtime,
             )
             crate_path.write_text(json.dumps(document, indent=2), encoding="utf-8")
             self.journal.update(entry.id, crate=document)
@@ -614,6 +620,38 @@ class Publisher:
         if done and done["state"] == "done" and have is not None and have.md5 == done["md5"]:
             return
         self._upload_one(entry, archive, draft, name, item, have is not None, sent, report)
+
+    def _digest_inputs(self, entry: Entry, report: Callable[..., None], sent: int) -> Entry:
+        """Record what each input's URL serves now (SHA-256, size), once, in the journal.
+
+        A reproduction fetches the inputs again and compares with these. An
+        input that cannot be fetched (it needs a login, its service is down)
+        does not stop the publication: the crate says why it has no checksum.
+        """
+        inputs = [dict(item) for item in entry.inputs]
+        changed = False
+        for index, item in enumerate(inputs):
+            if item.get("sha256") or item.get("checksum_note"):
+                continue
+            dataset = parse_inputs([item])[0]
+            report("inputs", sent, dataset.url)
+            try:
+                found = digest_url(dataset.url, home=self.home)
+            except EsapError as exc:
+                item["checksum_note"] = f"could not be fetched at publication: {exc.message}"
+            else:
+                if not found.found:
+                    item["checksum_note"] = f"the URL answered HTTP {found.status} at publication"
+                else:
+                    if found.sha256:
+                        item["sha256"] = found.sha256
+                    if found.size is not None:
+                        item["size"] = found.size
+                    if found.note:
+                        item["checksum_note"] = found.note
+            inputs[index] = item
+            changed = True
+        return self.journal.update(entry.id, inputs=inputs) if changed else entry
 
     # -- listing ----------------------------------------------------------------
     def publications(self) -> list[Entry]:

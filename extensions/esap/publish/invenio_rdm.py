@@ -26,9 +26,24 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from esap.config.options import AdapterOptions
-from esap.publish.base import ArchiveError, Draft, DraftStatus, FileSource, Record, RemoteFile
+from esap.core.ids import opaque_id
+from esap.publish.base import (
+    ArchiveError,
+    Draft,
+    DraftStatus,
+    FileSource,
+    PublishedRecord,
+    Record,
+    RemoteFile,
+)
 from esap.publish.metadata import Metadata
-from esap.publish.remote import HttpArchive, RemoteOptions, md5_of_checksum
+from esap.publish.remote import (
+    HttpArchive,
+    RemoteOptions,
+    first_hit,
+    md5_of_checksum,
+    published_record,
+)
 
 #: Our resource types -> InvenioRDM's default resource-type vocabulary.
 RESOURCE_TYPES = {
@@ -214,6 +229,24 @@ class InvenioRdmArchive(HttpArchive):
 
     def draft_url(self, draft: Draft) -> str | None:
         return draft.links.get("self_html") or draft.links.get("html")
+
+    # -- reading records back (esap reproduce) ------------------------------
+    def published(self, record_id: str) -> PublishedRecord:
+        """``GET /records/:id`` and its ``files`` listing (each with ``links.content``)."""
+        record_id = opaque_id(record_id, "record")
+        return published_record(self, record_id, self.json("GET", self.url("records", record_id)))
+
+    def find_doi(self, doi: str) -> str | None:
+        """The record of a DOI, by a records search on its own DOI or its parent's."""
+        answer = self.json(
+            "GET",
+            self.url("records"),
+            params={
+                "q": f'pids.doi.identifier:"{doi}" OR parent.pids.doi.identifier:"{doi}"',
+                "sort": "newest",
+            },
+        )
+        return first_hit(answer, doi)
 
 
 __all__ = ["InvenioRdmArchive", "InvenioRdmOptions", "rdm_metadata"]

@@ -24,17 +24,23 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
 
 from esap.config.options import AdapterOptions
+from esap.core.ids import opaque_id
 from esap.publish.base import (
+    CHUNK_SIZE,
     Archive,
     ArchiveError,
     ArchiveSettings,
     Draft,
     DraftStatus,
     FileSource,
+    PublishedFile,
+    PublishedRecord,
     Record,
     RemoteFile,
 )
@@ -215,6 +221,60 @@ class LocalArchive(Archive):
 
     def draft_url(self, draft: Draft) -> str | None:
         return self._draft_dir(draft.id).as_uri()
+
+    # -- reading records back (esap reproduce) ------------------------------
+    def published(self, record_id: str) -> PublishedRecord:
+        """The bag ``record_id``: its payload files with the SHA-256 its manifest holds.
+
+        The manifest is the bag's own (read with ``bagit``), written when it
+        was published; a file changed since then no longer has that hash,
+        which the reader's check then reports.
+        """
+        import bagit
+
+        folder = self._record_dir(opaque_id(record_id, "record"))
+        missing = ArchiveError(
+            f"no published record {record_id} in the archive {self.name} ({self.root})",
+            fix="give the id of a published record (see `esap publish list`)",
+        )
+        if not (folder / "bagit.txt").is_file():
+            raise missing
+        try:
+            entries = bagit.Bag(str(folder)).payload_entries()
+        except bagit.BagError as exc:
+            raise ArchiveError(f"record {record_id} is not a readable bag: {exc}") from None
+        files = []
+        for name, digests in entries.items():
+            path = folder / name
+            files.append(
+                PublishedFile(
+                    name=name.removeprefix("data/"),
+                    size=path.stat().st_size if path.is_file() else None,
+                    md5=None,
+                    url=path.as_uri(),
+                    sha256=digests.get("sha256"),
+                )
+            )
+        info = _bag_info(folder)
+        return PublishedRecord(
+            id=record_id,
+            url=folder.as_uri(),
+            title=info.get("External-Description", ""),
+            doi=None,
+            files=tuple(sorted(files, key=lambda item: item.name)),
+        )
+
+    def find_doi(self, doi: str) -> str | None:
+        """A local archive mints no DOIs: none is ever found here."""
+        return None
+
+    def read(self, file: PublishedFile) -> Iterator[bytes]:
+        path = Path(unquote(urlsplit(file.url).path))
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise ArchiveError(f"{file.name} is not a file of the archive {self.name}")
+        with path.open("rb") as handle:
+            while chunk := handle.read(CHUNK_SIZE):
+                yield chunk
 
 
 def _bag_info(path: Path) -> dict[str, str]:

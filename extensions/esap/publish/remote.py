@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import functools
 import ssl
+from collections.abc import Iterator
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 from pydantic import Field
@@ -22,7 +23,16 @@ from esap import __version__
 from esap.config.options import AdapterOptions
 from esap.core.errors import EsapError
 from esap.core.failures import HttpStatus, classify, excerpt
-from esap.publish.base import Archive, ArchiveError, ArchiveSettings, AuthError, FileSource
+from esap.publish.base import (
+    CHUNK_SIZE,
+    Archive,
+    ArchiveError,
+    ArchiveSettings,
+    AuthError,
+    FileSource,
+    PublishedFile,
+    PublishedRecord,
+)
 
 #: Longest archive message passed on to the user.
 MAX_MESSAGE = 600
@@ -154,8 +164,93 @@ class HttpArchive(Archive):
             },
         )
 
+    def read(self, file: PublishedFile) -> Iterator[bytes]:
+        """Stream a published file's bytes (redirects followed, as archives serve files so).
+
+        The token goes only to the archive itself: a file link to another
+        origin is fetched without it (httpx also drops it on a redirect to
+        another origin).
+        """
+        request = self.client.build_request("GET", file.url)
+        if _origin(file.url) != _origin(self.api):
+            request.headers.pop("Authorization", None)
+        response = self.client.send(request, stream=True, follow_redirects=True)
+        try:
+            if response.status_code >= 400:
+                response.read()
+                raise self.error(response)
+            yield from response.iter_bytes(CHUNK_SIZE)
+        finally:
+            response.close()
+
     def close(self) -> None:
         self.client.close()
+
+
+def published_record(archive: HttpArchive, record_id: str, body: dict[str, Any]) -> PublishedRecord:
+    """A published record from the answer to ``GET records/:id``, in either shape.
+
+    Zenodo lists the files in the record itself (``files: [{key, size,
+    checksum, links.self}]``); InvenioRDM gives ``files.entries`` without
+    links and lists them, with their ``links.content``, at ``records/:id/files``.
+    """
+    links = body.get("links") or {}
+    files = body.get("files")
+    if isinstance(files, list):
+        entries = files
+    else:
+        listing = archive.json(
+            "GET", links.get("files") or archive.url("records", record_id, "files")
+        )
+        entries = (listing or {}).get("entries") or []
+    found = []
+    for item in entries:
+        if not isinstance(item, dict):
+            continue
+        name = str(item.get("key") or item.get("filename") or "")
+        item_links = item.get("links") or {}
+        url = item_links.get("content") or item_links.get("self") or item_links.get("download")
+        if not name or not url:
+            continue
+        size = item.get("size", item.get("filesize"))
+        found.append(
+            PublishedFile(
+                name=name,
+                size=int(size) if size is not None else None,
+                md5=md5_of_checksum(item.get("checksum")),
+                url=str(url),
+            )
+        )
+    metadata = body.get("metadata") or {}
+    doi = body.get("doi") or ((body.get("pids") or {}).get("doi") or {}).get("identifier")
+    return PublishedRecord(
+        id=str(body.get("id") or record_id),
+        url=str(
+            links.get("self_html")
+            or links.get("record_html")
+            or links.get("html")
+            or links.get("self")
+            or ""
+        ),
+        title=str(metadata.get("title") or body.get("title") or ""),
+        doi=str(doi) if doi else None,
+        files=tuple(found),
+    )
+
+
+def first_hit(answer: Any, doi: str) -> str | None:
+    """The id of the hit of a records search whose DOI is ``doi``, else the first hit's."""
+    hits = ((answer or {}).get("hits") or {}).get("hits") or []
+    for hit in hits:
+        own = hit.get("doi") or ((hit.get("pids") or {}).get("doi") or {}).get("identifier")
+        if str(own or "").lower() == doi.lower():
+            return str(hit["id"])
+    return str(hits[0]["id"]) if hits else None
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 def md5_of_checksum(value: Any) -> str | None:
@@ -168,4 +263,11 @@ def md5_of_checksum(value: Any) -> str | None:
     return digest if algorithm.lower() == "md5" else None
 
 
-__all__ = ["MAX_MESSAGE", "HttpArchive", "RemoteOptions", "md5_of_checksum"]
+__all__ = [
+    "MAX_MESSAGE",
+    "HttpArchive",
+    "RemoteOptions",
+    "first_hit",
+    "md5_of_checksum",
+    "published_record",
+]

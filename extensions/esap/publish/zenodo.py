@@ -22,13 +22,32 @@ draft with the right checksum are never sent twice.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 from esap.config.options import AdapterOptions
-from esap.publish.base import ArchiveError, Draft, DraftStatus, FileSource, Record, RemoteFile
+from esap.core.ids import opaque_id
+from esap.publish.base import (
+    ArchiveError,
+    Draft,
+    DraftStatus,
+    FileSource,
+    PublishedRecord,
+    Record,
+    RemoteFile,
+)
 from esap.publish.metadata import Metadata
-from esap.publish.remote import HttpArchive, RemoteOptions, md5_of_checksum
+from esap.publish.remote import (
+    HttpArchive,
+    RemoteOptions,
+    first_hit,
+    md5_of_checksum,
+    published_record,
+)
+
+#: A Zenodo DOI names its record: ``10.5281/zenodo.123`` (``10.5072/`` on the sandbox).
+_RECORD_DOI = re.compile(r"^10\.\d{4,9}/zenodo\.(\d+)$", re.IGNORECASE)
 
 
 def _relation(name: str) -> str:
@@ -198,6 +217,24 @@ class ZenodoArchive(HttpArchive):
 
     def draft_url(self, draft: Draft) -> str | None:
         return draft.links.get("html")
+
+    # -- reading records back (esap reproduce) ------------------------------
+    def published(self, record_id: str) -> PublishedRecord:
+        """``GET /records/:id``: a published record and its files (public, no token needed)."""
+        record_id = opaque_id(record_id, "record")
+        return published_record(self, record_id, self.json("GET", self.url("records", record_id)))
+
+    def find_doi(self, doi: str) -> str | None:
+        """The record of a DOI: named by a Zenodo DOI itself, else found by a records search."""
+        own = _RECORD_DOI.match(doi)
+        if own:
+            return own.group(1)
+        answer = self.json(
+            "GET",
+            self.url("records"),
+            params={"q": f'doi:"{doi}" OR conceptdoi:"{doi}"', "sort": "mostrecent"},
+        )
+        return first_hit(answer, doi)
 
 
 __all__ = ["ZenodoArchive", "ZenodoOptions", "zenodo_metadata"]

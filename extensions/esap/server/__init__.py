@@ -16,6 +16,8 @@ from esap.server import (
     basket_transfer_handlers,
     config_handlers,
     data_common,
+    data_crossmatch_handlers,
+    data_cutout_handlers,
     data_lake_handlers,
     data_lookup_handlers,
     data_results_handlers,
@@ -25,13 +27,16 @@ from esap.server import (
     job_kinds,
     jobs_handlers,
     openapi_handlers,
+    projects_handlers,
     publish_check_handlers,
     publish_handlers,
     publish_tokens_handlers,
     samp_handlers,
+    shares_handlers,
     software_handlers,
     tutorials_handlers,
     usage_handlers,
+    view_handlers,
 )
 from esap.server.base import NoRouteHandler
 
@@ -48,6 +53,8 @@ HANDLER_MODULES = (
     data_search_handlers,
     data_results_handlers,
     data_lake_handlers,
+    data_cutout_handlers,
+    data_crossmatch_handlers,
     data_lookup_handlers,
     jobs_handlers,
     tutorials_handlers,
@@ -57,6 +64,9 @@ HANDLER_MODULES = (
     software_handlers,
     samp_handlers,
     usage_handlers,
+    view_handlers,
+    projects_handlers,
+    shares_handlers,
 )
 
 

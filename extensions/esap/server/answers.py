@@ -148,6 +148,9 @@ class RowsEvent(Answer):
     total: JsonInt
     truncated: bool
     elapsed_ms: float
+    #: An all-VO search's: rows new to the combined view, and rows other services gave first.
+    unique: Omittable[JsonInt] = None
+    duplicates: Omittable[JsonInt] = None
 
 
 class StartedEvent(Answer):
@@ -192,11 +195,89 @@ class DoneEvent(Answer):
     elapsed_ms: float
 
 
+class VoService(Answer):
+    """A service an all-VO search asks, as the registry lists it."""
+
+    service: str
+    title: str
+    type: str
+    url: str
+    ivoid: str
+    description: str
+
+
+class RegistryEvent(Answer):
+    """An all-VO search's line: where its services come from, and how old that answer is."""
+
+    event: Literal["registry"]
+    registry: str
+    types: list[Literal["tap", "sia2", "scs"]]
+    keywords: str | None
+    waveband: str | None
+    services: list[VoService]
+    matched: JsonInt
+    age_s: float
+    refreshing: bool
+
+
+class CombinedEvent(Answer):
+    """An all-VO search's line: the combined result, which grows as services answer."""
+
+    event: Literal["combined"]
+    result_id: str | None
+    columns: list[Column]
+
+
+class CombinedSummary(Answer):
+    """The combined result at the end of an all-VO search."""
+
+    result_id: str | None
+    total: JsonInt
+    duplicates: JsonInt
+
+
+class ServiceSummary(Answer):
+    """One service of an all-VO search, as its summary ranks it."""
+
+    service: str
+    title: str
+    type: str
+    url: str
+    ivoid: str
+    description: str
+    state: Literal["rows", "error", "timed_out"]
+    rows: JsonInt
+    unique: JsonInt
+    duplicates: JsonInt
+    truncated: bool
+    duration_ms: float
+    code: Omittable[str] = None
+    message: Omittable[str] = None
+
+
+class SummaryEvent(Answer):
+    """An all-VO search's line before ``done``: every service ranked by rows returned."""
+
+    event: Literal["summary"]
+    search_id: str
+    combined: CombinedSummary
+    answered: JsonInt
+    failed: JsonInt
+    services: list[ServiceSummary]
+
+
 class SearchEvent(RootModel[Any]):
     """``SearchEvent``: one line of the search stream, by its ``event``."""
 
     root: Annotated[
-        StartedEvent | ResolvedEvent | RowsEvent | ServiceErrorEvent | DoneEvent,
+        StartedEvent
+        | ResolvedEvent
+        | RegistryEvent
+        | CombinedEvent
+        | RowsEvent
+        | ServiceErrorEvent
+        | SummaryEvent
+        | DoneEvent,
         Field(discriminator="event"),
     ]
 
@@ -505,6 +586,7 @@ class PublicConfigAnswer(Answer):
     resolver: Omittable[Free] = None
     sky_view: Omittable[Free] = None
     fetch: Omittable[Free] = None
+    all_vo: Omittable[Free] = None
 
 
 class TutorialsAnswer(Answer):
@@ -622,7 +704,9 @@ class UsageAnswer(Answer):
 
 # ---------------------------------------------------------------- jobs
 
-JobKind = Literal["download", "launch", "publish", "query", "run"]
+JobKind = Literal[
+    "crossmatch", "cutout", "download", "launch", "publish", "query", "reproduce", "run", "view"
+]
 
 
 class JobProgress(Answer):
@@ -801,6 +885,7 @@ class RunParams(Answer):
 
     notebook: str | None = None
     parameters: Omittable[Free] = None
+    kernel: Omittable[str] = None
 
 
 class FailedCell(Answer):
@@ -830,6 +915,324 @@ class RunJobAnswer(JobAnswer):
 
     params: RunParams  # type: ignore[assignment]
     result: RunResult  # type: ignore[assignment]
+
+
+class ReproduceParams(Answer):
+    """What a reproduction was asked."""
+
+    source: Omittable[str] = None
+    nearest: Omittable[bool] = None
+    packages: Omittable[dict[str, str]] = None
+    fresh: Omittable[bool] = None
+
+
+class ReproduceStep(Answer):
+    """One step of a reproduction, as far as it got."""
+
+    name: Omittable[
+        Literal["record", "files", "package", "environment", "inputs", "run", "compare", "report"]
+    ] = None
+    state: Omittable[Literal["pending", "running", "done", "warning", "failed", "skipped"]] = None
+    message: Omittable[str] = None
+
+
+class ReproducedRecord(Answer):
+    """The record a reproduction is of."""
+
+    archive: str | None = None
+    id: str | None = None
+    url: str | None = None
+    title: str | None = None
+    doi: str | None = None
+    publication: str | None = None
+
+
+class ReproduceResult(Answer):
+    """How far a reproduction is, its verdict, and where its report is."""
+
+    folder: str | None = None
+    report_html: str | None = None
+    report_json: str | None = None
+    verdict: Omittable[Literal["running", "reproduced", "differs", "failed"]] = None
+    summary: Omittable[str] = None
+    record: Omittable[ReproducedRecord] = None
+    run_job: str | None = None
+    steps: Omittable[list[ReproduceStep]] = None
+
+
+class ReproduceJobAnswer(JobAnswer):
+    """``ReproduceJob``: a published record re-run and compared."""
+
+    params: ReproduceParams  # type: ignore[assignment]
+    result: ReproduceResult | None  # type: ignore[assignment]
+
+
+class CrossmatchTable(Answer):
+    """Which table a cross-match matched: a stored result, basket items, a file, a notebook's."""
+
+    result_id: Omittable[str] = None
+    basket_ids: Omittable[list[str]] = None
+    path: Omittable[str] = None
+    notebook: Omittable[str] = None
+    basket_items: Omittable[JsonInt] = None
+
+
+class CrossmatchParams(Answer):
+    """What a cross-match was asked (``radius`` in arcsec; the position columns it used)."""
+
+    service: str
+    catalogue: str
+    radius: float
+    method: Literal["auto", "upload", "local"]
+    table: CrossmatchTable
+    ra_column: str
+    dec_column: str
+    columns: list[str]
+    maxrec: JsonInt | None
+
+
+class CrossmatchResult(Answer):
+    """How a cross-match went: its method, then its rows in the result cache and counts."""
+
+    method: Literal["upload", "local"]
+    job_url: Omittable[str] = None
+    result_id: Omittable[str] = None
+    matches: Omittable[JsonInt] = None
+    rows: Omittable[JsonInt] = None
+    without_position: Omittable[JsonInt] = None
+    matched_rows: Omittable[JsonInt] = None
+    truncated: Omittable[bool] = None
+    uploaded: JsonInt | None = None
+
+
+class CrossmatchJobAnswer(JobAnswer):
+    """``CrossmatchJob``: a user table matched by position against a TAP catalogue."""
+
+    params: CrossmatchParams  # type: ignore[assignment]
+    result: CrossmatchResult  # type: ignore[assignment]
+
+
+class CutoutRegionAnswer(Answer):
+    """The region a cutout job cuts (degrees, ICRS; band in metres, time in MJD)."""
+
+    ra: float
+    dec: float
+    radius: float | None
+    box: list[float] | None
+    band: list[float] | None
+    time: list[float] | None
+
+
+class CutoutParams(Answer):
+    """What a cutout job was asked."""
+
+    item: Omittable[Free] = None
+    region: Omittable[CutoutRegionAnswer] = None
+    folder: Omittable[str] = None
+    file: Omittable[str] = None
+    basket: Omittable[bool] = None
+
+
+class CutoutResult(Answer):
+    """Where a cutout goes, and once written its path (in the home), size and SODA URL."""
+
+    folder: Omittable[str] = None
+    file: Omittable[str] = None
+    product: Omittable[str] = None
+    path: Omittable[str] = None
+    size: Omittable[JsonInt] = None
+    service: Omittable[str] = None
+    url: Omittable[str] = None
+    basket_item: str | None = None
+
+
+class CutoutJobAnswer(JobAnswer):
+    """``CutoutJob``: part of an image or cube cut by the archive's SODA service, as a file."""
+
+    params: CutoutParams  # type: ignore[assignment]
+    result: CutoutResult | None  # type: ignore[assignment]
+
+
+class CutoutOptionsAnswer(Answer):
+    """``POST data/cutouts/options``: what the product's SODA service can cut, and where."""
+
+    service: str
+    product: str
+    did: str | None
+    shapes: list[Literal["circle", "box"]]
+    centre: list[float] | None
+    covering: list[float] | None
+    footprint: list[list[float]] | None
+    band: list[float] | None
+    time: list[float] | None
+
+
+class ViewFetchParams(Answer):
+    """What a view job was asked: the product's URL and what the archive said of it."""
+
+    access_url: Omittable[str] = None
+    format: str | None = None
+    size: JsonInt | None = None
+    checksum: str | None = None
+    title: str | None = None
+
+
+class ViewFetchResult(Answer):
+    """The product a view job fetches: its id in the viewer's cache, its file's name and size."""
+
+    product: Omittable[str] = None
+    name: str | None = None
+    size: JsonInt | None = None
+    title: str | None = None
+
+
+class ViewJobAnswer(JobAnswer):
+    """``ViewJob``: a remote product fetched into the viewer's cache."""
+
+    params: ViewFetchParams  # type: ignore[assignment]
+    result: ViewFetchResult  # type: ignore[assignment]
+
+
+# ---------------------------------------------------------------- view
+
+
+class ViewHdu(Answer):
+    """One HDU of a FITS file."""
+
+    index: JsonInt
+    name: str
+    kind: str
+    shape: list[JsonInt]
+    image: bool
+
+
+class ViewWcs(Answer):
+    """An image's celestial WCS: its frame and axis types."""
+
+    frame: str | None
+    ctypes: list[str]
+
+
+class ViewSpectral(Answer):
+    """A cube's third axis: its world value at each plane (and as wavelengths in metres)."""
+
+    ctype: str
+    unit: str
+    values: list[float]
+    wavelengths: list[float] | None
+
+
+class ViewInfoAnswer(Answer):
+    """``GET view/info``: what the viewer needs to show a file."""
+
+    name: str
+    hdu: JsonInt
+    hdus: list[ViewHdu]
+    shape: list[JsonInt]
+    width: JsonInt
+    height: JsonInt
+    planes: JsonInt
+    bitpix: JsonInt
+    bunit: str | None
+    memory_mapped: bool
+    tile_size: JsonInt
+    levels: JsonInt
+    wcs: ViewWcs | None
+    no_wcs: str | None
+    spectral: ViewSpectral | None
+    header: str
+    notes: list[str]
+    version: str
+
+
+class ViewLimitsAnswer(Answer):
+    """``GET view/limits``: a plane's display range for an interval."""
+
+    plane: JsonInt
+    interval: str
+    vmin: float
+    vmax: float
+
+
+class ViewWorldPosition(Answer):
+    """A sky position in ICRS (and in the image's own frame when that is not equatorial)."""
+
+    ra: float
+    dec: float
+    ra_hms: str
+    dec_dms: str
+    frame: str | None
+    lon: Omittable[float] = None
+    lat: Omittable[float] = None
+
+
+class ViewSpectralValue(Answer):
+    """A cube's spectral value at a plane."""
+
+    value: float
+    unit: str
+    ctype: str
+
+
+class ViewWorldAnswer(Answer):
+    """``GET view/world``: the sky position, value and spectral value under the pointer."""
+
+    x: float
+    y: float
+    plane: JsonInt
+    value: float | None
+    unit: str | None
+    world: ViewWorldPosition | None
+    no_wcs: str | None
+    spectral: Omittable[ViewSpectralValue] = None
+
+
+class ViewGridLine(Answer):
+    """One grid line: a meridian (lon) or parallel (lat), as a pixel polyline."""
+
+    axis: Literal["lon", "lat"]
+    value: float
+    label: str
+    points: list[list[float]]
+
+
+class ViewGridAnswer(Answer):
+    """``GET view/grid``: the coordinate grid over a pixel box."""
+
+    frame: str | None
+    lines: list[ViewGridLine]
+    no_wcs: str | None
+
+
+class ViewPoint(Answer):
+    """A result row placed on the image (0-based pixels)."""
+
+    row: JsonInt
+    x: float
+    y: float
+
+
+class ViewOverlayAnswer(Answer):
+    """``POST view/overlay``: a stored result's rows on the image."""
+
+    result_id: str
+    total: JsonInt
+    read: JsonInt
+    on_image: JsonInt
+    shown: JsonInt
+    points: list[ViewPoint]
+
+
+class ViewRegionAnswer(Answer):
+    """``POST view/region``: a selection as a region of the sky (degrees; band in metres)."""
+
+    shape: Literal["box", "circle"]
+    ra: float
+    dec: float
+    radius: Omittable[float] = None
+    width: Omittable[float] = None
+    height: Omittable[float] = None
+    band: Omittable[list[float]] = None
 
 
 # ---------------------------------------------------------------- publish
@@ -997,6 +1400,102 @@ class SoftwareHitsAnswer(Answer):
 
 
 #: A model of an answer: an object with named properties, or a root (a union, a free object).
+# ---------------------------------------------------------------- projects, sharing
+
+
+class ProjectBasketState(Answer):
+    """A project's shared basket at a glance: its size, who changed it last and when."""
+
+    count: JsonInt
+    updated_by: str | None
+    updated_at: str | None
+
+
+class ProjectAnswer(Answer):
+    """``Project``: one project of the user's, with their access and its basket."""
+
+    name: str
+    title: str
+    description: str
+    access: Literal["read", "write"]
+    path: str
+    read_groups: list[str]
+    write_groups: list[str]
+    size: str | None
+    basket: ProjectBasketState
+
+
+class ProjectsAnswer(Answer):
+    """``GET projects``."""
+
+    projects: list[ProjectAnswer]
+
+
+class ProjectBasketAnswer(Answer):
+    """``GET projects/{name}/basket``: a page of the project's shared basket."""
+
+    project: str
+    access: Literal["read", "write"]
+    count: JsonInt
+    updated_by: str | None
+    updated_at: str | None
+    offset: JsonInt
+    limit: JsonInt
+    items: list[BasketItemAnswer]
+
+
+class PublishedAnswer(Answer):
+    """``POST projects/{name}/basket``: how many were sent, how many the basket holds."""
+
+    project: str
+    published: JsonInt
+    count: JsonInt
+
+
+class ShareAnswer(Answer):
+    """``Share``: this lab shared with a user or a group, how, since and until when."""
+
+    kind: Literal["user", "group"]
+    name: str
+    access: Literal["read", "full"]
+    created_at: float | None
+    expires_at: float | None
+
+
+class ShareLinkAnswer(Answer):
+    """``ShareLink``: a link to this lab (a JupyterHub share code), until when, how often used."""
+
+    id: str
+    access: Literal["read", "full"]
+    created_at: float | None
+    expires_at: float | None
+    exchange_count: JsonInt
+    accept_url: Omittable[str] = None
+
+
+class IncomingShareAnswer(Answer):
+    """A lab someone shares with the user (directly or through a group)."""
+
+    owner: str
+    server: str
+    url: str
+    ready: bool
+    access: Literal["read", "full"]
+    via: Literal["user", "group"]
+    name: str
+    expires_at: float | None
+
+
+class SharesAnswer(Answer):
+    """``GET shares``: what this lab shares, its links, and what others share with the user."""
+
+    enabled: bool
+    max_seconds: float | None
+    shares: list[ShareAnswer]
+    links: list[ShareLinkAnswer]
+    incoming: list[IncomingShareAnswer]
+
+
 AnswerModel = type[Answer] | type[RootModel[Any]]
 
 #: Every JSON answer of ``openapi.yaml`` (2xx; an NDJSON stream: each line) and its model,
@@ -1013,6 +1512,7 @@ ANSWERS: dict[tuple[str, int], AnswerModel] = {
     ("GET /data/resolve", 200): ResolvedAnswer,
     ("GET /data/services/{name}/files", 200): LakeFilesAnswer,
     ("POST /data/services/{name}/bring", 200): BroughtAnswer,
+    ("POST /data/crossmatch", 202): CrossmatchJobAnswer,
     ("GET /data/registry", 200): RegistryAnswer,
     ("GET /basket", 200): BasketPage,
     ("POST /basket", 201): AddedAnswer,
@@ -1033,12 +1533,25 @@ ANSWERS: dict[tuple[str, int], AnswerModel] = {
     ("POST /jobs/query", 202): QueryJobAnswer,
     ("GET /jobs/download", 200): JobListAnswer,
     ("POST /jobs/download", 202): DownloadJobAnswer,
+    ("GET /jobs/cutout", 200): JobListAnswer,
+    ("POST /jobs/cutout", 202): CutoutJobAnswer,
+    ("POST /data/cutouts/options", 200): CutoutOptionsAnswer,
     ("GET /jobs/launch", 200): JobListAnswer,
     ("POST /jobs/launch", 202): LaunchJobAnswer,
     ("GET /jobs/publish", 200): JobListAnswer,
     ("POST /jobs/publish", 202): PublishJobAnswer,
+    ("GET /jobs/reproduce", 200): JobListAnswer,
+    ("POST /jobs/reproduce", 202): ReproduceJobAnswer,
     ("GET /jobs/run", 200): JobListAnswer,
     ("POST /jobs/run", 202): RunJobAnswer,
+    ("GET /jobs/view", 200): JobListAnswer,
+    ("POST /jobs/view", 202): ViewJobAnswer,
+    ("GET /view/info", 200): ViewInfoAnswer,
+    ("GET /view/limits", 200): ViewLimitsAnswer,
+    ("GET /view/world", 200): ViewWorldAnswer,
+    ("GET /view/grid", 200): ViewGridAnswer,
+    ("POST /view/overlay", 200): ViewOverlayAnswer,
+    ("POST /view/region", 200): ViewRegionAnswer,
     ("GET /jobs/{kind}/{job_id}", 200): JobAnswer,
     ("GET /jobs/{kind}/{job_id}/events", 200): JobEvent,
     ("POST /publish/validate", 200): ValidationAnswer,
@@ -1052,6 +1565,14 @@ ANSWERS: dict[tuple[str, int], AnswerModel] = {
     ("GET /software/catalogues", 200): CataloguesAnswer,
     ("GET /software/search", 200): SoftwareHitsAnswer,
     ("GET /software/records/{catalogue_name}/{identifier}", 200): SoftwareRecordAnswer,
+    ("GET /projects", 200): ProjectsAnswer,
+    ("GET /projects/{name}/basket", 200): ProjectBasketAnswer,
+    ("POST /projects/{name}/basket", 200): PublishedAnswer,
+    ("POST /projects/{name}/basket/remove", 200): RemovedAnswer,
+    ("POST /projects/{name}/basket/copy", 201): AddedAnswer,
+    ("GET /shares", 200): SharesAnswer,
+    ("POST /shares", 201): ShareAnswer,
+    ("POST /shares/links", 201): ShareLinkAnswer,
 }
 
 #: The model of every error answer (``Error``), whatever the operation and status.
@@ -1059,9 +1580,13 @@ ERROR = ErrorAnswer
 
 #: The answer to starting a job, by its kind (``POST jobs/{kind}``).
 JOB_ANSWERS: dict[str, type[JobAnswer]] = {
+    "crossmatch": CrossmatchJobAnswer,
+    "cutout": CutoutJobAnswer,
     "query": QueryJobAnswer,
     "download": DownloadJobAnswer,
     "launch": LaunchJobAnswer,
     "publish": PublishJobAnswer,
+    "reproduce": ReproduceJobAnswer,
     "run": RunJobAnswer,
+    "view": ViewJobAnswer,
 }

@@ -6,6 +6,7 @@ import json
 from types import TracebackType
 from typing import Any, TypeVar
 
+from jupyter_core.utils import ensure_async
 from jupyter_server.base.handlers import APIHandler
 from pydantic import ValidationError
 from tornado import web
@@ -129,6 +130,26 @@ class EsapHandler(APIHandler):
     jupyter-server's ``APIHandler`` already checks XSRF on cookie-authenticated
     writes; this class adds the error body of the ESAP API.
     """
+
+    async def prepare(self) -> None:  # type: ignore[override]  # as APIHandler.prepare
+        """Ask the server's authorizer about every request, as jupyter-server's own routes do.
+
+        A reader of a shared lab (``esap.server.lab_access``) may read (GET)
+        and change nothing; without sharing, the authorizer lets the server's
+        owner do everything, as before.
+        """
+        await super().prepare()
+        user = self.current_user
+        if user is None:
+            return  # @web.authenticated answers it
+        action = "read" if self.request.method in ("GET", "HEAD", "OPTIONS") else "write"
+        if not await ensure_async(self.authorizer.is_authorized(self, user, action, "esap")):
+            raise ApiError(
+                403,
+                "read_only_share",
+                "this lab is shared with you read-only: you may look, not change anything",
+                "ask the lab's owner to share it with you with full access",
+            )
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Render every error, ours or tornado's, as the ESAP error body.

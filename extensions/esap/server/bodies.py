@@ -29,6 +29,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     GetJsonSchemaHandler,
     ValidationError,
     model_validator,
@@ -112,6 +113,14 @@ class TokenBody(Body):
     token: str
 
 
+class AllVoBody(ClosedBody):
+    """``SearchRequest.all_vo``: search every service of these types the registry lists."""
+
+    types: list[str] | None = None
+    keywords: str | None = None
+    waveband: str | None = None
+
+
 class SearchBody(ClosedBody):
     """``POST data/search``: a federated search (``esap.data.request`` checks the values)."""
 
@@ -126,6 +135,7 @@ class SearchBody(ClosedBody):
     text: str | None = None
     maxrec: JsonInt | None = None
     params: dict[str, dict[str, Any]] | None = None
+    all_vo: AllVoBody | None = None
 
 
 class AdqlBody(Body):
@@ -134,6 +144,37 @@ class AdqlBody(Body):
     service: str
     query: str
     maxrec: JsonInt | None = None
+
+
+class CrossmatchBody(ClosedBody):
+    """``POST data/crossmatch``: a user table matched by position against a TAP catalogue."""
+
+    service: str
+    catalogue: str
+    #: Arcseconds.
+    radius: float
+    result_id: Omittable[str] = None
+    basket_ids: Omittable[list[str]] = None
+    path: Omittable[str] = None
+    ra_column: Omittable[str] = None
+    dec_column: Omittable[str] = None
+    columns: Omittable[list[str]] = None
+    method: Omittable[Literal["auto", "upload", "local"]] = None
+    maxrec: Omittable[JsonInt] = None
+
+    @model_validator(mode="after")
+    def _one_table(self) -> CrossmatchBody:
+        given = {"result_id", "basket_ids", "path"} & self.model_fields_set
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "one_table",
+                "give exactly one of result_id, basket_ids and path (the table to match)",
+                {
+                    "fix": 'send e.g. {"result_id": "...", "service": ..., "catalogue": ..., '
+                    '"radius": 2}'
+                },
+            )
+        return self
 
 
 class BringBody(ClosedBody):
@@ -229,11 +270,80 @@ class PublishRunBody(Body):
     publication: str
 
 
+class CutoutBody(Body):
+    """``POST jobs/cutout``: part of a result row's (or basket item's) image or cube, as a file."""
+
+    item: dict[str, Any]
+    ra: float
+    dec: float
+    radius: Omittable[float] = None
+    box: Omittable[list[float]] = None
+    band: Omittable[list[float]] = None
+    time: Omittable[list[float]] = None
+    to: Omittable[str] = None
+    basket: Omittable[bool] = None
+
+
+class CutoutItemBody(Body):
+    """``POST data/cutouts/options``: the row (or basket item) whose cutout service to describe."""
+
+    item: dict[str, Any]
+
+
+class ReproduceBody(Body):
+    """``POST jobs/reproduce``: a published record re-run, its outputs compared."""
+
+    source: str
+    nearest: Omittable[bool] = None
+    packages: Omittable[dict[str, str]] = None
+    fresh: Omittable[bool] = None
+
+
 class RunBody(Body):
     """``POST jobs/run``: a notebook run headless with parameters."""
 
     notebook: str
     parameters: Omittable[dict[str, Any]] = None
+
+
+class ViewFetchBody(Body):
+    """``POST jobs/view``: a remote product fetched into the viewer's cache."""
+
+    access_url: str
+    format: str | None = None
+    size: JsonInt | None = None
+    checksum: str | None = None
+    title: str | None = None
+    service: str | None = None
+
+
+# ---------------------------------------------------------------- view
+
+
+class ViewSourceBody(Body):
+    """The file a viewer request names: ``path`` in the home or a fetched ``product``."""
+
+    path: Omittable[str] = None
+    product: Omittable[str] = None
+    hdu: Omittable[JsonInt] = None
+
+
+class ViewOverlayBody(ViewSourceBody):
+    """``POST view/overlay``: a stored result's rows placed on the image."""
+
+    result_id: str
+    limit: Omittable[JsonInt] = None
+
+
+class ViewRegionBody(ViewSourceBody):
+    """``POST view/region``: a box or circle drawn on the image, in pixels."""
+
+    shape: Literal["box", "circle"]
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    plane: Omittable[JsonInt] = None
 
 
 # ---------------------------------------------------------------- publish
@@ -256,6 +366,38 @@ class PublishBody(PublicationBody):
     metadata: dict[str, Any]
 
 
+# ---------------------------------------------------------------- projects, sharing
+
+
+class ProjectPublishBody(ClosedBody):
+    """``POST projects/{name}/basket``: items of the user's basket (default: all) published."""
+
+    ids: Omittable[list[str]] = None
+    replace: Omittable[bool] = None
+
+
+class ProjectCopyBody(ClosedBody):
+    """``POST projects/{name}/basket/copy``: items (default: all) copied into the user's basket."""
+
+    ids: Omittable[list[str]] = None
+
+
+class ShareBody(ClosedBody):
+    """``POST shares``: share this lab with a user or a group, read-only or full, for a time."""
+
+    kind: Literal["user", "group"]
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    access: Literal["read", "full"]
+    expires_in: JsonInt
+
+
+class ShareLinkBody(ClosedBody):
+    """``POST shares/links``: a link to this lab anyone signed in may accept until it ends."""
+
+    access: Literal["read", "full"]
+    expires_in: JsonInt
+
+
 #: Every operation of ``openapi.yaml`` with a JSON body, and the model of that body.
 #: (``POST basket/import`` takes a basket file, JSON or VOTable, read by the basket.)
 OPERATIONS: dict[str, type[Body]] = {
@@ -264,6 +406,7 @@ OPERATIONS: dict[str, type[Body]] = {
     "POST /data/search": SearchBody,
     "POST /data/adql": AdqlBody,
     "POST /data/services/{name}/bring": BringBody,
+    "POST /data/crossmatch": CrossmatchBody,
     "POST /basket": ItemsBody,
     "PATCH /basket/items/{item_id}": ItemChangesBody,
     "POST /basket/remove": IdsBody,
@@ -274,11 +417,22 @@ OPERATIONS: dict[str, type[Body]] = {
     "POST /jobs/download": DownloadBody,
     "POST /jobs/launch": LaunchBody,
     "POST /jobs/publish": PublishRunBody,
+    "POST /jobs/reproduce": ReproduceBody,
     "POST /jobs/run": RunBody,
+    "POST /jobs/cutout": CutoutBody,
+    "POST /data/cutouts/options": CutoutItemBody,
+    "POST /jobs/view": ViewFetchBody,
+    "POST /view/overlay": ViewOverlayBody,
+    "POST /view/region": ViewRegionBody,
     "POST /publish/validate": PublicationBody,
     "POST /publish/preview": PublishBody,
     "POST /publish/publications": PublishBody,
     "PUT /publish/tokens/{archive}": TokenBody,
+    "POST /projects/{name}/basket": ProjectPublishBody,
+    "POST /projects/{name}/basket/remove": IdsBody,
+    "POST /projects/{name}/basket/copy": ProjectCopyBody,
+    "POST /shares": ShareBody,
+    "POST /shares/links": ShareLinkBody,
 }
 
 # ---------------------------------------------------------------- refusals
@@ -347,10 +501,14 @@ def shape(model: type[Body]) -> str:
 __all__ = [
     "OPERATIONS",
     "AdqlBody",
+    "AllVoBody",
     "Body",
     "BringBody",
     "CellBody",
     "ClosedBody",
+    "CrossmatchBody",
+    "CutoutBody",
+    "CutoutItemBody",
     "DownloadBody",
     "GroupBody",
     "IdsBody",
@@ -364,9 +522,14 @@ __all__ = [
     "PublicationBody",
     "PublishBody",
     "PublishRunBody",
+    "ReproduceBody",
     "RunBody",
     "SearchBody",
     "TokenBody",
+    "ViewFetchBody",
+    "ViewOverlayBody",
+    "ViewRegionBody",
+    "ViewSourceBody",
     "body_refusal",
     "shape",
 ]

@@ -20,9 +20,10 @@ class ResultHandler(EsapHandler):
         sort = self.get_argument("sort", None) or None
         order = self.get_argument("order", "asc")
         text = self.get_argument("filter", None) or None
+        service = self.get_argument("service", None) or None  # a combined result's facet
         # an unknown result is a 404, a bad sort or order a 400 naming it (their own errors)
         page = await in_thread(
-            lambda: result_store().page(result_id, offset, limit, sort, order, text)
+            lambda: result_store().page(result_id, offset, limit, sort, order, text, service)
         )
         self.write_answer(ResultPageAnswer, page)
 

@@ -3,7 +3,12 @@
 One :class:`~esap.core.runner.Runner` per server process, over the user's
 job store, with every kind: ``query`` (asynchronous TAP), ``download``
 (basket files), ``launch`` (Open in my lab), ``publish`` (a publication's
-run) and ``run`` (a headless notebook, in a process of its own). Starting a
+run), ``run`` (a headless notebook, in a process of its own), ``reproduce``
+(a published record re-run and compared, its run a ``run`` job), ``view`` (a
+remote product fetched for the image viewer) and ``cutout`` (part of an
+image or cube, cut by the archive's SODA service); ``crossmatch`` (a user
+table matched against a TAP catalogue) starts from ``POST data/crossmatch``
+(``data_crossmatch_handlers``). Starting a
 job is the only part that differs by kind on the wire: each kind checks its
 own body (a model of ``esap.server.bodies``) and its capability starts the
 job; reading, cancelling and following a job is the same for all
@@ -27,12 +32,25 @@ from esap.core.jobs import DONE, Job, JobNotFound, JobStore
 from esap.core.paths import user_path
 from esap.core.runner import Runner
 from esap.core.urls import git_remote
+from esap.data import crossmatch_jobs, cutouts
 from esap.data import jobs as query_jobs
 from esap.publish import jobs as publish_jobs
+from esap.publish.reproduction import jobs as reproduce_jobs
 from esap.server.basket_handlers import user_basket
-from esap.server.bodies import AdqlBody, Body, DownloadBody, LaunchBody, PublishRunBody, RunBody
+from esap.server.bodies import (
+    AdqlBody,
+    Body,
+    CutoutBody,
+    DownloadBody,
+    LaunchBody,
+    PublishRunBody,
+    ReproduceBody,
+    RunBody,
+    ViewFetchBody,
+)
 from esap.server.data_common import catalog, in_thread, result_store
 from esap.software import jobs as launch_jobs
+from esap.view import products as view_products
 
 B = TypeVar("B", bound=Body)
 
@@ -57,6 +75,10 @@ def runner(root: str) -> Runner:
             launch_jobs.kind(),
             publish_jobs.kind(publisher),
             run_jobs.kind(),
+            reproduce_jobs.kind(publisher, lambda: Path(root)),
+            view_products.kind(),
+            cutouts.kind(catalog, user_basket),
+            crossmatch_jobs.kind(result_store),
         ],
     )
 
@@ -122,6 +144,34 @@ async def _run(root: str, body: RunBody) -> Job:
         raise FieldError("notebook", str(exc), "give the path of a .ipynb file") from None
 
 
+async def _reproduce(root: str, body: ReproduceBody) -> Job:
+    # the source is only checked for its shape here: which record it names is the job's
+    # first step, so a DOI that cannot be found is a failed step of the report
+    values = reproduce_jobs.params(
+        body.source,
+        nearest=bool(body.nearest),
+        packages=body.packages or None,
+        fresh=bool(body.fresh),
+    )
+    return await in_thread(lambda: reproduce_jobs.start(runner(root), values))
+
+
+async def _view(root: str, body: ViewFetchBody) -> Job:
+    # the URL rule and the quota are checked before the job is recorded (esap.view.products)
+    return await in_thread(lambda: view_products.start(runner(root), body.given()))
+
+
+async def _cutout(root: str, body: CutoutBody) -> Job:
+    # the region is checked at once (a radius of 0 is a 400 naming it); the product's
+    # cutout service is found and asked in the job
+    chosen = cutouts.region(
+        body.ra, body.dec, body.radius, box=body.box, band=body.band, time=body.time
+    )
+    return await in_thread(
+        lambda: cutouts.start(runner(root), body.item, chosen, body.to, basket=bool(body.basket))
+    )
+
+
 @dataclass(frozen=True)
 class Start(Generic[B]):
     """How a kind starts from a ``POST jobs/<kind>``: its body's model and its start."""
@@ -132,11 +182,14 @@ class Start(Generic[B]):
 
 #: How each kind starts from a ``POST jobs/<kind>`` body.
 STARTS: dict[str, Start[Any]] = {
+    cutouts.KIND: Start(CutoutBody, _cutout),
     query_jobs.KIND: Start(AdqlBody, _query),
     download_jobs.KIND: Start(DownloadBody, _download),
     launch_jobs.KIND: Start(LaunchBody, _launch),
     publish_jobs.KIND: Start(PublishRunBody, _publish),
+    reproduce_jobs.KIND: Start(ReproduceBody, _reproduce),
     run_jobs.KIND: Start(RunBody, _run),
+    view_products.KIND: Start(ViewFetchBody, _view),
 }
 
 

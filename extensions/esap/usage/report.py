@@ -28,7 +28,7 @@ from esap.usage.clusters import cluster_usage, dask_settings, limits_for
 from esap.usage.hub import own_model, user_name
 
 #: The parameter of each job kind that says what the job is about, in the order looked for.
-_ABOUT = ("notebook", "publication", "folder", "service", "repository")
+_ABOUT = ("notebook", "publication", "folder", "service", "repository", "title", "access_url")
 
 
 def _problem(part: str, error: EsapError) -> dict[str, str]:

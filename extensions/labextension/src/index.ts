@@ -9,6 +9,7 @@ import { CommandToolbarButton, refreshIcon } from '@jupyterlab/ui-components';
 
 import { basketPlugin } from './basket/plugin';
 import { bulkPlugin } from './bulk/plugin';
+import { cutoutPlugin } from './data/cutout';
 import { lakePlugin } from './data/lake';
 import { dataPlugin } from './data/plugin';
 import { serviceTokenPlugin } from './data/tokens';
@@ -16,9 +17,11 @@ import { HubConfigModel } from './hubconfig';
 import { EsapSidebar } from './sidebar';
 import { publishPlugin } from './publish/plugin';
 import { sampPlugin } from './samp/plugin';
+import { sharedPlugin } from './shared/plugin';
 import { softwarePlugin } from './software/plugin';
 import { tutorialsPlugin } from './tutorials/plugin';
 import { UsageCommandIDs, usagePlugin } from './usage/plugin';
+import { viewPlugin } from './view/plugin';
 
 /**
  * The command ids of the ESAP extension.
@@ -87,6 +90,7 @@ export default [
   sidebarPlugin,
   dataPlugin,
   lakePlugin,
+  cutoutPlugin,
   serviceTokenPlugin,
   bulkPlugin,
   tutorialsPlugin,
@@ -94,5 +98,7 @@ export default [
   publishPlugin,
   softwarePlugin,
   sampPlugin,
-  usagePlugin
+  sharedPlugin,
+  usagePlugin,
+  viewPlugin
 ];

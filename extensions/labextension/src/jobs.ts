@@ -7,7 +7,16 @@ import { EsapAPIError, requestAPI } from './request';
 /**
  * The kinds of job the ESAP server runs (`jobs/<kind>` in the REST API).
  */
-export type JobKind = 'download' | 'launch' | 'publish' | 'query' | 'run';
+export type JobKind =
+  | 'crossmatch'
+  | 'cutout'
+  | 'download'
+  | 'launch'
+  | 'publish'
+  | 'query'
+  | 'reproduce'
+  | 'run'
+  | 'view';
 
 /**
  * Where a job is: `pending` and `running` may still change, the others are final.

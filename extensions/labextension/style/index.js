@@ -1,9 +1,13 @@
 import './base.css';
 import './sidebar.css';
 import './data.css';
+import './allvo.css';
+import './cutout.css';
 import './skyview.css';
 import './bulk.css';
 import './basket.css';
 import './publish.css';
 import './software.css';
 import './usage.css';
+import './view.css';
+import './shared.css';

@@ -12,9 +12,11 @@ Usage (from the repository root, with the project's virtualenv)::
     python tests/data/dachs/make_data.py
 
 Writes ``esaptest/data/images.csv``, ``esaptest/data/sources.csv``, one
-small FITS image per target (``esaptest/data/<target>.fits``), and the
-spectral collection: ``esaptest/data/spectra.csv`` and one small spectrum per
-row (``esaptest/data/spectra/<id>.csv``, wavelength in Angstrom and flux).
+small FITS image per target (``esaptest/data/<target>.fits``), the spectral
+cubes (``esaptest/data/<target>-cube.fits``, rows of ``images.csv`` with
+``dataproduct_type`` cube), and the spectral collection:
+``esaptest/data/spectra.csv`` and one small spectrum per row
+(``esaptest/data/spectra/<id>.csv``, wavelength in Angstrom and flux).
 """
 
 from __future__ import annotations
@@ -79,6 +81,36 @@ BANDS = {
 }
 
 EXPOSURES = [60.0, 120.0, 300.0, 600.0, 900.0, 1200.0]
+
+
+@dataclass(frozen=True)
+class Cube:
+    """A small integral-field cube (RA, Dec, wavelength) on a target, with a full WCS.
+
+    Unlike the images, each cube is its own file, and its row's footprint
+    and spectral range are the file's own, so SODA cutouts (spatial and
+    BAND) of a cube can be checked against its row.
+    """
+
+    target: str
+    facility: str
+    instrument: str
+    band: str
+    start: float  # metres: centre of the first spectral plane
+    step: float  # metres per plane
+    line: float  # metres: observed wavelength of the emission line drawn in
+    t_min: float  # MJD
+    exptime: float  # seconds
+
+
+#: (planes, rows, columns) of every cube: NAXIS3, NAXIS2, NAXIS1.
+CUBE_SHAPE = (16, 32, 32)
+#: Side of a cube's square field in degrees (edge to edge).
+CUBE_SIDE = 0.25
+CUBES = [
+    Cube("M51", "CAHA", "PMAS/PPak", "Halpha", 6.50e-7, 1.0e-9, 6.573e-7, 59310.050, 1800.0),
+    Cube("M1", "CAHA", "PMAS/PPak", "OIII", 4.96e-7, 1.0e-9, 5.007e-7, 59581.100, 1200.0),
+]  # fmt: skip
 
 IMAGE_COLUMNS = [
     "obs_publisher_did",
@@ -245,6 +277,99 @@ def write_fits(target: Target, index: int) -> tuple[str, int]:
     return f"{RESDIR}/data/{name}", path.stat().st_size
 
 
+def cube_edges(cube: Cube) -> tuple[float, float]:
+    """The cube's spectral range in metres: the outer edges of its first and last planes."""
+    planes = CUBE_SHAPE[0]
+    return cube.start - cube.step / 2, cube.start + (planes - 0.5) * cube.step
+
+
+def write_cube(cube: Cube, target: Target, index: int) -> tuple[str, int]:
+    """A float32 cube on the target: a blob whose emission line peaks in a few planes.
+
+    Returns (inputs-relative path, size).  The WCS is celestial (TAN) on
+    axes 1-2 and linear wavelength (``WAVE`` in metres) on axis 3.
+    """
+    rng = np.random.default_rng(SEED + 200 + index)
+    planes, side = CUBE_SHAPE[0], CUBE_SHAPE[1]
+    zz, yy, xx = np.mgrid[0:planes, 0:side, 0:side]
+    c = (side - 1) / 2.0
+    wavelength = cube.start + zz * cube.step
+    line = np.exp(-((wavelength - cube.line) ** 2) / (2 * (1.5 * cube.step) ** 2))
+    blob = np.exp(-((xx - c) ** 2 + (yy - c) ** 2) / (2 * 4.0**2))
+    data = (1.0 + 20.0 * blob * (0.2 + line) + rng.normal(0.0, 0.05, blob.shape)).astype(np.float32)
+    header = fits.Header()
+    header["OBJECT"] = target.name
+    header["CTYPE1"] = "RA---TAN"
+    header["CTYPE2"] = "DEC--TAN"
+    header["CTYPE3"] = "WAVE"
+    header["CRVAL1"] = target.ra
+    header["CRVAL2"] = target.dec
+    header["CRVAL3"] = cube.start
+    header["CRPIX1"] = c + 1.0
+    header["CRPIX2"] = c + 1.0
+    header["CRPIX3"] = 1.0
+    header["CDELT1"] = -CUBE_SIDE / side
+    header["CDELT2"] = CUBE_SIDE / side
+    header["CDELT3"] = cube.step
+    header["CUNIT1"] = "deg"
+    header["CUNIT2"] = "deg"
+    header["CUNIT3"] = "m"
+    header["SPECSYS"] = "TOPOCENT"
+    header["RADESYS"] = "ICRS"
+    header["EQUINOX"] = 2000.0
+    header["BUNIT"] = "1e-20 W/(m2 nm)"
+    header["ORIGIN"] = "ESAP Hub test data"
+    name = f"{target.slug}-cube.fits"
+    path = OUT / name
+    fits.PrimaryHDU(data=data, header=header).writeto(path, overwrite=True)
+    return f"{RESDIR}/data/{name}", path.stat().st_size
+
+
+def cube_rows() -> list[dict[str, str]]:
+    """The cubes' ObsCore rows (no random draws: the other files stay as they were)."""
+    by_name = {t.name: t for t in TARGETS}
+    rows: list[dict[str, str]] = []
+    for index, cube in enumerate(CUBES, start=1):
+        target = by_name[cube.target]
+        path, size = write_cube(cube, target, index)
+        em_min, em_max = cube_edges(cube)
+        diagonal = CUBE_SIDE * math.sqrt(2.0)
+        region = footprint(target.ra, target.dec, diagonal)
+        obs_id = f"{target.name}-{cube.facility}-{cube.band}-{index:04d}"
+        setup = f"{cube.facility}/{cube.instrument}"
+        rows.append(
+            {
+                "obs_publisher_did": f"{DID_BASE}?{obs_id}",
+                "obs_id": obs_id,
+                "obs_collection": COLLECTION,
+                "obs_title": f"{target.name} {cube.band} cube ({setup})",
+                "dataproduct_type": "cube",
+                "calib_level": "3",
+                "target_name": target.name,
+                "target_class": target.target_class,
+                "s_ra": f"{target.ra:.6f}",
+                "s_dec": f"{target.dec:.6f}",
+                "s_fov": f"{diagonal:.4f}",
+                "s_region": " ".join(f"{v:.6f}" for v in region),
+                "s_resolution": "1.50",
+                "em_min": f"{em_min:.4e}",
+                "em_max": f"{em_max:.4e}",
+                "em_band": cube.band,
+                "t_min": f"{cube.t_min:.6f}",
+                "t_max": f"{cube.t_min + cube.exptime / 86400.0:.6f}",
+                "t_exptime": f"{cube.exptime:.1f}",
+                "facility_name": cube.facility,
+                "instrument_name": cube.instrument,
+                "o_ucd": "phot.flux.density;em.wl",
+                "access_format": "image/fits",
+                "accref": f"{RESDIR}/{target.slug}/{obs_id}.fits",
+                "file": path,
+                "fsize": str(size),
+            }
+        )
+    return rows
+
+
 def image_rows(rng: np.random.Generator, files: dict[str, tuple[str, int]]) -> list[dict[str, str]]:
     """The ObsCore-like rows: one per image product."""
     rows: list[dict[str, str]] = []
@@ -392,12 +517,15 @@ def main() -> None:
     files = {t.slug: write_fits(t, i) for i, t in enumerate(TARGETS)}
     images = image_rows(rng, files)
     sources = source_rows(rng)
+    cubes = cube_rows()
+    images += cubes
     write_csv(OUT / "images.csv", IMAGE_COLUMNS, images)
     write_csv(OUT / "sources.csv", SOURCE_COLUMNS, sources)
     spectra = spectrum_rows()
     write_csv(OUT / "spectra.csv", SPECTRUM_COLUMNS, spectra)
     print(
-        f"wrote {len(images)} images, {len(sources)} sources, {len(files)} FITS files "
+        f"wrote {len(images) - len(cubes)} images, {len(cubes)} cubes, {len(sources)} sources, "
+        f"{len(files)} FITS images "
         f"and {len(spectra)} spectra to {OUT}"
     )
 

@@ -10,6 +10,7 @@ import {
   clearIcon,
   deleteIcon,
   downloadIcon,
+  imageIcon,
   notebookIcon,
   shareIcon
 } from '@jupyterlab/ui-components';
@@ -260,6 +261,8 @@ export namespace BasketPanel {
     insertCode: (code: string) => Promise<unknown>;
     /** Send the chosen items to a desktop tool over SAMP; answers a status line. */
     sendToDesktop?: (ids: string[]) => Promise<string>;
+    /** Look at a data item's file in the image viewer. */
+    view?: (item: IBasketSummary) => Promise<void>;
   }
 }
 
@@ -295,6 +298,7 @@ export class BasketPanel extends EsapSidePanel {
 
     const view = this._view;
     const send = options.sendToDesktop;
+    const look = options.view;
     const actions = [
       {
         action: 'open',
@@ -308,6 +312,25 @@ export class BasketPanel extends EsapSidePanel {
         label: trans.__('Download into my home'),
         run: () => this._download()
       },
+      ...(look
+        ? [
+            {
+              action: 'view',
+              icon: imageIcon,
+              label: trans.__('View the image or cube'),
+              run: async () => {
+                const [item] = await this._selection();
+                if (!item || item.kind !== 'data' || !item.access_url) {
+                  view.setStatus(
+                    trans.__('Select a data item with a file to view it')
+                  );
+                  return;
+                }
+                await look(item);
+              }
+            }
+          ]
+        : []),
       ...(send
         ? [
             {

@@ -11,6 +11,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { insertCode } from '../data/notebook';
 import { DataResultsWidget, ServiceResultView } from '../data/results';
+import { requestAPI } from '../request';
 import { BasketAPI, ItemInput } from './api';
 import { BasketPanel } from './panel';
 import { IResultColumn, itemsFromRows } from './rows';
@@ -61,7 +62,24 @@ export const basketPlugin: JupyterFrontEndPlugin<void> = {
       insertCode: code => insertCode(app, notebooks, code),
       // the command lives with SAMP (samp/plugin.ts)
       sendToDesktop: async ids =>
-        String(await app.commands.execute('esap:samp-send-basket', { ids }))
+        String(await app.commands.execute('esap:samp-send-basket', { ids })),
+      // the command lives with the viewer (view/plugin.ts)
+      view: async item => {
+        // the whole item (its row's fields too): what a cutout of it is asked with
+        const whole = await requestAPI<ReadonlyPartialJSONObject>(
+          `basket/items/${encodeURIComponent(item.id)}`,
+          {},
+          app.serviceManager.serverSettings
+        ).catch(() => ({ ...item }) as unknown as ReadonlyPartialJSONObject);
+        await app.commands.execute('esap:view-open', {
+          access_url: item.access_url,
+          format: item.format,
+          size: item.size,
+          title: item.title || item.label,
+          service: item.service,
+          item: whole
+        });
+      }
     });
     app.shell.add(panel, 'left', { rank: 220 });
     if (restorer) {

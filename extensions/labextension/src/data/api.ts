@@ -71,6 +71,66 @@ export interface ISearchRequest {
   text: string | null;
   maxrec: number | null;
   params: Record<string, Record<string, unknown>> | null;
+  /** Search every service of these types the IVOA registry lists (instead of `services`). */
+  all_vo?: IAllVoRequest | null;
+}
+
+/**
+ * What an all-VO search asks of the registry.
+ */
+export interface IAllVoRequest {
+  types: ('tap' | 'sia2' | 'scs')[];
+  keywords: string | null;
+  waveband: string | null;
+}
+
+/**
+ * A service an all-VO search asks (its `registry` event lists them).
+ */
+export interface IVoService {
+  service: string;
+  title: string;
+  type: string;
+  url: string;
+  ivoid: string;
+  description: string;
+}
+
+/**
+ * One service of an all-VO search as its `summary` event ranks it.
+ */
+export interface IVoServiceSummary extends IVoService {
+  state: 'rows' | 'error' | 'timed_out';
+  rows: number;
+  unique: number;
+  duplicates: number;
+  truncated: boolean;
+  duration_ms: number;
+  code?: string;
+  message?: string;
+}
+
+/** The `registry` event of an all-VO search. */
+export interface IRegistryEvent {
+  event: 'registry';
+  registry: string;
+  types: string[];
+  keywords: string | null;
+  waveband: string | null;
+  services: IVoService[];
+  matched: number;
+  age_s: number;
+  refreshing: boolean;
+}
+
+/** The `summary` event of an all-VO search. */
+export interface ISummaryEvent {
+  event: 'summary';
+  search_id: string;
+  combined: { result_id: string | null; total: number; duplicates: number };
+  answered: number;
+  failed: number;
+  services: IVoServiceSummary[];
 }
 
 /**
@@ -85,6 +145,9 @@ export interface IRowsEvent {
   total: number;
   truncated: boolean;
   elapsed_ms: number;
+  /** All-VO search: rows new to the combined result, and products others gave first. */
+  unique?: number;
+  duplicates?: number;
 }
 
 /**
@@ -99,7 +162,10 @@ export type SearchEvent =
       dec: number;
       resolver: string;
     }
+  | IRegistryEvent
+  | { event: 'combined'; result_id: string | null; columns: IColumn[] }
   | IRowsEvent
+  | ISummaryEvent
   | {
       event: 'error';
       service: string;
@@ -133,6 +199,8 @@ export interface IPageQuery {
   sort?: string | null;
   order?: 'asc' | 'desc';
   filter?: string | null;
+  /** Only this service's rows (the facet of a combined result). */
+  service?: string | null;
 }
 
 /**
@@ -288,6 +356,9 @@ export class DataAPI {
     }
     if (query.filter) {
       params.filter = query.filter;
+    }
+    if (query.service) {
+      params.service = query.service;
     }
     return this._get<IResultPage>(
       `data/results/${encodeURIComponent(resultId)}${URLExt.objectToQueryString(params)}`

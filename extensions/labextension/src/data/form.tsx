@@ -9,6 +9,7 @@ import {
 } from '@jupyterlab/ui-components';
 import React from 'react';
 
+import { AllVoChoice, AllVoProgress } from './allvo';
 import { IService } from './api';
 import { BAND_UNITS, DataPanelModel, IFormValues } from './model';
 import { ServiceStatusList } from './results';
@@ -409,6 +410,7 @@ export function SearchForm(props: {
 
       <fieldset className="esap-Services">
         <legend className="esap-Services-legend">{trans.__('Services')}</legend>
+        <AllVoChoice model={model} trans={trans} />
         {model.servicesError && (
           <div className="esap-Error" role="alert">
             <p>{model.servicesError.message}</p>
@@ -427,7 +429,7 @@ export function SearchForm(props: {
             )}
           </p>
         )}
-        {searchable !== null && searchable.length > 0 && (
+        {!model.allVo.on && searchable !== null && searchable.length > 0 && (
           <ul className="esap-ServiceList">
             {searchable.map(service => (
               <ServiceRow
@@ -486,7 +488,12 @@ export function SearchForm(props: {
           )}
         </div>
       )}
-      {model.run && <ServiceStatusList run={model.run} trans={trans} />}
+      {model.run &&
+        (model.run.request.all_vo ? (
+          <AllVoProgress run={model.run} trans={trans} />
+        ) : (
+          <ServiceStatusList run={model.run} trans={trans} />
+        ))}
     </form>
   );
 }

@@ -15,6 +15,8 @@ export interface IResultQuery {
   sort: string | null;
   order: 'asc' | 'desc';
   filter: string;
+  /** Only this service's rows (the facet of an all-VO search's combined result). */
+  service?: string | null;
 }
 
 /**
@@ -130,12 +132,13 @@ export class PagedResultModel extends PagedModel<Cell[], IResultPage> {
       limit,
       sort: this._query.sort,
       order: this._query.order,
-      filter: this._query.filter || null
+      filter: this._query.filter || null,
+      service: this._query.service ?? null
     });
   }
 
   protected accept(page: IResultPage): boolean {
-    if (!this._query.filter) {
+    if (!this._query.filter && !this._query.service) {
       this._unfilteredTotal = page.total;
     }
     return false;

@@ -61,6 +61,34 @@ export const EMPTY_FORM: IFormValues = {
   maxrec: ''
 };
 
+/**
+ * A stored result seen in this session (a search's, an ADQL answer, a
+ * cross-match's): what the cross-match can take as the user's table.
+ */
+export interface ISeenResult {
+  resultId: string;
+  label: string;
+  total: number;
+}
+
+/**
+ * The all-VO choice of the form: whether the search asks every service the
+ * registry lists instead of the ticked ones, and which.
+ */
+export interface IAllVoChoice {
+  on: boolean;
+  types: ('tap' | 'sia2' | 'scs')[];
+  keywords: string;
+  waveband: string;
+}
+
+export const ALL_VO_OFF: IAllVoChoice = {
+  on: false,
+  types: ['tap', 'sia2', 'scs'],
+  keywords: '',
+  waveband: ''
+};
+
 /** Field errors, keyed by request field (`target`, `radius`, `band`, …). */
 export type FieldErrors = Record<string, string>;
 
@@ -348,6 +376,15 @@ export class DataPanelModel {
     this._emit();
   }
 
+  /** Search the whole VO (the registry's services) instead of the ticked ones. */
+  allVo: IAllVoChoice = { ...ALL_VO_OFF };
+
+  setAllVo(values: Partial<IAllVoChoice>): void {
+    this.allVo = { ...this.allVo, ...values };
+    delete this.fieldErrors.services;
+    this._emit();
+  }
+
   setParams(service: string, values: Record<string, unknown>): void {
     this.params = { ...this.params, [service]: values };
     this._emit();
@@ -362,6 +399,14 @@ export class DataPanelModel {
     if (request.services && this.services) {
       this.chosen = new Set(request.services);
     }
+    this.allVo = request.all_vo
+      ? {
+          on: true,
+          types: [...request.all_vo.types],
+          keywords: request.all_vo.keywords ?? '',
+          waveband: request.all_vo.waveband ?? ''
+        }
+      : { ...ALL_VO_OFF };
     this.fieldErrors = {};
     this.formError = null;
     this._emit();
@@ -380,11 +425,29 @@ export class DataPanelModel {
   async search(): Promise<SearchRun | null> {
     const all = (this.searchableServices ?? []).map(s => s.name);
     const chosen = all.filter(name => this.chosen.has(name));
+    const allVo = this.allVo.on ? this.allVo : null;
     const { request, errors } = buildRequest(
       this.form,
-      this.services ? chosen : null,
-      this.params
+      this.services && !allVo ? chosen : null,
+      allVo ? {} : this.params
     );
+    if (allVo && request) {
+      if (allVo.types.length === 0) {
+        errors.services =
+          'services: no service type chosen — tick ObsCore TAP, SIAv2 or cone search';
+      }
+      request.all_vo = {
+        types: allVo.types,
+        keywords: allVo.keywords.trim() || null,
+        waveband: allVo.waveband || null
+      };
+    }
+    if (Object.keys(errors).length > 0) {
+      this.fieldErrors = errors;
+      this.formError = null;
+      this._emit();
+      return null;
+    }
     this.fieldErrors = errors;
     this.formError = null;
     if (!request) {
@@ -396,6 +459,16 @@ export class DataPanelModel {
     this._abort = abort;
     const run = new SearchRun(request);
     this.run = run;
+    const what =
+      request.target ??
+      (request.ra !== null ? `${request.ra}, ${request.dec}` : null);
+    run.resultAdded.connect((_, source) =>
+      this.rememberResult({
+        resultId: source.resultId,
+        label: what ? `${source.service}: ${what}` : source.service,
+        total: source.total
+      })
+    );
     let announced = false;
     run.changed.connect(() => {
       if (!announced && run.searchId !== null) {
@@ -424,6 +497,20 @@ export class DataPanelModel {
 
   cancel(): void {
     this._abort?.abort();
+  }
+
+  // ------------------------------------------------------------ results seen
+
+  /** The stored results seen in this session, newest first. */
+  seenResults: ISeenResult[] = [];
+
+  /** Remember a stored result (the cross-match offers it as the user's table). */
+  rememberResult(result: ISeenResult): void {
+    if (this.seenResults.some(r => r.resultId === result.resultId)) {
+      return;
+    }
+    this.seenResults = [result, ...this.seenResults].slice(0, 50);
+    this._emit();
   }
 
   // ------------------------------------------------------------ history

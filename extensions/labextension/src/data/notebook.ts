@@ -72,6 +72,23 @@ export function searchCode(request: Partial<ISearchRequest>): string {
     }
     args.push(`${key}=${pythonLiteral(value)}`);
   }
+  if (request.all_vo) {
+    // the whole VO: the registry's services of these types, not named ones
+    const { types, keywords, waveband } = request.all_vo;
+    args.push(`types=${pythonLiteral(types)}`);
+    if (keywords) {
+      args.push(`keywords=${pythonLiteral(keywords)}`);
+    }
+    if (waveband) {
+      args.push(`waveband=${pythonLiteral(waveband)}`);
+    }
+    return [
+      'import esap',
+      '',
+      `result = esap.data.search_all_vo(${args.join(', ')})`,
+      'result.summary  # the services ranked by rows; result.combined: every product once'
+    ].join('\n');
+  }
   return [
     'import esap',
     '',

@@ -7,6 +7,7 @@ import { EsapSidePanel } from '../sidepanel';
 import { dataIcon } from './icons';
 import { DataPanelModel } from './model';
 import { AdqlSection } from './sections/adql';
+import { CrossmatchSection } from './sections/crossmatch';
 import { HistorySection } from './sections/history';
 import { JobsSection } from './sections/jobs';
 import { RegistrySection } from './sections/registry';
@@ -17,7 +18,7 @@ export type { IDataPanelActions };
 
 /**
  * The Data panel of the left sidebar (id `esap-data`): federated search,
- * ADQL and asynchronous jobs, history and the IVOA registry, each a
+ * ADQL and asynchronous jobs, cross-matching, history and the IVOA registry, each a
  * section of an accordion like JupyterLab's own side panels. Nothing is
  * loaded until the panel is first shown.
  */
@@ -42,6 +43,7 @@ export class DataPanel extends EsapSidePanel {
     this.addWidget(new SearchSection(model, trans, translator, actions));
     this.addWidget(new AdqlSection(model, trans, actions));
     this.addWidget(new JobsSection(model, trans, actions));
+    this.addWidget(new CrossmatchSection(model, trans, actions));
     this.addWidget(new HistorySection(model, trans, () => this._expand(0)));
     this.addWidget(new RegistrySection(model, trans));
     // Search open; the other sections start collapsed under it.

@@ -18,6 +18,7 @@ import {
 import { ReadonlyJSONObject } from '@lumino/coreutils';
 
 import { ThemedGrid } from '../grid/grid';
+import { AllVoResultsContent } from './allvo';
 import { DataAPI, IRowsEvent, ISearchRequest } from './api';
 import { DataPanelModel } from './model';
 import { insertCode, searchCode } from './notebook';
@@ -78,10 +79,15 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
     };
 
     const openRun = (run: SearchRun) => {
-      const content = new DataResultsContent({ api, trans, run });
+      // the whole VO: the services ranked over one combined view, not a tab each
+      const content = run.request.all_vo
+        ? new AllVoResultsContent({ api, trans, run, model })
+        : new DataResultsContent({ api, trans, run });
       const widget = new DataResultsWidget({
         content,
-        label: trans.__('Data: %1', searchLabel(run.request)),
+        label: run.request.all_vo
+          ? trans.__('Data: all VO, %1', searchLabel(run.request))
+          : trans.__('Data: %1', searchLabel(run.request)),
         trans
       });
       widget.toolbar.addItem(
@@ -106,6 +112,22 @@ export const dataPlugin: JupyterFrontEndPlugin<void> = {
         new CommandToolbarButton({
           commands: app.commands,
           id: 'esap:samp-send-result'
+        })
+      );
+      // View: the current row's image or cube in the viewer (view/plugin.ts)
+      widget.toolbar.addItem(
+        'view',
+        new CommandToolbarButton({
+          commands: app.commands,
+          id: 'esap:view-row'
+        })
+      );
+      // Cut out…: part of an image or cube row, by its archive's SODA (data/cutout.tsx)
+      widget.toolbar.addItem(
+        'cut-out',
+        new CommandToolbarButton({
+          commands: app.commands,
+          id: 'esap:data-cutout-selection'
         })
       );
       // Bring to my lab: for data lake (Rucio) rows (data/lake.ts)

@@ -4,8 +4,10 @@ import { EsapAPIError } from '../request';
 import {
   DataAPI,
   IColumn,
+  IRegistryEvent,
   IRowsEvent,
   ISearchRequest,
+  ISummaryEvent,
   SearchEvent
 } from './api';
 
@@ -19,6 +21,8 @@ export type ServiceStatus =
       readonly total: number;
       readonly truncated: boolean;
       readonly elapsedMs: number;
+      /** All-VO search: rows new to the combined result. */
+      readonly unique?: number;
     }
   | {
       readonly state: 'error';
@@ -69,6 +73,21 @@ export class SearchRun {
   /** Results in the order they arrived. */
   get results(): readonly IResultSource[] {
     return this._results;
+  }
+
+  /** All-VO search: where the services came from (its `registry` event). */
+  get registry(): IRegistryEvent | null {
+    return this._registry;
+  }
+
+  /** All-VO search: the combined result, growing as services answer. */
+  get combined(): IResultSource | null {
+    return this._combined;
+  }
+
+  /** All-VO search: every service ranked, once the last one answered. */
+  get summary(): ISummaryEvent | null {
+    return this._summary;
   }
 
   /** The resolved target position, when a name was given. */
@@ -142,7 +161,8 @@ export class SearchRun {
           state: 'rows',
           total: event.total,
           truncated: event.truncated,
-          elapsedMs: event.elapsed_ms
+          elapsedMs: event.elapsed_ms,
+          unique: event.unique
         });
         const source: IResultSource = {
           service: event.service,
@@ -165,6 +185,24 @@ export class SearchRun {
           elapsedMs: event.elapsed_ms
         });
         break;
+      case 'registry':
+        this._registry = event;
+        break;
+      case 'combined':
+        if (event.result_id !== null) {
+          this._combined = {
+            service: 'all services',
+            resultId: event.result_id,
+            columns: event.columns,
+            total: 0,
+            truncated: false,
+            firstRows: []
+          };
+        }
+        break;
+      case 'summary':
+        this._summary = event;
+        break;
       case 'done':
         this._phase = 'done';
         break;
@@ -186,6 +224,9 @@ export class SearchRun {
   private _statuses = new Map<string, ServiceStatus>();
   private _results: IResultSource[] = [];
   private _resolved: SearchRun['resolved'] = null;
+  private _registry: IRegistryEvent | null = null;
+  private _combined: IResultSource | null = null;
+  private _summary: ISummaryEvent | null = null;
   private _phase: 'running' | 'done' | 'failed' = 'running';
   private _error: EsapAPIError | null = null;
   private _changed = new Signal<this, SearchEvent | null>(this);

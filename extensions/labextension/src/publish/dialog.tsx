@@ -21,6 +21,10 @@ export interface IPublishOptions {
   files: string[];
   versionOf?: string | null;
   title?: string;
+  /** The description to start from (a reproduction report's summary). */
+  description?: string;
+  /** Related identifiers to start from, one per line: identifier, then relation. */
+  related?: string;
   onPublished?: (publication: IPublication) => void;
 }
 

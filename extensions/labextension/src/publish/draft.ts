@@ -25,7 +25,12 @@ const EMPTY_CREATOR: ICreator = { name: '', affiliation: '', orcid: '' };
 /**
  * The draft, and how to change one of its fields or creators.
  */
-export function useDraft(start: { files: string[]; title?: string }): {
+export function useDraft(start: {
+  files: string[];
+  title?: string;
+  description?: string;
+  related?: string;
+}): {
   draft: IDraft;
   set: <K extends keyof IDraft>(key: K, value: IDraft[K]) => void;
   setCreator: (index: number, key: keyof ICreator, value: string) => void;
@@ -35,10 +40,10 @@ export function useDraft(start: { files: string[]; title?: string }): {
     files: start.files.join('\n'),
     title: start.title ?? '',
     creators: [{ ...EMPTY_CREATOR }],
-    description: '',
+    description: start.description ?? '',
     license: 'CC-BY-4.0',
     keywords: '',
-    related: '',
+    related: start.related ?? '',
     community: ''
   }));
   return {

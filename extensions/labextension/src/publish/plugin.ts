@@ -4,7 +4,9 @@ import {
 } from '@jupyterlab/application';
 import {
   ICommandPalette,
+  InputDialog,
   MainAreaWidget,
+  Notification,
   ToolbarButton
 } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
@@ -12,13 +14,16 @@ import { INotebookTracker } from '@jupyterlab/notebook';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { fileUploadIcon } from '@jupyterlab/ui-components';
 
+import { describe } from './api';
 import { openPublishDialog } from './dialog';
 import { PublicationsWidget } from './publications';
+import { describeReproduction, ReproduceAPI } from './reproduce';
 
 export namespace PublishCommandIDs {
   export const publish = 'esap:publish';
   export const publishSelection = 'esap:publish-selection';
   export const publications = 'esap:publications';
+  export const reproduce = 'esap:reproduce';
 }
 
 /**
@@ -61,11 +66,15 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
         const versionOf =
           typeof args.versionOf === 'string' ? args.versionOf : null;
         const title = typeof args.title === 'string' ? args.title : undefined;
+        const text = (name: string) =>
+          typeof args[name] === 'string' ? (args[name] as string) : undefined;
         return openPublishDialog(
           {
             files,
             versionOf,
             title,
+            description: text('description'),
+            related: text('related'),
             onPublished: () => {
               if (publications && !publications.isDisposed) {
                 publications.content.update();
@@ -95,16 +104,41 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__('Every publication, finished or not'),
       execute: () => {
         if (!publications || publications.isDisposed) {
-          const content = new PublicationsWidget(trans, item => {
-            void app.commands.execute(PublishCommandIDs.publish, {
-              files: item.files.filter(
-                name =>
-                  name !== 'environment.lock.txt' &&
-                  name !== 'ro-crate-metadata.json'
-              ),
-              versionOf: item.id,
-              title: item.title
-            });
+          const content = new PublicationsWidget(trans, {
+            onNewVersion: item => {
+              void app.commands.execute(PublishCommandIDs.publish, {
+                files: item.files.filter(
+                  name =>
+                    name !== 'environment.lock.txt' &&
+                    name !== 'ro-crate-metadata.json'
+                ),
+                versionOf: item.id,
+                title: item.title
+              });
+            },
+            onReproduce: item => {
+              void app.commands.execute(PublishCommandIDs.reproduce, {
+                source: item.id
+              });
+            },
+            onOpenReport: path => {
+              void app.commands.execute('docmanager:open', { path });
+            },
+            onAttachReport: (item, job) => {
+              const result = job.result;
+              const record = item.record;
+              const related = record?.doi ?? record?.url ?? '';
+              void app.commands.execute(PublishCommandIDs.publish, {
+                files: [result?.report_html, result?.report_json].filter(
+                  (path): path is string => typeof path === 'string'
+                ),
+                title: trans.__('Reproduction report: %1', item.title),
+                description: describeReproduction(job),
+                related: /^(10\.|https?:\/\/)/.test(related)
+                  ? `${related} IsSupplementTo`
+                  : ''
+              });
+            }
           });
           publications = new MainAreaWidget({ content });
           publications.id = 'esap-publications-main';
@@ -115,6 +149,80 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
           app.shell.add(publications, 'main');
         }
         app.shell.activateById(publications.id);
+      }
+    });
+
+    app.commands.addCommand(PublishCommandIDs.reproduce, {
+      label: trans.__('ESAP: Reproduce a publication…'),
+      caption: trans.__(
+        'Re-run a published notebook from its DOI, record URL or publication id, and compare its outputs'
+      ),
+      execute: async args => {
+        let source = typeof args.source === 'string' ? args.source : '';
+        if (!source) {
+          const asked = await InputDialog.getText({
+            title: trans.__('Reproduce a publication'),
+            label: trans.__('DOI, record URL or publication id'),
+            placeholder: '10.5281/zenodo.123'
+          });
+          if (!asked.button.accept || !asked.value?.trim()) {
+            return;
+          }
+          source = asked.value.trim();
+        }
+        let job;
+        try {
+          job = await ReproduceAPI.start(source);
+        } catch (reason) {
+          Notification.error(describe(reason), { autoClose: false });
+          return;
+        }
+        const note = Notification.emit(
+          trans.__('Reproducing %1: %2', source, describeReproduction(job)),
+          'in-progress',
+          { autoClose: false }
+        );
+        // the reproduction goes on in the server: this only follows it
+        const ended = await ReproduceAPI.follow(job, current =>
+          Notification.update({
+            id: note,
+            message: trans.__(
+              'Reproducing %1: %2',
+              source,
+              describeReproduction(current)
+            )
+          })
+        ).catch(() => null);
+        if (!ended) {
+          return;
+        }
+        const report = ended.result?.report_html;
+        const verdict = ended.result?.verdict;
+        Notification.update({
+          id: note,
+          message: trans.__('%1: %2', source, describeReproduction(ended)),
+          type:
+            verdict === 'reproduced'
+              ? 'success'
+              : verdict === 'differs'
+                ? 'warning'
+                : 'error',
+          autoClose: false,
+          actions: report
+            ? [
+                {
+                  label: trans.__('Open report'),
+                  callback: () =>
+                    void app.commands.execute('docmanager:open', {
+                      path: report
+                    })
+                }
+              ]
+            : []
+        });
+        if (publications && !publications.isDisposed) {
+          publications.content.update();
+        }
       }
     });
 
@@ -147,6 +255,7 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
       const category = trans.__('ESAP');
       palette.addItem({ command: PublishCommandIDs.publish, category });
       palette.addItem({ command: PublishCommandIDs.publications, category });
+      palette.addItem({ command: PublishCommandIDs.reproduce, category });
     }
   }
 };

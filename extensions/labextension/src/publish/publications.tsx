@@ -2,12 +2,34 @@ import { ReactWidget } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
+import { isActive } from '../jobs';
 import { EsapAPIError } from '../request';
 import { IPublication, isWebLink, PublishAPI } from './api';
+import {
+  describeReproduction,
+  IReproduction,
+  latestBySource,
+  ReproduceAPI
+} from './reproduce';
 
-interface IListProps {
-  trans: TranslationBundle;
+/**
+ * What the list asks its owner to do with a publication or its reproduction.
+ */
+export interface IPublicationActions {
   onNewVersion: (publication: IPublication) => void;
+  /** Re-run the publication's notebook and compare its outputs. */
+  onReproduce: (publication: IPublication) => void;
+  /** Open a reproduction's report (a path relative to the home). */
+  onOpenReport: (path: string) => void;
+  /** Publish a reproduction's report, related to the publication. */
+  onAttachReport: (
+    publication: IPublication,
+    reproduction: IReproduction
+  ) => void;
+}
+
+interface IListProps extends IPublicationActions {
+  trans: TranslationBundle;
 }
 
 /**
@@ -17,11 +39,19 @@ interface IListProps {
 function PublicationsList(props: IListProps): JSX.Element {
   const { trans } = props;
   const [items, setItems] = React.useState<IPublication[] | null>(null);
+  const [reproductions, setReproductions] = React.useState<
+    Map<string, IReproduction>
+  >(new Map());
   const [message, setMessage] = React.useState<string | null>(null);
 
   const reload = React.useCallback(async () => {
     try {
-      setItems(await PublishAPI.list());
+      const [publications, reproduced] = await Promise.all([
+        PublishAPI.list(),
+        ReproduceAPI.list()
+      ]);
+      setItems(publications);
+      setReproductions(latestBySource(reproduced));
       setMessage(null);
     } catch (reason) {
       setMessage(
@@ -118,6 +148,15 @@ function PublicationsList(props: IListProps): JSX.Element {
                     {trans.__('New version')}
                   </button>
                 ) : null}
+                {item.published ? (
+                  <Reproduction
+                    trans={trans}
+                    publication={item}
+                    job={reproductions.get(item.id) ?? null}
+                    actions={props}
+                    onStarted={() => void reload()}
+                  />
+                ) : null}
               </td>
             </tr>
           ))}
@@ -128,12 +167,68 @@ function PublicationsList(props: IListProps): JSX.Element {
 }
 
 /**
+ * A published row's reproduction: start one, see where it is, open or attach its report.
+ */
+function Reproduction(props: {
+  trans: TranslationBundle;
+  publication: IPublication;
+  job: IReproduction | null;
+  actions: IPublicationActions;
+  onStarted: () => void;
+}): JSX.Element {
+  const { trans, publication, job, actions } = props;
+  const running = job !== null && isActive(job);
+  const report = job && !running ? job.result?.report_html : null;
+  return (
+    <div className="esap-Reproduction" data-state={job?.state ?? 'none'}>
+      <button
+        type="button"
+        className="jp-mod-styled esap-Reproduction-start"
+        disabled={running}
+        title={trans.__(
+          'Re-run the notebook from the record, in its environment, and compare its outputs'
+        )}
+        onClick={() => {
+          actions.onReproduce(publication);
+          window.setTimeout(props.onStarted, 500);
+        }}
+      >
+        {trans.__('Reproduce')}
+      </button>
+      {job ? (
+        <span className="esap-Reproduction-status">
+          {describeReproduction(job)}
+        </span>
+      ) : null}
+      {report ? (
+        <button
+          type="button"
+          className="jp-mod-styled esap-Reproduction-report"
+          onClick={() => actions.onOpenReport(report)}
+        >
+          {trans.__('Open report')}
+        </button>
+      ) : null}
+      {report && job ? (
+        <button
+          type="button"
+          className="jp-mod-styled"
+          onClick={() => actions.onAttachReport(publication, job)}
+        >
+          {trans.__('Attach report')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/**
  * The "My publications" widget for the main area.
  */
 export class PublicationsWidget extends ReactWidget {
   constructor(
     private readonly _trans: TranslationBundle,
-    private readonly _onNewVersion: (publication: IPublication) => void
+    private readonly _actions: IPublicationActions
   ) {
     super();
     this.id = 'esap-publications';
@@ -143,8 +238,6 @@ export class PublicationsWidget extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return (
-      <PublicationsList trans={this._trans} onNewVersion={this._onNewVersion} />
-    );
+    return <PublicationsList trans={this._trans} {...this._actions} />;
   }
 }

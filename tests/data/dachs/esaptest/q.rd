@@ -1,7 +1,8 @@
 <?xml version="1.0" encoding="utf-8"?>
-<!-- ESAP Hub test archive: a small synthetic imaging collection published
-through ObsCore/TAP and SIAv2, plus a point-source catalogue with a
-cone search.  Data files are made by ../make_data.py; see ../README.md. -->
+<!-- ESAP Hub test archive: a small synthetic imaging collection (images
+and two spectral cubes) published through ObsCore/TAP and SIAv2, with
+DataLink and SODA cutouts, plus a point-source catalogue with a cone
+search.  Data files are made by ../make_data.py; see ../README.md. -->
 <resource schema="esaptest" resdir="esaptest">
 	<meta name="title">ESAP Hub test imaging archive</meta>
 	<meta name="description">Synthetic image products around M31, M51
@@ -24,8 +25,15 @@ cone search.  Data files are made by ../make_data.py; see ../README.md. -->
 
 	<table id="images" onDisk="True" adql="True"
 			mixin="//products#table">
-		<meta name="description">Image products of the test archive, one row
-			per image, with ObsCore-named columns.</meta>
+		<meta name="description">Image and cube products of the test archive,
+			one row per product, with ObsCore-named columns.</meta>
+		<!-- DataLink for every product (service dl below): TAP answers on
+		this table carry its service descriptor, and ivoa.obscore's own
+		datalink service (hence ObsCore and SIAv2 answers) forwards to it -->
+		<meta name="_associatedDatalinkService">
+			<meta name="serviceId">dl</meta>
+			<meta name="idColumn">obs_publisher_did</meta>
+		</meta>
 		<mixin
 			productType="dataproduct_type"
 			calibLevel="calib_level"
@@ -148,6 +156,59 @@ cone search.  Data files are made by ../make_data.py; see ../README.md. -->
 				</phraseMaker>
 			</condDesc>
 		</dbCore>
+	</service>
+
+	<!-- ===================== products: DataLink + SODA ===================== -->
+
+	<service id="dl" allowed="dlget,dlmeta">
+		<meta name="title">ESAP Hub test products (DataLink, SODA)</meta>
+		<meta name="description">DataLink documents of the test products
+			(the file, its preview, a SODA processing service) and SODA sync
+			cutouts: CIRCLE, POLYGON, POS, RA/DEC and pixel ranges on every
+			product, BAND on the cubes.</meta>
+		<datalinkCore>
+			<!-- our publisher DIDs are not DaCHS's standard ones
+			(ivo://<authority>/~?<accref>): look the accref up by DID -->
+			<descriptorGenerator procDef="//soda#fits_genDesc">
+				<bind key="accrefPrefix">"\schema/"</bind>
+				<code>
+					with base.getTableConn() as conn:
+						found = list(conn.query(
+							"SELECT accref FROM \schema.images"
+							" WHERE obs_publisher_did = %(did)s", {"did": pubDID}))
+					if not found:
+						return DatalinkFault.NotFoundFault(pubDID,
+							"No data set with this publisher DID in this archive")
+					return FITSProductDescriptor.fromAccref(
+						pubDID, found[0][0], accrefPrefix=accrefPrefix)
+				</code>
+			</descriptorGenerator>
+			<!-- BAND on a cube's axis 3 only: //soda#fits_makeBANDMeta would
+			ask a 2D image for CUNIT3.  The state it leaves (specAxis,
+			meterToSpec...) is what fits_makeBANDSlice in the stream below
+			reads, as after fits_makeBANDMeta. -->
+			<metaMaker name="cubeBAND">
+				<setup imports="gavo.utils.fitstools"/>
+				<code>
+					if descriptor.hdr["NAXIS"] &lt; 3:
+						return
+					unit = descriptor.hdr["CUNIT3"]
+					descriptor.specToMeter = base.getSpecConverter(unit, "m")
+					descriptor.meterToSpec = base.getSpecConverter("m", unit)
+					descriptor.specAxis = fitstools.WCSAxis.fromHeader(
+						descriptor.hdr, 3, forceSeparable=True)
+					descriptor.specAxisIndex = 3
+					limits = [descriptor.specToMeter(v)
+						for v in descriptor.specAxis.getLimits()]
+					yield MS(InputKey, name="BAND", unit="m",
+						type="double precision[2]", xtype="interval",
+						ucd="em.wl", description="Vacuum wavelength limits",
+						multiplicity="forced-single",
+						values=MS(Values, min=min(limits), max=max(limits)))
+				</code>
+			</metaMaker>
+			<FEED source="//soda#fits_standardDLFuncs"/>
+		</datalinkCore>
 	</service>
 
 	<!-- ===================== sources: TAP + cone search ================== -->

@@ -173,6 +173,11 @@ function AdqlView(props: {
     try {
       if (kind === 'run') {
         const rows = await model.api.adql(current.name, query, limit);
+        model.rememberResult({
+          resultId: rows.result_id,
+          label: `${current.name}: ADQL`,
+          total: rows.total
+        });
         actions.openResult(rows, `${current.name}: ADQL`);
       } else {
         await model.submitJob(current.name, query, limit);
