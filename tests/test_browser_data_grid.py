@@ -10,6 +10,8 @@ above 200.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, Request, expect
 from test_browser_data import SERVER, open_data_panel
@@ -22,6 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.hub, pytest.mark.dachs]
 
 #: Pixels a body row of the grid is tall (its default row height).
 ROW_HEIGHT = 24
+#: Rows per page the grid asks for (``PAGE`` of the results API).
+GRID_PAGE = 200
 
 
 def test_next_page_is_fetched_before_its_rows_show(page: Page, data_hub: DataHub) -> None:
@@ -30,8 +34,12 @@ def test_next_page_is_fetched_before_its_rows_show(page: Page, data_hub: DataHub
     pages: list[str] = []
 
     def record(request: Request) -> None:
-        if "/esap/api/v1/data/results/" in request.url and "offset=" in request.url:
-            pages.append(request.url)
+        # only the grid's pages: the sky view beside it, when a layout shows it, asks for
+        # its own sources (limit=sky_view.max_sources)
+        url = request.url
+        grid_page = re.search(rf"[?&]limit={GRID_PAGE}(&|$)", url)
+        if "/esap/api/v1/data/results/" in url and "offset=" in url and grid_page:
+            pages.append(url)
 
     page.on("request", record)
     log_in(page, data_hub.hub, data_hub.user)

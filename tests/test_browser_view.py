@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, expect
 from test_browser_data import open_data_panel, status
 from test_dachs import inside
 
-from harness.browser import log_in
+from harness.browser import log_in, open_side_panel
 from harness.dachs import RESOURCE_SRC, csv_rows
 from harness.data_hub import TARGETS, DataHub
 
@@ -121,7 +121,8 @@ def wait_drawn(viewer: Locator) -> None:
 def open_from_browser(page: Page, name: str) -> Locator:
     """Double-click a file in the file browser; the viewer it opens in."""
     item = page.locator(".jp-DirListing-item", has_text=name)
-    expect(item).to_be_visible(timeout=SERVER)
+    # the user's saved layout may show another side panel (an earlier test's Data panel)
+    open_side_panel(page, "filebrowser", item, timeout=SERVER / 1000)
     item.dblclick()
     viewer = page.locator(".esap-ViewerWidget:visible")
     expect(viewer).to_have_count(1, timeout=SERVER)
