@@ -264,6 +264,18 @@ def test_every_tutorial_is_reproduced(published: Lab, tutorial: str, archive: st
     html = result.report_html.read_text(encoding="utf-8")
     assert "<script" not in html.lower()
     assert "reproduced" in html
+    if archive == "zenodo-test" and tutorial == TUTORIALS[-1]:
+        # the report, attached as a record of its own that supplements the reproduced one
+        attached = result.attach(
+            archive="local",
+            metadata={"creators": [{"name": "Roe, Richard"}]},
+            publisher=published.publisher(),
+        )
+        assert attached.published
+        related = attached.metadata["related_identifiers"]
+        assert related == [{"identifier": record["doi"], "relation": "IsSupplementTo"}]
+        bag = published.home / "archive" / (attached.record or {})["id"] / "data"
+        assert json.loads((bag / "report.json").read_text())["verdict"] == "reproduced"
 
 
 # ------------------------------------------------------------------ a small analysis
@@ -346,6 +358,7 @@ def lab_server(lab: Lab) -> Iterator[LabServer]:
         process = subprocess.Popen(
             [sys.executable, "-m", "jupyter_server", *root, "--no-browser", f"--port={port}",
              "--ip=127.0.0.1", f"--IdentityProvider.token={LAB_TOKEN}",
+             "--LabApp.expose_app_in_browser=True",
              f"--ServerApp.root_dir={lab.home}"],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -492,6 +505,15 @@ def test_a_changed_package_version_is_reported_with_the_difference_it_makes(lab:
     assert cells[4]["state"] == "differ"
     assert "1.16" in " ".join(cells[4]["details"])
     assert report["outputs"][0]["state"] == "match"
+    # the report, attached to the author's own record as its new version
+    version = result.attach("version", publisher=lab.publisher())
+    assert version.published
+    assert version.version_of == (entry.record or {})["id"]
+    bag = lab.home / "archive" / (version.record or {})["id"]
+    assert (bag / "data" / "reproduction" / "report.html").is_file()
+    assert (bag / "data" / "analysis.ipynb").read_bytes() == (
+        lab.home / "analyses" / "package" / "analysis.ipynb"
+    ).read_bytes()
 
 
 def test_a_reproduction_is_cancelled_with_its_run(lab: Lab, lab_server: LabServer) -> None:
@@ -848,10 +870,12 @@ def test_a_publication_is_reproduced_from_my_publications(
     entry = publish_analysis(lab, "browser")
     page.goto(f"{lab_server.url}/lab?token={LAB_TOKEN}")
     expect(page.locator("#jp-main-dock-panel")).to_be_visible(timeout=60_000)
-    page.keyboard.press("Control+Shift+C")
-    palette = page.locator(".lm-CommandPalette-input")
-    palette.fill("My publications")
-    palette.press("Enter")
+    # the command the palette lists as "ESAP: My publications", run once the lab has started
+    page.wait_for_function("window.jupyterapp !== undefined")
+    page.evaluate(
+        "window.jupyterapp.started.then("
+        "() => window.jupyterapp.commands.execute('esap:publications'))"
+    )
     row = page.locator(f'.esap-Publications-row[data-id="{entry.id}"]')
     expect(row).to_be_visible()
     row.locator(".esap-Reproduction-start").click()
