@@ -36,7 +36,7 @@ from test_dachs import inside
 import esap.data
 from esap.core.errors import EsapError
 from esap.core.jobs import JobStore
-from esap.data import crossmatches
+from esap.data import crossmatches, sky_pairs
 from esap.data.results import ResultStore, columns_of
 from esap.data.upload import MultipartStream
 from harness.dachs import csv_rows
@@ -168,7 +168,7 @@ def test_both_methods_find_the_pairs_astropy_finds(home, sources, monkeypatch):
     assert keys == sorted(keys)
     # three fields far apart: three cone queries, not one around the whole sky
     rows = np.flatnonzero(np.isfinite(table["RAJ2000"]))
-    cones = crossmatches.cones(np.asarray(table["RAJ2000"]), np.asarray(table["DEJ2000"]),
+    cones = sky_pairs.cones(np.asarray(table["RAJ2000"]), np.asarray(table["DEJ2000"]),
                                rows, RADIUS)  # fmt: skip
     assert len(cones) == 3
     assert sorted(np.concatenate([c.rows for c in cones]).tolist()) == rows.tolist()
