@@ -9,6 +9,8 @@ server is killed in the middle, and readers never wait for a writer.
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -45,4 +47,31 @@ class transaction:
         self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-__all__ = ["connect", "transaction"]
+class PerThread:
+    """One connection per thread to one file, made on first use: ``store._conn = PerThread(...)``.
+
+    A store is used from the server's worker threads, and a SQLite
+    connection must not be shared between threads; each thread gets its own
+    (WAL lets them read while one writes). ``schema`` statements run once,
+    in one transaction, when the store opens.
+    """
+
+    def __init__(self, path: Path, *, durable: bool = True, schema: Iterable[str] = ()) -> None:
+        self.path = path
+        self.durable = durable
+        self._local = threading.local()
+        statements = list(schema)
+        if statements:
+            with transaction(self()) as conn:
+                for statement in statements:
+                    conn.execute(statement)
+
+    def __call__(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.path, durable=self.durable)
+        return conn
+
+
+__all__ = ["PerThread", "connect", "transaction"]

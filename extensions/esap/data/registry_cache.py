@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from esap.core.db import connect, transaction
+from esap.core.db import PerThread, transaction
 from esap.core.state import state_dir
 from esap.data.base import request_timeout, shared_session
 from esap.data.registry import find_services
@@ -101,16 +100,7 @@ class RegistryCache:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_dir() / "registry.sqlite"
-        self._local = threading.local()
-        with transaction(self._conn()) as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = connect(self.path, durable=False)
-        return conn
+        self._conn = PerThread(self.path, durable=False, schema=_SCHEMA)
 
     # ------------------------------------------------------------ answers
 

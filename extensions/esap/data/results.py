@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from esap.core.db import connect, transaction
+from esap.core.db import PerThread, transaction
 from esap.core.errors import FieldError, NotFound
 from esap.core.state import state_dir
 from esap.data.cells import column_values
@@ -120,7 +120,6 @@ class ResultStore:
     def __init__(self, path: Path | None = None, max_rows: int = MAX_ROWS) -> None:
         self.path = path or state_dir() / "results.sqlite"
         self.max_rows = max_rows
-        self._local = threading.local()
         self._pending: dict[str, threading.Event] = {}
         self._pending_lock = threading.Lock()
         self._writer: concurrent.futures.ThreadPoolExecutor | None = None
@@ -133,19 +132,15 @@ class ResultStore:
         self._touched: dict[str, float] = {}
         #: Results still growing (see ``open``): their filter counts are not kept.
         self._growing: set[str] = set()
-        with transaction(self._conn()) as conn:
-            conn.execute(
+        self._conn = PerThread(
+            self.path,
+            durable=False,
+            schema=[
                 "CREATE TABLE IF NOT EXISTS results (id TEXT PRIMARY KEY, service TEXT, "
                 "columns TEXT, total INTEGER, truncated INTEGER, created REAL, accessed REAL, "
                 "complete INTEGER)"
-            )
-
-    def _conn(self) -> sqlite3.Connection:
-        """One connection per thread (SQLite connections are not shared across threads)."""
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = connect(self.path, durable=False)
-        return conn
+            ],
+        )
 
     def put(
         self,

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from esap.core.db import connect, transaction
+from esap.core.db import PerThread, transaction
 from esap.core.state import state_dir
 
 #: History entries kept per user (older ones are dropped).
@@ -40,16 +39,7 @@ class UserStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or state_dir() / "data.sqlite"
-        self._local = threading.local()
-        with transaction(self._conn()) as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = connect(self.path)
-        return conn
+        self._conn = PerThread(self.path, schema=_SCHEMA)
 
     # ------------------------------------------------------------ services
 
