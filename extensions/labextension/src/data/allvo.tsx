@@ -1,13 +1,17 @@
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Button, HTMLSelect, ReactWidget } from '@jupyterlab/ui-components';
-import { Message } from '@lumino/messaging';
+import { Button, HTMLSelect } from '@jupyterlab/ui-components';
 import { BoxPanel } from '@lumino/widgets';
 import React from 'react';
 
 import { EsapAPIError } from '../request';
 import { DataAPI, IVoService, IVoServiceSummary } from './api';
 import { DataPanelModel, IAllVoChoice, serviceNameFor } from './model';
-import { DataResultsContent, ServiceResultView, rowCount } from './results';
+import {
+  DataResultsContent,
+  FittedReactWidget,
+  ServiceResultView,
+  rowCount
+} from './results';
 import { SearchRun } from './search';
 
 /** The service types an all-VO search asks, as the form names them. */
@@ -345,7 +349,7 @@ function age(seconds: number, trans: TranslationBundle): string {
   return trans.__('%1 days', Math.round(seconds / 86400));
 }
 
-class SummaryView extends ReactWidget {
+class SummaryView extends FittedReactWidget {
   constructor(
     private readonly _run: SearchRun,
     private readonly _trans: TranslationBundle,
@@ -358,33 +362,9 @@ class SummaryView extends ReactWidget {
     _model.changed.connect(() => this.update());
   }
 
-  /**
-   * Grow with the ranking up to a third of the results: the box layout
-   * knows a child's height only through its CSS minimum (as for the
-   * status lines of a search's results).
-   */
-  protected onUpdateRequest(msg: Message): void {
-    super.onUpdateRequest(msg);
-    requestAnimationFrame(() => this._fitHeight());
-  }
-
-  protected onAfterAttach(msg: Message): void {
-    super.onAfterAttach(msg);
-    requestAnimationFrame(() => this._fitHeight());
-  }
-
-  private _fitHeight(): void {
-    const inner = this.node.firstElementChild as HTMLElement | null;
-    if (!inner || this.isDisposed) {
-      return;
-    }
-    const room = (this.parent?.node.clientHeight ?? 600) / 3;
-    const height = `${Math.round(Math.min(inner.scrollHeight + 1, Math.max(room, 120)))}px`;
-    if (this.node.style.minHeight !== height) {
-      this.node.style.minHeight = height;
-      this.node.style.maxHeight = height;
-      this.parent?.fit();
-    }
+  /** Grow with the ranking up to a third of the results (120 pixels at least). */
+  protected maxHeight(): number {
+    return Math.max((this.parent?.node.clientHeight ?? 600) / 3, 120);
   }
 
   protected render(): JSX.Element {

@@ -391,19 +391,15 @@ export function ServiceStatusList(props: {
   );
 }
 
-class RunStatusView extends ReactWidget {
-  constructor(run: SearchRun, trans: TranslationBundle) {
-    super();
-    this.addClass('esap-DataResults-status');
-    this._run = run;
-    this._trans = trans;
-    run.changed.connect(() => this.update());
-  }
+/**
+ * A React widget in a box layout that grows with its content up to a
+ * limit: the box layout knows a child's height only through its CSS
+ * minimum, so that is kept in step with the content after each render.
+ */
+export abstract class FittedReactWidget extends ReactWidget {
+  /** The most pixels the widget may take. */
+  protected abstract maxHeight(): number;
 
-  /**
-   * Grow or shrink with the status lines: the box layout above only knows
-   * a child's height through its CSS minimum, so keep that in step.
-   */
   protected onUpdateRequest(msg: Message): void {
     super.onUpdateRequest(msg);
     requestAnimationFrame(() => this._fitHeight());
@@ -419,12 +415,27 @@ class RunStatusView extends ReactWidget {
     if (!inner || this.isDisposed) {
       return;
     }
-    const height = `${Math.min(inner.scrollHeight + 1, 160)}px`;
+    const height = `${Math.round(Math.min(inner.scrollHeight + 1, this.maxHeight()))}px`;
     if (this.node.style.minHeight !== height) {
       this.node.style.minHeight = height;
       this.node.style.maxHeight = height;
       this.parent?.fit();
     }
+  }
+}
+
+class RunStatusView extends FittedReactWidget {
+  constructor(run: SearchRun, trans: TranslationBundle) {
+    super();
+    this.addClass('esap-DataResults-status');
+    this._run = run;
+    this._trans = trans;
+    run.changed.connect(() => this.update());
+  }
+
+  /** Grow or shrink with the status lines, up to 160 pixels. */
+  protected maxHeight(): number {
+    return 160;
   }
 
   protected render(): JSX.Element {
