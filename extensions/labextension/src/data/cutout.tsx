@@ -113,6 +113,28 @@ function errorText(error: { message: string; fix?: string | null }): string {
 
 type Phase = 'loading' | 'ready' | 'refused' | 'running' | 'done' | 'error';
 
+/** A labelled text input of the dialog; `className` marks it when its field is at fault. */
+function TextField(props: {
+  className: string;
+  label: string;
+  id: string;
+  value: string;
+  disabled: boolean;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  return (
+    <label className={props.className}>
+      {props.label}
+      <input
+        id={props.id}
+        value={props.value}
+        disabled={props.disabled}
+        onChange={e => props.onChange(e.currentTarget.value)}
+      />
+    </label>
+  );
+}
+
 /**
  * The Cut out form: the product's shapes and limits (asked of the server
  * first), the region, a cube's band, the destination, then the job's
@@ -317,54 +339,49 @@ function CutoutForm(props: {
             ))}
           </fieldset>
           <div className="esap-Cutout-grid">
-            <label className={marked('ra')}>
-              {trans.__('RA (deg)')}
-              <input
-                id="esap-cutout-ra"
-                value={ra}
-                disabled={busy}
-                onChange={e => setRa(e.currentTarget.value)}
-              />
-            </label>
-            <label className={marked('dec')}>
-              {trans.__('Dec (deg)')}
-              <input
-                id="esap-cutout-dec"
-                value={dec}
-                disabled={busy}
-                onChange={e => setDec(e.currentTarget.value)}
-              />
-            </label>
+            <TextField
+              className={marked('ra')}
+              label={trans.__('RA (deg)')}
+              id="esap-cutout-ra"
+              value={ra}
+              disabled={busy}
+              onChange={setRa}
+            />
+            <TextField
+              className={marked('dec')}
+              label={trans.__('Dec (deg)')}
+              id="esap-cutout-dec"
+              value={dec}
+              disabled={busy}
+              onChange={setDec}
+            />
             {shape === 'circle' ? (
-              <label className={marked('radius')}>
-                {trans.__('Radius (deg)')}
-                <input
-                  id="esap-cutout-radius"
-                  value={radius}
-                  disabled={busy}
-                  onChange={e => setRadius(e.currentTarget.value)}
-                />
-              </label>
+              <TextField
+                className={marked('radius')}
+                label={trans.__('Radius (deg)')}
+                id="esap-cutout-radius"
+                value={radius}
+                disabled={busy}
+                onChange={setRadius}
+              />
             ) : (
               <>
-                <label className={marked('box')}>
-                  {trans.__('Width (deg)')}
-                  <input
-                    id="esap-cutout-width"
-                    value={width}
-                    disabled={busy}
-                    onChange={e => setWidth(e.currentTarget.value)}
-                  />
-                </label>
-                <label className={marked('box')}>
-                  {trans.__('Height (deg)')}
-                  <input
-                    id="esap-cutout-height"
-                    value={height}
-                    disabled={busy}
-                    onChange={e => setHeight(e.currentTarget.value)}
-                  />
-                </label>
+                <TextField
+                  className={marked('box')}
+                  label={trans.__('Width (deg)')}
+                  id="esap-cutout-width"
+                  value={width}
+                  disabled={busy}
+                  onChange={setWidth}
+                />
+                <TextField
+                  className={marked('box')}
+                  label={trans.__('Height (deg)')}
+                  id="esap-cutout-height"
+                  value={height}
+                  disabled={busy}
+                  onChange={setHeight}
+                />
               </>
             )}
           </div>
@@ -402,15 +419,14 @@ function CutoutForm(props: {
             </fieldset>
           ) : null}
           <div className="esap-Cutout-grid">
-            <label className={marked('to')}>
-              {trans.__('Folder in your home')}
-              <input
-                id="esap-cutout-folder"
-                value={folder}
-                disabled={busy}
-                onChange={e => setFolder(e.currentTarget.value)}
-              />
-            </label>
+            <TextField
+              className={marked('to')}
+              label={trans.__('Folder in your home')}
+              id="esap-cutout-folder"
+              value={folder}
+              disabled={busy}
+              onChange={setFolder}
+            />
             <label className="esap-Cutout-check">
               <input
                 type="checkbox"
