@@ -67,19 +67,9 @@ from astropy.io import fits
 from astropy.wcs import WCS
 from playwright.sync_api import Page, sync_playwright
 
+from harness.browser import CHROMIUM, CHROMIUM_ARGS
 from harness.ports import free_port
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
 FACTORY = "ESAP FITS viewer"
 GOAL = 1.0
 IMAGE_SIDE = 4096
@@ -389,7 +379,9 @@ def main() -> None:
         peer: dict[str, list[dict[str, float]]] = {name: [] for name in files}
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                browser = playwright.chromium.launch(
+                    executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+                )
                 try:
                     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
                     page.goto(lab.url, timeout=120_000)
