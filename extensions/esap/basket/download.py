@@ -38,7 +38,7 @@ import httpx
 from esap import __version__
 from esap.basket.models import AnyItem, DataItem
 from esap.basket.store import BasketError
-from esap.core.paths import UserPathError, user_path
+from esap.core.paths import UserPathError, home, user_path
 from esap.core.urls import UrlPolicyError, fetchable
 
 DEFAULT_FOLDER = "esap-downloads"
@@ -75,11 +75,6 @@ class Plan:
     folder: Path
     files: list[tuple[DataItem, str]] = field(default_factory=list)
     skipped: list[tuple[AnyItem, str]] = field(default_factory=list)
-
-
-def home() -> Path:
-    """The user's home: every download folder must be inside it."""
-    return Path.home().resolve()
 
 
 def resolve_folder(folder: str | Path | None) -> Path:

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from esap.basket.download import FileResult, download, home, plan
+from esap.basket.download import FileResult, download, plan
 from esap.basket.models import AnyItem
 from esap.basket.store import Basket, ItemNotFound
 from esap.core.jobs import Job, JobFailed
+from esap.core.paths import home
 from esap.core.quota import ensure_room
 from esap.core.runner import JobContext, Kind, Runner
 

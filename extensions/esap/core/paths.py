@@ -57,6 +57,11 @@ def check_text(raw: object, field: str) -> str:
     return raw
 
 
+def home() -> Path:
+    """The user's home, resolved: the root every path a user names must lie inside."""
+    return Path.home().resolve()
+
+
 def is_inside(path: Path, root: Path) -> bool:
     """Whether ``path`` is ``root`` or below it (both already resolved)."""
     return path == root or root in path.parents
@@ -116,6 +121,7 @@ __all__ = [
     "STATE_DIR_NAME",
     "UserPathError",
     "check_text",
+    "home",
     "is_inside",
     "user_path",
 ]

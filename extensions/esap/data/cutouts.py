@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from esap.core.errors import EsapError, FieldError, UpstreamError
-from esap.core.paths import user_path
+from esap.core.paths import home, user_path
 from esap.data.base import request_timeout, shared_session
 from esap.data.cutout_regions import (
     AxisNotOffered,
@@ -89,11 +89,6 @@ class CutoutFailed(UpstreamError):
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
-
-
-def home() -> Path:
-    """The user's home: cutouts are written inside it."""
-    return Path.home().resolve()
 
 
 def folder(to: str | os.PathLike[str] | None) -> Path:
