@@ -155,11 +155,8 @@ def plan(items: Sequence[AnyItem], folder: str | Path | None = None) -> Plan:
 
 
 def _digest(path: Path, algorithm: str) -> str:
-    hasher = hashlib.new(algorithm)
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            hasher.update(block)
-    return hasher.hexdigest()
+        return hashlib.file_digest(handle, algorithm).hexdigest()
 
 
 def _check(item: DataItem, path: Path, declared: int | None) -> None:

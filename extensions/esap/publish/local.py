@@ -20,7 +20,6 @@ Records have no DOI; the identifier is ``esap-local:<id>``.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -289,15 +288,6 @@ def _bag_info(path: Path) -> dict[str, str]:
         if sep and not line.startswith((" ", "\t")):
             info.setdefault(label.strip(), value.strip())
     return info
-
-
-def md5_of(path: Path) -> str:
-    """The MD5 of a file (for checks), read in chunks."""
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 __all__ = ["DEFAULT_PATH", "LocalArchive", "LocalOptions"]

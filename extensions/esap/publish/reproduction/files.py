@@ -52,11 +52,9 @@ class FileResult:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The SHA-256 of a file, read in chunks (``hashlib.file_digest``)."""
     with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def snapshot(folder: Path, names: Iterable[str]) -> dict[str, tuple[int, int]]:
